@@ -1,0 +1,42 @@
+//===- CrateEnums.td - choices the crate ops take -----------*- tablegen -*-===//
+
+#ifndef CRATE_ENUMS_TD
+#define CRATE_ENUMS_TD
+
+include "mlir/IR/EnumAttr.td"
+
+// How a gradient step on the compression term R^c is approximated.
+def Crate_Approx : I32EnumAttr<"Approximation",
+    "approximation of the gradient of the compression term", [
+      I32EnumAttrCase<"exact", 0>,    // (I + beta W^T W)^{-1} by Cholesky
+      I32EnumAttrCase<"neumann", 1>,  // first-order Neumann series
+      I32EnumAttrCase<"softmax", 2>   // CRATE's MSSA
+    ]> {
+  let cppNamespace = "::crate";
+}
+
+// What an objective as a whole means, so its verifier knows the terms it needs.
+def Crate_ObjectiveKind : I32EnumAttr<"ObjectiveKind", "kind of objective", [
+      // maximise R(Z) - R^c(Z; U) - lambda ||Z||_1
+      I32EnumAttrCase<"sparse_rate_reduction", 0>
+    ]> {
+  let cppNamespace = "::crate";
+}
+
+// The token-similarity map inside MSSA.
+def Crate_Scores : I32EnumAttr<"ScoreMap", "token similarity map of MSSA", [
+      I32EnumAttrCase<"softmax", 0>,  // softmax(W_k W_k^T / sqrt(p)), row-wise
+      I32EnumAttrCase<"identity", 1>  // W_k W_k^T (first-order Neumann form)
+    ]> {
+  let cppNamespace = "::crate";
+}
+
+// How a token matrix is reduced to one vector before the classifier head.
+def Crate_PoolMode : I32EnumAttr<"PoolMode", "token pooling", [
+      I32EnumAttrCase<"cls", 0>,  // the class token (row 0)
+      I32EnumAttrCase<"mean", 1>  // mean over all tokens
+    ]> {
+  let cppNamespace = "::crate";
+}
+
+#endif // CRATE_ENUMS_TD

@@ -1,0 +1,19 @@
+//===- Passes.h - crate transformation passes -------------------*- C++ -*-===//
+
+#ifndef CRATE_TRANSFORMS_PASSES_H
+#define CRATE_TRANSFORMS_PASSES_H
+
+#include "crate/Dialect/Crate/CrateDialect.h"
+#include "mlir/Pass/Pass.h"
+
+namespace crate {
+
+#define GEN_PASS_DECL
+#include "crate/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "crate/Transforms/Passes.h.inc"
+
+} // namespace crate
+
+#endif // CRATE_TRANSFORMS_PASSES_H

@@ -1,0 +1,493 @@
+//===- CrateOps.cpp - verifiers of the crate ops --------------------------===//
+//
+// Every rule a user's IR can break is checked here with emitOpError and a
+// message that names the operand, the expected shape and what was found.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Dialect/Crate/CrateOps.h"
+#include "crate/Dialect/Crate/WeightName.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace crate;
+
+#include "crate/Dialect/Crate/CrateEnums.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "crate/Dialect/Crate/CrateOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shape checking helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+constexpr int64_t kAny = ShapedType::kDynamic;
+
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t d) {
+        if (ShapedType::isDynamic(d))
+          os << '?';
+        else
+          os << d;
+      },
+      "x");
+  return s;
+}
+
+/// Checks that `value` is a tensor of rank want.size() whose static sizes
+/// agree with `want` (kAny matches anything, as does a dynamic size).
+LogicalResult expectShape(Operation *op, StringRef what, Value value,
+                          ArrayRef<int64_t> want, StringRef meaning = "") {
+  auto type = cast<RankedTensorType>(value.getType());
+  std::string expected = formatShape(want);
+  std::string suffix = meaning.empty() ? "" : (" (" + meaning + ")").str();
+  if (type.getRank() != static_cast<int64_t>(want.size()))
+    return op->emitOpError() << "expects " << what << " of rank " << want.size()
+                             << suffix << ", got rank " << type.getRank()
+                             << " (" << type << ")";
+  for (auto [got, exp] : llvm::zip(type.getShape(), want))
+    if (!ShapedType::isDynamic(got) && exp != kAny && got != exp)
+      return op->emitOpError() << "expects " << what << " of shape " << expected
+                               << suffix << ", got " << formatShape(type.getShape());
+  return success();
+}
+
+/// Token tensors are (batch, tokens, dim) with a static dim; returns the dim.
+FailureOr<int64_t> expectTokens(Operation *op, StringRef what, Value value) {
+  if (failed(expectShape(op, what, value, {kAny, kAny, kAny},
+                         "batch x tokens x dim")))
+    return failure();
+  int64_t dim = cast<RankedTensorType>(value.getType()).getDimSize(2);
+  if (ShapedType::isDynamic(dim))
+    return op->emitOpError() << "expects " << what
+                             << " with a static dim (last axis), got "
+                             << value.getType();
+  return dim;
+}
+
+/// A weight must be fully static: its shape is part of the model.
+FailureOr<ArrayRef<int64_t>> expectStatic(Operation *op, StringRef what,
+                                          Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.hasStaticShape())
+    return op->emitOpError() << "expects a statically shaped " << what
+                             << ", got " << type;
+  return type.getShape();
+}
+
+LogicalResult expectPositive(Operation *op, StringRef what, double value) {
+  if (!(value > 0.0))
+    return op->emitOpError() << "expects " << what << " > 0, got " << value;
+  return success();
+}
+
+LogicalResult expectPositive(Operation *op, StringRef what, int64_t value) {
+  if (value <= 0)
+    return op->emitOpError() << "expects " << what << " >= 1, got " << value;
+  return success();
+}
+
+LogicalResult expectNonNegative(Operation *op, StringRef what, double value) {
+  if (!(value >= 0.0))
+    return op->emitOpError() << "expects " << what << " >= 0, got " << value;
+  return success();
+}
+
+/// Pre-norm LayerNorm weights, when given, are vectors of the token width.
+LogicalResult expectOptionalNorm(Operation *op, Value weight, Value bias,
+                                 int64_t dim) {
+  if (!weight)
+    return success();
+  if (failed(expectShape(op, "norm weight", weight, {dim})) ||
+      failed(expectShape(op, "norm bias", bias, {dim})))
+    return failure();
+  return success();
+}
+
+template <typename TermOp>
+TermOp lookupTerm(Operation *op, SymbolRefAttr ref) {
+  return dyn_cast_or_null<TermOp>(
+      SymbolTable::lookupNearestSymbolFrom(op, ref));
+}
+
+/// Steps must name a term of the given kind inside a crate.objective.
+template <typename TermOp>
+FailureOr<TermOp> verifyStepTerm(Operation *op, SymbolRefAttr ref,
+                                 StringRef kind) {
+  Operation *target = SymbolTable::lookupNearestSymbolFrom(op, ref);
+  if (!target)
+    return op->emitOpError() << "refers to " << ref
+                             << ", which is not a term of any crate.objective "
+                                "in scope";
+  auto term = dyn_cast<TermOp>(target);
+  if (!term)
+    return op->emitOpError() << "expects " << ref << " to be a " << kind
+                             << " term, got '" << target->getName() << "'";
+  return term;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  if (std::optional<std::string> problem = checkWeightName(getName()))
+    return emitOpError() << "has an invalid weight name \"" << getName()
+                         << "\": " << *problem;
+  if (isLayerTemplate(getName()) && !(*this)->getParentOfType<UnrollOp>())
+    return emitOpError() << "uses {layer} in \"" << getName()
+                         << "\" outside a crate.unroll body";
+  if (failed(expectStatic(*this, "weight", getResult())))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Objectives
+//===----------------------------------------------------------------------===//
+
+LogicalResult ObjectiveOp::verify() {
+  return expectPositive(*this, "dim", getDim());
+}
+
+LogicalResult ObjectiveOp::verifyRegions() {
+  SmallVector<CodingRateTermOp> rates;
+  SmallVector<CompressionTermOp> compressions;
+  SmallVector<SparsityTermOp> sparsities;
+  for (Operation &op : getTerms().front()) {
+    bool known = TypeSwitch<Operation *, bool>(&op)
+                     .Case([&](CodingRateTermOp t) { return rates.push_back(t), true; })
+                     .Case([&](CompressionTermOp t) {
+                       return compressions.push_back(t), true;
+                     })
+                     .Case([&](SparsityTermOp t) {
+                       return sparsities.push_back(t), true;
+                     })
+                     .Default([](Operation *) { return false; });
+    if (!known)
+      return op.emitOpError()
+             << "is not an objective term; a crate.objective holds only "
+                "crate.term.* ops";
+  }
+  for (CompressionTermOp c : compressions)
+    if (c.getHeadDim() > getDim())
+      return c.emitOpError() << "expects head_dim <= the objective's dim ("
+                             << getDim() << "), got " << c.getHeadDim();
+
+  switch (getKind()) {
+  case ObjectiveKind::sparse_rate_reduction:
+    if (rates.size() != 1 || compressions.size() != 1 || sparsities.size() != 1)
+      return emitOpError()
+             << "of kind sparse_rate_reduction expects exactly one "
+                "coding_rate, one compression and one sparsity term, got "
+             << rates.size() << ", " << compressions.size() << " and "
+             << sparsities.size();
+    if (rates[0].getEps().convertToDouble() != compressions[0].getEps().convertToDouble())
+      return emitOpError() << "expects the coding_rate and compression terms "
+                              "to share eps, got "
+                           << rates[0].getEps().convertToDouble() << " and "
+                           << compressions[0].getEps().convertToDouble();
+    break;
+  }
+  return success();
+}
+
+LogicalResult CodingRateTermOp::verify() {
+  return expectPositive(*this, "eps", getEps().convertToDouble());
+}
+
+LogicalResult CompressionTermOp::verify() {
+  if (failed(expectPositive(*this, "heads", getHeads())) ||
+      failed(expectPositive(*this, "head_dim", getHeadDim())))
+    return failure();
+  return expectPositive(*this, "eps", getEps().convertToDouble());
+}
+
+LogicalResult SparsityTermOp::verify() {
+  return expectNonNegative(*this, "lambda", getLambda().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// Measurements
+//===----------------------------------------------------------------------===//
+
+/// Measurements map (B, N, d) tokens to one value per batch element.
+static LogicalResult verifyMeasurement(Operation *op, Value tokens,
+                                       Value result) {
+  if (failed(expectTokens(op, "tokens", tokens)))
+    return failure();
+  int64_t batch = cast<RankedTensorType>(tokens.getType()).getDimSize(0);
+  return expectShape(op, "result", result, {batch},
+                     "one value per batch element");
+}
+
+LogicalResult CodingRateOp::verify() {
+  if (failed(verifyMeasurement(*this, getTokens(), getResult())))
+    return failure();
+  return expectPositive(*this, "eps", getEps().convertToDouble());
+}
+
+LogicalResult CompressionRateOp::verify() {
+  if (failed(verifyMeasurement(*this, getTokens(), getResult())) ||
+      failed(expectPositive(*this, "heads", getHeads())) ||
+      failed(expectPositive(*this, "head_dim", getHeadDim())) ||
+      failed(expectPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  int64_t dim = cast<RankedTensorType>(getTokens().getType()).getDimSize(2);
+  return expectShape(*this, "subspaces", getSubspaces(),
+                     {getHeads() * getHeadDim(), dim},
+                     "heads*head_dim x dim = " + std::to_string(getHeads()) +
+                         "*" + std::to_string(getHeadDim()) + " x " +
+                         std::to_string(dim));
+}
+
+LogicalResult L1NormOp::verify() {
+  return verifyMeasurement(*this, getTokens(), getResult());
+}
+
+LogicalResult L0FractionOp::verify() {
+  return verifyMeasurement(*this, getTokens(), getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// Steps
+//===----------------------------------------------------------------------===//
+
+CompressionTermOp GradStepOp::getTermOp() {
+  return lookupTerm<CompressionTermOp>(*this, getTerm());
+}
+
+SparsityTermOp ProxStepOp::getTermOp() {
+  return lookupTerm<SparsityTermOp>(*this, getTerm());
+}
+
+/// The token width a step works on must be the width its objective states.
+static LogicalResult expectObjectiveDim(Operation *op, Operation *term,
+                                        int64_t dim) {
+  auto objective = term->getParentOfType<ObjectiveOp>();
+  if (objective.getDim() != dim)
+    return op->emitOpError() << "works on tokens of dim " << dim << ", but @"
+                             << objective.getSymName() << " is over dim "
+                             << objective.getDim();
+  return success();
+}
+
+LogicalResult GradStepOp::verify() {
+  FailureOr<CompressionTermOp> term =
+      verifyStepTerm<CompressionTermOp>(*this, getTerm(), "compression");
+  if (failed(term))
+    return failure();
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) || failed(expectObjectiveDim(*this, *term, *dim)) ||
+      failed(expectPositive(*this, "step", getStep().convertToDouble())) ||
+      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)))
+    return failure();
+  int64_t heads = term->getHeads(), headDim = term->getHeadDim();
+  int64_t width = heads * headDim;
+  if (failed(expectShape(*this, "subspaces", getSubspaces(), {width, *dim},
+                         "heads*head_dim x dim = " + std::to_string(heads) +
+                             "*" + std::to_string(headDim) + " x " +
+                             std::to_string(*dim))))
+    return failure();
+  if (getOutWeight()) {
+    if (getApprox() != Approximation::softmax)
+      return emitOpError() << "takes an output map only with approx = softmax; "
+                              "the "
+                           << stringifyApproximation(getApprox())
+                           << " gradient projects back through the subspaces";
+    if (failed(expectShape(*this, "output weight", getOutWeight(),
+                           {*dim, width}, "dim x heads*head_dim")) ||
+        failed(expectShape(*this, "output bias", getOutBias(), {*dim})))
+      return failure();
+  } else if (getApprox() == Approximation::softmax && width != *dim) {
+    return emitOpError() << "needs an output map: without one heads*head_dim ("
+                         << width << ") must equal dim (" << *dim << ")";
+  }
+  return success();
+}
+
+LogicalResult ProxStepOp::verify() {
+  FailureOr<SparsityTermOp> term =
+      verifyStepTerm<SparsityTermOp>(*this, getTerm(), "sparsity");
+  if (failed(term))
+    return failure();
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) || failed(expectObjectiveDim(*this, *term, *dim)) ||
+      failed(expectPositive(*this, "step", getStep().convertToDouble())) ||
+      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)))
+    return failure();
+  return expectShape(*this, "dictionary", getDictionary(), {*dim, *dim},
+                     "dim x dim: the step starts at its own input");
+}
+
+LogicalResult UnrollOp::verify() {
+  if (getLayers() < 1)
+    return emitOpError() << "expects at least one layer, got " << getLayers();
+  return success();
+}
+
+LogicalResult UnrollOp::verifyRegions() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != 1 ||
+      body.getArgument(0).getType() != getInit().getType())
+    return emitOpError() << "expects a body with one argument of type "
+                         << getInit().getType() << " (the layer's input tokens)";
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "expects its body to end in crate.yield";
+  if (yield.getValue().getType() != getInit().getType())
+    return yield.emitOpError()
+           << "yields " << yield.getValue().getType()
+           << ", but each layer must hand on " << getInit().getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Blocks
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerNormOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if (type.getRank() < 1 || type.isDynamicDim(type.getRank() - 1))
+    return emitOpError() << "expects an input with a static last axis, got "
+                         << type;
+  int64_t dim = type.getShape().back();
+  if (failed(expectShape(*this, "weight", getWeight(), {dim})) ||
+      failed(expectShape(*this, "bias", getBias(), {dim})))
+    return failure();
+  return expectPositive(*this, "eps", getEps().convertToDouble());
+}
+
+LogicalResult MSSAOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) || failed(expectPositive(*this, "heads", getHeads())) ||
+      failed(expectPositive(*this, "head_dim", getHeadDim())))
+    return failure();
+  int64_t width = getHeads() * getHeadDim();
+  if (failed(expectShape(*this, "qkv weight", getQkv(), {width, *dim},
+                         "heads*head_dim x dim = " +
+                             std::to_string(getHeads()) + "*" +
+                             std::to_string(getHeadDim()) + " x " +
+                             std::to_string(*dim))))
+    return failure();
+  if (getOutWeight()) {
+    if (failed(expectShape(*this, "output weight", getOutWeight(),
+                           {*dim, width}, "dim x heads*head_dim")) ||
+        failed(expectShape(*this, "output bias", getOutBias(), {*dim})))
+      return failure();
+  } else if (width != *dim) {
+    return emitOpError() << "needs an output map: without one heads*head_dim ("
+                         << width << ") must equal dim (" << *dim << ")";
+  }
+  auto in = cast<RankedTensorType>(getInput().getType());
+  return expectShape(*this, "result", getResult(), in.getShape());
+}
+
+LogicalResult ISTAOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) ||
+      failed(expectShape(*this, "dictionary", getDictionary(), {*dim, *dim},
+                         "dim x dim: the step starts at its own input")) ||
+      failed(expectPositive(*this, "step", getStep().convertToDouble())))
+    return failure();
+  return expectNonNegative(*this, "lambda", getLambda().convertToDouble());
+}
+
+LogicalResult PatchEmbedOp::verify() {
+  if (failed(expectShape(*this, "image", getImage(), {kAny, kAny, kAny, kAny},
+                         "batch x channels x height x width")) ||
+      failed(expectPositive(*this, "patch", getPatch())))
+    return failure();
+  auto image = cast<RankedTensorType>(getImage().getType());
+  if (image.isDynamicDim(1) || image.isDynamicDim(2) || image.isDynamicDim(3))
+    return emitOpError() << "expects static channels, height and width, got "
+                         << image;
+  int64_t channels = image.getDimSize(1), height = image.getDimSize(2),
+          width = image.getDimSize(3), p = getPatch();
+  if (height % p != 0 || width % p != 0)
+    return emitOpError() << "expects image height and width divisible by the "
+                            "patch size "
+                         << p << ", got " << height << "x" << width;
+  int64_t patchDim = p * p * channels;
+  FailureOr<ArrayRef<int64_t>> weight =
+      expectStatic(*this, "embedding weight", getWeight());
+  if (failed(weight) ||
+      failed(expectShape(*this, "embedding weight", getWeight(),
+                         {kAny, patchDim}, "dim x patch*patch*channels")))
+    return failure();
+  int64_t dim = (*weight)[0];
+  int64_t tokens = (height / p) * (width / p);
+  if (failed(expectShape(*this, "norm1 weight", getNorm1Weight(), {patchDim})) ||
+      failed(expectShape(*this, "norm1 bias", getNorm1Bias(), {patchDim})) ||
+      failed(expectShape(*this, "embedding bias", getBias(), {dim})) ||
+      failed(expectShape(*this, "norm2 weight", getNorm2Weight(), {dim})) ||
+      failed(expectShape(*this, "norm2 bias", getNorm2Bias(), {dim})))
+    return failure();
+  return expectShape(*this, "result", getResult(),
+                     {image.getDimSize(0), tokens, dim},
+                     "batch x patches x dim");
+}
+
+LogicalResult ClsPosEmbedOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "tokens", getTokens());
+  if (failed(dim) || failed(expectShape(*this, "class token", getCls(),
+                                        {1, 1, *dim})))
+    return failure();
+  auto tokens = cast<RankedTensorType>(getTokens().getType());
+  if (tokens.isDynamicDim(1))
+    return emitOpError() << "expects a static number of tokens, got " << tokens;
+  int64_t count = tokens.getDimSize(1) + 1;
+  if (failed(expectShape(*this, "position embedding", getPos(),
+                         {1, kAny, *dim})))
+    return failure();
+  int64_t positions = cast<RankedTensorType>(getPos().getType()).getDimSize(1);
+  if (!ShapedType::isDynamic(positions) && positions < count)
+    return emitOpError() << "expects a position embedding with at least "
+                         << count << " positions (tokens + class token), got "
+                         << positions;
+  return expectShape(*this, "result", getResult(),
+                     {tokens.getDimSize(0), count, *dim},
+                     "batch x (tokens + 1) x dim");
+}
+
+LogicalResult PoolOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  return expectShape(*this, "result", getResult(), {in.getDimSize(0), *dim},
+                     "batch x dim");
+}
+
+LogicalResult ClassifierHeadOp::verify() {
+  if (failed(expectShape(*this, "input", getInput(), {kAny, kAny},
+                         "batch x dim")))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  int64_t dim = in.getDimSize(1);
+  FailureOr<ArrayRef<int64_t>> weight =
+      expectStatic(*this, "head weight", getWeight());
+  if (failed(weight) ||
+      failed(expectShape(*this, "head weight", getWeight(), {kAny, dim},
+                         "classes x dim")))
+    return failure();
+  int64_t classes = (*weight)[0];
+  if (failed(expectShape(*this, "norm weight", getNormWeight(), {dim})) ||
+      failed(expectShape(*this, "norm bias", getNormBias(), {dim})) ||
+      failed(expectShape(*this, "head bias", getBias(), {classes})))
+    return failure();
+  if (failed(expectPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  return expectShape(*this, "result", getResult(), {in.getDimSize(0), classes},
+                     "batch x classes");
+}

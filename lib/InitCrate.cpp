@@ -1,0 +1,20 @@
+//===- InitCrate.cpp - what every crate tool registers --------------------===//
+
+#include "crate/InitCrate.h"
+#include "crate/Dialect/Crate/CrateDialect.h"
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+void crate::registerCrateDialects(mlir::DialectRegistry &registry) {
+  registry.insert<crate::CrateDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+}
+
+void crate::registerCratePasses() {
+  mlir::registerAllPasses();
+  crate::registerCrateTransformsPasses();
+}

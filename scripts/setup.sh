@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian 12 machine: LLVM/MLIR 22
+# (bookworm-security), lit's Python module path, and the Python packages the
+# reference scripts use. Safe to run again: it skips what is already present.
+set -euo pipefail
+
+need_pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools cmake ninja-build
+           g++ libgtest-dev python3)
+missing=()
+for p in "${need_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The reference data are safetensors; numpy reads them in the test scripts.
+python3 - <<'PY' 2>/dev/null || python3 -m pip install -q numpy
+import numpy
+PY
+echo "setup: LLVM/MLIR $(/usr/lib/llvm-22/bin/mlir-opt --version | sed -n 's/.*LLVM version \([0-9.]*\).*/\1/p') ready"
