@@ -1,0 +1,134 @@
+// Round trip of every crate op: parse, print, parse the print again, and
+// check both the custom form and the generic form agree.
+// RUN: crate-opt %s | crate-opt | FileCheck %s
+// RUN: crate-opt %s --mlir-print-op-generic | crate-opt | FileCheck %s
+
+// CHECK-LABEL: crate.objective @srr sparse_rate_reduction dim = 192 {
+// CHECK-NEXT:    crate.term.coding_rate @expand eps = 5.000000e-01
+// CHECK-NEXT:    crate.term.compression @compress heads = 3, head_dim = 64, eps = 5.000000e-01
+// CHECK-NEXT:    crate.term.sparsity @sparsify lambda = 1.000000e-01 nonnegative
+// CHECK-NEXT:  }
+crate.objective @srr sparse_rate_reduction dim = 192 {
+  crate.term.coding_rate @expand eps = 0.5
+  crate.term.compression @compress heads = 3, head_dim = 64, eps = 0.5
+  crate.term.sparsity @sparsify lambda = 0.1 nonnegative
+}
+
+// A signed sparsity term prints without the keyword.
+// CHECK-LABEL: crate.objective @signed
+// CHECK:         crate.term.sparsity @l1 lambda = 5.000000e-01{{$}}
+crate.objective @signed sparse_rate_reduction dim = 16 {
+  crate.term.coding_rate @r eps = 1.0
+  crate.term.compression @rc heads = 1, head_dim = 16, eps = 1.0
+  crate.term.sparsity @l1 lambda = 0.5
+}
+
+// CHECK-LABEL: func.func @measurements
+func.func @measurements(%z: tensor<?x65x192xf32>, %u: tensor<192x192xf32>)
+    -> (tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
+  // CHECK: crate.coding_rate %{{.*}} eps = 5.000000e-01 : tensor<?x65x192xf32> -> tensor<?xf32>
+  %r = crate.coding_rate %z eps = 0.5 : tensor<?x65x192xf32> -> tensor<?xf32>
+  // CHECK: crate.compression_rate %{{.*}}, %{{.*}} heads = 3, head_dim = 64, eps = 5.000000e-01 : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?xf32>
+  %rc = crate.compression_rate %z, %u heads = 3, head_dim = 64, eps = 0.5
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?xf32>
+  // CHECK: crate.l1_norm %{{.*}} : tensor<?x65x192xf32> -> tensor<?xf32>
+  %l1 = crate.l1_norm %z : tensor<?x65x192xf32> -> tensor<?xf32>
+  // CHECK: crate.l0_fraction %{{.*}} : tensor<?x65x192xf32> -> tensor<?xf32>
+  %l0 = crate.l0_fraction %z : tensor<?x65x192xf32> -> tensor<?xf32>
+  return %r, %rc, %l1, %l0 : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
+}
+
+// CHECK-LABEL: func.func @steps
+func.func @steps(%x: tensor<2x65x192xf32>) -> tensor<2x65x192xf32> {
+  // CHECK: %[[OUT:.*]] = crate.unroll layers = 6(%{{.*}}) : tensor<2x65x192xf32> {
+  // CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<2x65x192xf32>):
+  %out = crate.unroll layers = 6 (%x) : tensor<2x65x192xf32> {
+  ^bb0(%in: tensor<2x65x192xf32>):
+    // CHECK: %[[G:.*]] = crate.weight "layers.{layer}.a.weight" : tensor<192xf32>
+    %g = crate.weight "layers.{layer}.a.weight" : tensor<192xf32>
+    %b = crate.weight "layers.{layer}.a.bias" : tensor<192xf32>
+    %q = crate.weight "layers.{layer}.qkv" : tensor<192x192xf32>
+    %wo = crate.weight "layers.{layer}.out.weight" : tensor<192x192xf32>
+    %bo = crate.weight "layers.{layer}.out.bias" : tensor<192xf32>
+    %d = crate.weight "layers.{layer}.dict" : tensor<192x192xf32>
+    // CHECK: crate.grad_step @srr::@compress(%[[IN]]) approx = softmax, step = 1.000000e+00 norm(%[[G]], %{{.*}}) subspaces(%{{.*}}) output(%{{.*}}, %{{.*}}) :
+    %h = crate.grad_step @srr::@compress(%in) approx = softmax, step = 1.0
+        norm(%g, %b) subspaces(%q) output(%wo, %bo)
+        : (tensor<2x65x192xf32>, tensor<192xf32>, tensor<192xf32>, tensor<192x192xf32>,
+           tensor<192x192xf32>, tensor<192xf32>) -> tensor<2x65x192xf32>
+    // Without pre-norm and output map: the exact and neumann forms.
+    // CHECK: crate.grad_step @srr::@compress(%{{.*}}) approx = exact, step = 1.000000e-02 subspaces(%{{.*}}) : (tensor<2x65x192xf32>, tensor<192x192xf32>) -> tensor<2x65x192xf32>
+    %e = crate.grad_step @srr::@compress(%h) approx = exact, step = 0.01 subspaces(%q)
+        : (tensor<2x65x192xf32>, tensor<192x192xf32>) -> tensor<2x65x192xf32>
+    // CHECK: crate.grad_step @srr::@compress(%{{.*}}) approx = neumann, step = 1.000000e-02 subspaces
+    %n = crate.grad_step @srr::@compress(%e) approx = neumann, step = 0.01 subspaces(%q)
+        : (tensor<2x65x192xf32>, tensor<192x192xf32>) -> tensor<2x65x192xf32>
+    // CHECK: crate.prox_step @srr::@sparsify(%{{.*}}) step = 1.000000e-01 norm(%{{.*}}, %{{.*}}) dictionary(%{{.*}}) :
+    %p = crate.prox_step @srr::@sparsify(%n) step = 0.1 norm(%g, %b) dictionary(%d)
+        : (tensor<2x65x192xf32>, tensor<192xf32>, tensor<192xf32>, tensor<192x192xf32>)
+          -> tensor<2x65x192xf32>
+    // CHECK: crate.prox_step @srr::@sparsify(%{{.*}}) step = 1.000000e-01 dictionary(%{{.*}}) : (tensor<2x65x192xf32>, tensor<192x192xf32>) -> tensor<2x65x192xf32>
+    %p2 = crate.prox_step @srr::@sparsify(%p) step = 0.1 dictionary(%d)
+        : (tensor<2x65x192xf32>, tensor<192x192xf32>) -> tensor<2x65x192xf32>
+    // CHECK: crate.yield %{{.*}} : tensor<2x65x192xf32>
+    crate.yield %p2 : tensor<2x65x192xf32>
+  }
+  // CHECK: return %[[OUT]]
+  return %out : tensor<2x65x192xf32>
+}
+
+// CHECK-LABEL: func.func @blocks
+func.func @blocks(%img: tensor<?x3x64x64xf32>, %n1: tensor<192xf32>, %e: tensor<192x192xf32>,
+                  %v: tensor<192xf32>, %cls: tensor<1x1x192xf32>, %pos: tensor<1x80x192xf32>,
+                  %q: tensor<384x192xf32>, %wo: tensor<192x384xf32>, %d: tensor<192x192xf32>,
+                  %h: tensor<10x192xf32>, %hb: tensor<10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>) {
+  // CHECK: crate.patch_embed %{{.*}} patch = 8 : (tensor<?x3x64x64xf32>, {{.*}}) -> tensor<?x64x192xf32>
+  %t = crate.patch_embed %img, %n1, %n1, %e, %v, %v, %v patch = 8
+      : (tensor<?x3x64x64xf32>, tensor<192xf32>, tensor<192xf32>, tensor<192x192xf32>,
+         tensor<192xf32>, tensor<192xf32>, tensor<192xf32>) -> tensor<?x64x192xf32>
+  // CHECK: crate.cls_pos_embed %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x64x192xf32>, tensor<1x1x192xf32>, tensor<1x80x192xf32>) -> tensor<?x65x192xf32>
+  %x = crate.cls_pos_embed %t, %cls, %pos
+      : (tensor<?x64x192xf32>, tensor<1x1x192xf32>, tensor<1x80x192xf32>) -> tensor<?x65x192xf32>
+  // CHECK: crate.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {eps = 9.9999999999999995E-7 : f64} : (tensor<?x65x192xf32>, tensor<192xf32>, tensor<192xf32>) -> tensor<?x65x192xf32>
+  %z = crate.layer_norm %x, %v, %v {eps = 1.0e-6 : f64}
+      : (tensor<?x65x192xf32>, tensor<192xf32>, tensor<192xf32>) -> tensor<?x65x192xf32>
+  // The default eps (1e-5) is not printed.
+  // CHECK: crate.layer_norm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x65x192xf32>
+  %z2 = crate.layer_norm %z, %v, %v
+      : (tensor<?x65x192xf32>, tensor<192xf32>, tensor<192xf32>) -> tensor<?x65x192xf32>
+  // CHECK: crate.mssa %{{.*}}, %{{.*}} output(%{{.*}}, %{{.*}}) heads = 6, head_dim = 64, scores = softmax : (tensor<?x65x192xf32>, tensor<384x192xf32>, tensor<192x384xf32>, tensor<192xf32>) -> tensor<?x65x192xf32>
+  %m = crate.mssa %z2, %q output(%wo, %v) heads = 6, head_dim = 64, scores = softmax
+      : (tensor<?x65x192xf32>, tensor<384x192xf32>, tensor<192x384xf32>, tensor<192xf32>)
+        -> tensor<?x65x192xf32>
+  // K = 1, p = d: no output map.
+  // CHECK: crate.mssa %{{.*}}, %{{.*}} heads = 1, head_dim = 192, scores = identity : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+  %m1 = crate.mssa %m, %d heads = 1, head_dim = 192, scores = identity
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+  // CHECK: crate.ista %{{.*}}, %{{.*}} step = 1.000000e-01, lambda = 1.000000e-01 nonnegative : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+  %s = crate.ista %m1, %d step = 0.1, lambda = 0.1 nonnegative
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+  // CHECK: crate.ista %{{.*}}, %{{.*}} step = 5.000000e-02, lambda = 0.000000e+00 :
+  %s2 = crate.ista %s, %d step = 0.05, lambda = 0.0
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+  // CHECK: crate.pool %{{.*}} cls : tensor<?x65x192xf32> -> tensor<?x192xf32>
+  %c = crate.pool %s2 cls : tensor<?x65x192xf32> -> tensor<?x192xf32>
+  // CHECK: crate.pool %{{.*}} mean : tensor<?x65x192xf32> -> tensor<?x192xf32>
+  %a = crate.pool %s2 mean : tensor<?x65x192xf32> -> tensor<?x192xf32>
+  // CHECK: crate.classifier_head %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x192xf32>, tensor<192xf32>, tensor<192xf32>, tensor<10x192xf32>, tensor<10xf32>) -> tensor<?x10xf32>
+  %l = crate.classifier_head %c, %v, %v, %h, %hb
+      : (tensor<?x192xf32>, tensor<192xf32>, tensor<192xf32>, tensor<10x192xf32>, tensor<10xf32>)
+        -> tensor<?x10xf32>
+  %l2 = crate.classifier_head %a, %v, %v, %h, %hb
+      : (tensor<?x192xf32>, tensor<192xf32>, tensor<192xf32>, tensor<10x192xf32>, tensor<10xf32>)
+        -> tensor<?x10xf32>
+  return %l, %l2 : tensor<?x10xf32>, tensor<?x10xf32>
+}
+
+// Weights in bf16 are accepted where the tokens are bf16 too.
+// CHECK-LABEL: func.func @bf16
+func.func @bf16(%x: tensor<1x4x8xbf16>) -> tensor<1x4x8xbf16> {
+  // CHECK: crate.weight "w" : tensor<8xbf16>
+  %w = crate.weight "w" : tensor<8xbf16>
+  %y = crate.layer_norm %x, %w, %w : (tensor<1x4x8xbf16>, tensor<8xbf16>, tensor<8xbf16>) -> tensor<1x4x8xbf16>
+  return %y : tensor<1x4x8xbf16>
+}
