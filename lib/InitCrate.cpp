@@ -2,6 +2,7 @@
 
 #include "crate/InitCrate.h"
 #include "crate/Dialect/Crate/CrateDialect.h"
+#include "crate/Conversion/Passes.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -17,4 +18,5 @@ void crate::registerCrateDialects(mlir::DialectRegistry &registry) {
 void crate::registerCratePasses() {
   mlir::registerAllPasses();
   crate::registerCrateTransformsPasses();
+  crate::registerCrateConversionPasses();
 }

@@ -4,6 +4,8 @@
 #define CRATE_TRANSFORMS_PASSES_H
 
 #include "crate/Dialect/Crate/CrateDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace crate {

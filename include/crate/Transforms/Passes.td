@@ -16,4 +16,49 @@ def CrateUnroll : Pass<"crate-unroll"> {
   let dependentDialects = ["crate::CrateDialect"];
 }
 
+def CrateDeriveSteps : Pass<"crate-derive-steps"> {
+  let summary = "turn optimisation steps into the network blocks they become";
+  let description = [{
+    One rewrite per (step kind, term kind), so new members of the family add
+    rows rather than a second pipeline:
+
+    * `crate.grad_step` on a compression term, with the pre-norm LayerNorm
+      when `norm` is given (z = LN(x), as CRATE places it):
+      `softmax`: x + step * MSSA(z) (`crate.mssa`, scores = softmax);
+      `exact` / `neumann`: x - step * grad R^c(z) (`crate.compression_grad`,
+      which needs a static token count since beta = p/(N eps^2)).
+    * `crate.prox_step` on a sparsity term: `crate.ista` on y = LN(x) with
+      lambda and the non-negativity of the term, in the reference form.
+  }];
+  let dependentDialects = ["crate::CrateDialect", "mlir::arith::ArithDialect"];
+}
+
+def CrateSimplify : Pass<"crate-simplify"> {
+  let summary = "algebraic simplification of derived blocks";
+  let description = [{
+    * ISTA in the reference form (three d x d products: y D^T, (y D^T) D,
+      y D) becomes the factored form (y - y D^T) D: two products.
+    * A splat constant multiplying the result of `crate.mssa` or
+      `crate.compression_grad` is folded into the op's `scale`.
+    * An MSSA output map that is the identity with a zero bias (K = 1,
+      p = d) is dropped.
+  }];
+  let dependentDialects = ["crate::CrateDialect", "mlir::arith::ArithDialect"];
+}
+
+def CrateBindWeights : Pass<"crate-bind-weights", "mlir::ModuleOp"> {
+  let summary = "replace crate.weight ops by constants from a .safetensors file";
+  let description = [{
+    Reads the weights file given by `file`, checks that every tensor the IR
+    names is present with the declared shape (F32, F16 and BF16 are
+    accepted and converted), and replaces each `crate.weight` by an
+    `arith.constant`. Errors name the op, the tensor and the file.
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "the .safetensors file holding the weights">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 #endif // CRATE_TRANSFORMS_PASSES_TD

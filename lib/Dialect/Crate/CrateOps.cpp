@@ -12,6 +12,9 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace crate;
@@ -28,14 +31,16 @@ using namespace crate;
 namespace {
 constexpr int64_t kAny = ShapedType::kDynamic;
 
-std::string formatShape(ArrayRef<int64_t> shape) {
+/// Formats a shape as 4x65x192; unknown sizes print as `dynamic` (e.g. '?'
+/// for a type's dynamic size, '*' for "any size" in an expected shape).
+std::string formatShape(ArrayRef<int64_t> shape, char dynamic = '?') {
   std::string s;
   llvm::raw_string_ostream os(s);
   llvm::interleave(
       shape, os,
       [&](int64_t d) {
         if (ShapedType::isDynamic(d))
-          os << '?';
+          os << dynamic;
         else
           os << d;
       },
@@ -48,7 +53,7 @@ std::string formatShape(ArrayRef<int64_t> shape) {
 LogicalResult expectShape(Operation *op, StringRef what, Value value,
                           ArrayRef<int64_t> want, StringRef meaning = "") {
   auto type = cast<RankedTensorType>(value.getType());
-  std::string expected = formatShape(want);
+  std::string expected = formatShape(want, '*');
   std::string suffix = meaning.empty() ? "" : (" (" + meaning + ")").str();
   if (type.getRank() != static_cast<int64_t>(want.size()))
     return op->emitOpError() << "expects " << what << " of rank " << want.size()
@@ -87,6 +92,8 @@ FailureOr<ArrayRef<int64_t>> expectStatic(Operation *op, StringRef what,
 LogicalResult expectPositive(Operation *op, StringRef what, double value) {
   if (!(value > 0.0))
     return op->emitOpError() << "expects " << what << " > 0, got " << value;
+  if (!std::isfinite(value))
+    return op->emitOpError() << "expects a finite " << what << ", got " << value;
   return success();
 }
 
@@ -96,9 +103,27 @@ LogicalResult expectPositive(Operation *op, StringRef what, int64_t value) {
   return success();
 }
 
+/// heads * head_dim, checked for overflow (both are already known >= 1).
+FailureOr<int64_t> headsWidth(Operation *op, int64_t heads, int64_t headDim) {
+  int64_t width;
+  if (llvm::MulOverflow(heads, headDim, width))
+    return op->emitOpError() << "has heads*head_dim = " << heads << "*"
+                             << headDim << ", which overflows 64 bits";
+  return width;
+}
+
+/// A scale folded into an op must be a finite number.
+LogicalResult expectFinite(Operation *op, StringRef what, double value) {
+  if (!std::isfinite(value))
+    return op->emitOpError() << "expects a finite " << what << ", got " << value;
+  return success();
+}
+
 LogicalResult expectNonNegative(Operation *op, StringRef what, double value) {
   if (!(value >= 0.0))
     return op->emitOpError() << "expects " << what << " >= 0, got " << value;
+  if (!std::isfinite(value))
+    return op->emitOpError() << "expects a finite " << what << ", got " << value;
   return success();
 }
 
@@ -221,42 +246,50 @@ LogicalResult SparsityTermOp::verify() {
 // Measurements
 //===----------------------------------------------------------------------===//
 
-/// Measurements map (B, N, d) tokens to one value per batch element.
+/// Measurements map (B, N, d) tokens to one value per batch element; those
+/// that normalise by the token count N need it static.
 static LogicalResult verifyMeasurement(Operation *op, Value tokens,
-                                       Value result) {
+                                       Value result, bool needsTokenCount) {
   if (failed(expectTokens(op, "tokens", tokens)))
     return failure();
-  int64_t batch = cast<RankedTensorType>(tokens.getType()).getDimSize(0);
+  auto type = cast<RankedTensorType>(tokens.getType());
+  if (needsTokenCount && type.isDynamicDim(1))
+    return op->emitOpError() << "expects a static number of tokens (the "
+                                "measure is normalised by it), got "
+                             << type;
+  int64_t batch = type.getDimSize(0);
   return expectShape(op, "result", result, {batch},
                      "one value per batch element");
 }
 
 LogicalResult CodingRateOp::verify() {
-  if (failed(verifyMeasurement(*this, getTokens(), getResult())))
+  if (failed(verifyMeasurement(*this, getTokens(), getResult(), true)))
     return failure();
   return expectPositive(*this, "eps", getEps().convertToDouble());
 }
 
 LogicalResult CompressionRateOp::verify() {
-  if (failed(verifyMeasurement(*this, getTokens(), getResult())) ||
+  if (failed(verifyMeasurement(*this, getTokens(), getResult(), true)) ||
       failed(expectPositive(*this, "heads", getHeads())) ||
       failed(expectPositive(*this, "head_dim", getHeadDim())) ||
       failed(expectPositive(*this, "eps", getEps().convertToDouble())))
     return failure();
   int64_t dim = cast<RankedTensorType>(getTokens().getType()).getDimSize(2);
-  return expectShape(*this, "subspaces", getSubspaces(),
-                     {getHeads() * getHeadDim(), dim},
+  FailureOr<int64_t> width = headsWidth(*this, getHeads(), getHeadDim());
+  if (failed(width))
+    return failure();
+  return expectShape(*this, "subspaces", getSubspaces(), {*width, dim},
                      "heads*head_dim x dim = " + std::to_string(getHeads()) +
                          "*" + std::to_string(getHeadDim()) + " x " +
                          std::to_string(dim));
 }
 
 LogicalResult L1NormOp::verify() {
-  return verifyMeasurement(*this, getTokens(), getResult());
+  return verifyMeasurement(*this, getTokens(), getResult(), false);
 }
 
 LogicalResult L0FractionOp::verify() {
-  return verifyMeasurement(*this, getTokens(), getResult());
+  return verifyMeasurement(*this, getTokens(), getResult(), true);
 }
 
 //===----------------------------------------------------------------------===//
@@ -275,6 +308,9 @@ SparsityTermOp ProxStepOp::getTermOp() {
 static LogicalResult expectObjectiveDim(Operation *op, Operation *term,
                                         int64_t dim) {
   auto objective = term->getParentOfType<ObjectiveOp>();
+  if (!objective)
+    return op->emitOpError() << "refers to a term that is not inside a "
+                                "crate.objective";
   if (objective.getDim() != dim)
     return op->emitOpError() << "works on tokens of dim " << dim << ", but @"
                              << objective.getSymName() << " is over dim "
@@ -293,7 +329,10 @@ LogicalResult GradStepOp::verify() {
       failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)))
     return failure();
   int64_t heads = term->getHeads(), headDim = term->getHeadDim();
-  int64_t width = heads * headDim;
+  FailureOr<int64_t> checkedWidth = headsWidth(*this, heads, headDim);
+  if (failed(checkedWidth))
+    return failure();
+  int64_t width = *checkedWidth;
   if (failed(expectShape(*this, "subspaces", getSubspaces(), {width, *dim},
                          "heads*head_dim x dim = " + std::to_string(heads) +
                              "*" + std::to_string(headDim) + " x " +
@@ -338,10 +377,14 @@ LogicalResult UnrollOp::verify() {
 
 LogicalResult UnrollOp::verifyRegions() {
   Block &body = getBody().front();
-  if (body.getNumArguments() != 1 ||
-      body.getArgument(0).getType() != getInit().getType())
-    return emitOpError() << "expects a body with one argument of type "
-                         << getInit().getType() << " (the layer's input tokens)";
+  if (body.getNumArguments() != 1)
+    return emitOpError() << "expects a body with one argument (the layer's "
+                            "input tokens), got "
+                         << body.getNumArguments();
+  if (body.getArgument(0).getType() != getInit().getType())
+    return emitOpError() << "expects the body argument to have type "
+                         << getInit().getType() << " (the layer's input "
+                         << "tokens), got " << body.getArgument(0).getType();
   auto yield = dyn_cast<YieldOp>(body.getTerminator());
   if (!yield)
     return emitOpError() << "expects its body to end in crate.yield";
@@ -371,9 +414,13 @@ LogicalResult LayerNormOp::verify() {
 LogicalResult MSSAOp::verify() {
   FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
   if (failed(dim) || failed(expectPositive(*this, "heads", getHeads())) ||
-      failed(expectPositive(*this, "head_dim", getHeadDim())))
+      failed(expectPositive(*this, "head_dim", getHeadDim())) ||
+      failed(expectFinite(*this, "scale", getScale().convertToDouble())))
     return failure();
-  int64_t width = getHeads() * getHeadDim();
+  FailureOr<int64_t> checkedWidth = headsWidth(*this, getHeads(), getHeadDim());
+  if (failed(checkedWidth))
+    return failure();
+  int64_t width = *checkedWidth;
   if (failed(expectShape(*this, "qkv weight", getQkv(), {width, *dim},
                          "heads*head_dim x dim = " +
                              std::to_string(getHeads()) + "*" +
@@ -389,8 +436,7 @@ LogicalResult MSSAOp::verify() {
     return emitOpError() << "needs an output map: without one heads*head_dim ("
                          << width << ") must equal dim (" << *dim << ")";
   }
-  auto in = cast<RankedTensorType>(getInput().getType());
-  return expectShape(*this, "result", getResult(), in.getShape());
+  return success();
 }
 
 LogicalResult ISTAOp::verify() {
@@ -475,6 +521,10 @@ LogicalResult ClassifierHeadOp::verify() {
     return failure();
   auto in = cast<RankedTensorType>(getInput().getType());
   int64_t dim = in.getDimSize(1);
+  if (ShapedType::isDynamic(dim))
+    return emitOpError() << "expects an input with a static dim (last axis), "
+                            "got "
+                         << in;
   FailureOr<ArrayRef<int64_t>> weight =
       expectStatic(*this, "head weight", getWeight());
   if (failed(weight) ||
@@ -490,4 +540,29 @@ LogicalResult ClassifierHeadOp::verify() {
     return failure();
   return expectShape(*this, "result", getResult(), {in.getDimSize(0), classes},
                      "batch x classes");
+}
+
+LogicalResult CompressionGradOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) || failed(expectPositive(*this, "heads", getHeads())) ||
+      failed(expectPositive(*this, "head_dim", getHeadDim())) ||
+      failed(expectPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  if (failed(expectFinite(*this, "scale", getScale().convertToDouble())))
+    return failure();
+  if (getApprox() == Approximation::softmax)
+    return emitOpError() << "computes the exact or neumann gradient; the "
+                            "softmax approximation is crate.mssa";
+  auto tokens = cast<RankedTensorType>(getInput().getType());
+  if (tokens.isDynamicDim(1))
+    return emitOpError() << "expects a static number of tokens (beta = "
+                            "p/(N eps^2) depends on it), got "
+                         << tokens;
+  FailureOr<int64_t> width = headsWidth(*this, getHeads(), getHeadDim());
+  if (failed(width))
+    return failure();
+  return expectShape(*this, "subspaces", getSubspaces(), {*width, *dim},
+                     "heads*head_dim x dim = " + std::to_string(getHeads()) +
+                         "*" + std::to_string(getHeadDim()) + " x " +
+                         std::to_string(*dim));
 }

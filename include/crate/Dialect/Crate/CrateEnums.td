@@ -39,4 +39,14 @@ def Crate_PoolMode : I32EnumAttr<"PoolMode", "token pooling", [
   let cppNamespace = "::crate";
 }
 
+// How the warm-started ISTA step forms its products (same function).
+def Crate_IstaForm : I32EnumAttr<"IstaForm", "product form of the ISTA step", [
+      // y + eta (y D - (y D^T) D): three d x d products, as the reference code
+      I32EnumAttrCase<"reference", 0>,
+      // y + eta (y - y D^T) D: two products
+      I32EnumAttrCase<"factored", 1>
+    ]> {
+  let cppNamespace = "::crate";
+}
+
 #endif // CRATE_ENUMS_TD

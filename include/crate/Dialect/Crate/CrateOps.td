@@ -170,7 +170,8 @@ def Crate_L0FractionOp : Crate_MeasureOp<"l0_fraction"> {
 // Optimisation steps and the unroll that repeats them
 //===----------------------------------------------------------------------===//
 
-def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElementType, AttrSizedOperandSegments]> {
+def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElementType,
+    AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
   let summary = "one gradient descent step on the compression term";
   let description = [{
     Z+ = Z - step * grad R^c(LN(Z); U) on the term `@objective::@term`,
@@ -208,7 +209,8 @@ def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElement
   }];
 }
 
-def Crate_ProxStepOp : Crate_Op<"prox_step", [Pure, SameOperandsAndResultElementType, AttrSizedOperandSegments]> {
+def Crate_ProxStepOp : Crate_Op<"prox_step", [Pure, SameOperandsAndResultElementType,
+    AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
   let summary = "one proximal gradient (ISTA) step on the sparsity term";
   let description = [{
     One step of min_A lambda ||A||_1 + 1/2 ||y - A D^T||^2 started at A = y,
@@ -284,7 +286,8 @@ def Crate_LayerNormOp : Crate_Op<"layer_norm", [Pure, SameOperandsAndResultEleme
   let hasVerifier = 1;
 }
 
-def Crate_MSSAOp : Crate_Op<"mssa", [Pure, SameOperandsAndResultElementType, AttrSizedOperandSegments]> {
+def Crate_MSSAOp : Crate_Op<"mssa", [Pure, SameOperandsAndResultElementType,
+    AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
   let summary = "multi-head subspace self-attention (no residual)";
   let description = [{
     W = z Q^T with Q = `qkv` of shape (heads * head_dim, d); for each head k,
@@ -292,12 +295,14 @@ def Crate_MSSAOp : Crate_Op<"mssa", [Pure, SameOperandsAndResultElementType, Att
     1/sqrt(head_dim) scale, or identity); the result is
     concat_k(O_k) Wo^T + bo. Without `output` the output map is the
     identity, which needs heads * head_dim == d. Query, key and value are
-    one tensor W.
+    one tensor W. `scale` multiplies the result (the step size of the
+    compression step; default 1, not printed).
   }];
   let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$qkv,
                        Optional<Crate_Tensor>:$out_weight,
                        Optional<Crate_Tensor>:$out_bias,
-                       Crate_Int:$heads, Crate_Int:$head_dim, Crate_Scores:$scores);
+                       Crate_Int:$heads, Crate_Int:$head_dim, Crate_Scores:$scores,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $qkv (`output` `(` $out_weight^ `,` $out_bias `)`)?
@@ -314,13 +319,46 @@ def Crate_ISTAOp : Crate_Op<"ista", [Pure, SameOperandsAndResultElementType, All
     proximal gradient step on lambda ||A||_1 + 1/2 ||y - A D^T||^2 from
     A = y. prox is ReLU(v - eta lambda) when `nonnegative`, the soft
     threshold otherwise. The residual path is not kept.
+
+    `form` only says how the products are formed: `reference` computes
+    y D^T, (y D^T) D and y D as the reference implementation does (the
+    default, printed only when it is not); `factored` computes
+    (y - y D^T) D, one product fewer.
   }];
   let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$dictionary,
-                       F64Attr:$step, F64Attr:$lambda, UnitAttr:$nonnegative);
+                       F64Attr:$step, F64Attr:$lambda, UnitAttr:$nonnegative,
+                       DefaultValuedAttr<Crate_IstaForm,
+                                         "::crate::IstaForm::reference">:$form);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $dictionary `step` `=` $step `,` `lambda` `=` $lambda
-    (`nonnegative` $nonnegative^)? attr-dict `:` functional-type(operands, results)
+    (`nonnegative` $nonnegative^)? (`form` `=` $form^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Crate_CompressionGradOp : Crate_Op<"compression_grad", [Pure,
+    SameOperandsAndResultElementType, AllTypesMatch<["input", "result"]>]> {
+  let summary = "scale * the gradient of R^c(Z; U) with respect to Z";
+  let description = [{
+    With W_k = Z U_k (N x p) and beta = p / (N eps^2), the gradient of the
+    compression term is sum_k beta W_k (I + beta W_k^T W_k)^{-1} U_k^T.
+    `exact` solves with the Cholesky factor of I + beta W_k^T W_k;
+    `neumann` replaces the inverse by its first-order series I - beta W_k^T W_k,
+    i.e. W_k - beta (W_k W_k^T) W_k: MSSA with identity scores.
+    `subspaces` stacks U_k^T as rows, (heads * head_dim, d). `scale`
+    multiplies the result (a folded step size; default 1, not printed).
+  }];
+  let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$subspaces,
+                       Crate_Int:$heads, Crate_Int:$head_dim, F64Attr:$eps,
+                       Crate_Approx:$approx,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $subspaces `heads` `=` $heads `,` `head_dim` `=` $head_dim `,`
+    `eps` `=` $eps `,` `approx` `=` $approx attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

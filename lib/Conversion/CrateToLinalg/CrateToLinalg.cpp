@@ -1,0 +1,548 @@
+//===- CrateToLinalg.cpp - crate blocks and measurements to linalg --------===//
+//
+// One conversion pattern per crate op; the arithmetic is assembled from the
+// builders in LinalgBuilders.h so each pattern reads as the formula it
+// implements (crate-math.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "LinalgBuilders.h"
+
+#include "crate/Conversion/Passes.h"
+#include "crate/Dialect/Crate/CrateOps.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace crate {
+#define GEN_PASS_DEF_CONVERTCRATETOLINALG
+#include "crate/Conversion/Passes.h.inc"
+} // namespace crate
+
+using namespace mlir;
+using namespace crate;
+using namespace crate::lowering;
+
+namespace {
+
+Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
+
+int64_t dimOf(Value v, unsigned i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+
+/// x * c, elementwise.
+Value scaleBy(OpBuilder &b, Location loc, Value x, double c) {
+  Type elt = eltOf(x);
+  return map(b, loc, x, [&](OpBuilder &nb, Location nl, Value v) {
+    return arith::MulFOp::create(nb, nl, v, floatConst(nb, nl, elt, c))
+        .getResult();
+  });
+}
+
+/// Elementwise combination of two tensors of one shape.
+Value zipWith(OpBuilder &b, Location loc, Value x, Value y,
+              function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+  MLIRContext *ctx = b.getContext();
+  unsigned r = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<unsigned> all;
+  for (unsigned i = 0; i < r; ++i)
+    all.push_back(i);
+  AffineMap id = loopMap(ctx, r, all);
+  Value init = tensor::EmptyOp::create(b, loc, sizesOf(b, loc, x), eltOf(x));
+  return generic(b, loc, ValueRange{x, y}, init, {id, id, id}, iterators(r),
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   return fn(nb, nl, a[0], a[1]);
+                 });
+}
+
+/// The proximal map of t ||.||_1, optionally restricted to v >= 0.
+Value prox(OpBuilder &b, Location loc, Value v, Value threshold,
+           bool nonnegative) {
+  Type elt = v.getType();
+  Value zero = floatConst(b, loc, elt, 0.0);
+  if (nonnegative) {
+    Value shifted = arith::SubFOp::create(b, loc, v, threshold);
+    return arith::MaximumFOp::create(b, loc, shifted, zero);
+  }
+  // sign(v) max(|v| - t, 0)
+  Value mag = arith::SubFOp::create(b, loc, math::AbsFOp::create(b, loc, v),
+                                    threshold);
+  Value kept = arith::MaximumFOp::create(b, loc, mag, zero);
+  return math::CopySignOp::create(b, loc, kept, v);
+}
+
+/// (B, K, p, N) from (B, N, K, p), and back: the solves work on W_k^T.
+Value permute(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> in = sizesOf(b, loc, x), out;
+  for (int64_t p : perm)
+    out.push_back(in[p]);
+  Value init = tensor::EmptyOp::create(b, loc, out, eltOf(x));
+  return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
+}
+
+/// Collapses the two leading axes of x.
+Value mergeLeading2(OpBuilder &b, Location loc, Value x) {
+  unsigned r = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<ReassociationIndices> reassoc = {{0, 1}};
+  for (unsigned i = 2; i < r; ++i)
+    reassoc.push_back({static_cast<int64_t>(i)});
+  return tensor::CollapseShapeOp::create(b, loc, x, reassoc);
+}
+
+/// Splits the leading axis of x (B*K, ...) into (B, K, ...), B from `batch`.
+Value splitLeading(OpBuilder &b, Location loc, Value x, OpFoldResult batch,
+                   int64_t k) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned r = type.getRank();
+  SmallVector<ReassociationIndices> reassoc = {{0, 1}};
+  for (unsigned i = 1; i < r; ++i)
+    reassoc.push_back({static_cast<int64_t>(i + 1)});
+  SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(k)};
+  SmallVector<int64_t> shape = {getConstantIntValue(batch).value_or(
+                                    ShapedType::kDynamic),
+                                k};
+  for (unsigned i = 1; i < r; ++i) {
+    sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+    shape.push_back(type.getDimSize(i));
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x, reassoc,
+      sizes);
+}
+
+/// The W_k = z U_k of every head, (B, N, K, p), from subspaces (K p, d).
+Value headProjections(OpBuilder &b, Location loc, Value z, Value subspaces,
+                      int64_t heads, int64_t headDim) {
+  Value w = linearTransposed(b, loc, z, subspaces, Value());
+  return splitHeads(b, loc, w, heads, headDim);
+}
+
+/// 1/2 sum_k logdet(I + scale G_k) for Gram matrices (B, K, n, n) -> (B).
+Value halfLogdetSum(OpBuilder &b, Location loc, Value gram, double scale) {
+  OpFoldResult batch = sizesOf(b, loc, gram)[0];
+  int64_t heads = dimOf(gram, 1);
+  Value a = mergeLeading2(b, loc, identityPlus(b, loc, gram, scale));
+  Value logdets = splitLeading(b, loc, logdetSPD(b, loc, a), batch, heads);
+  return scaleBy(b, loc, reduceLastSum(b, loc, logdets), 0.5);
+}
+
+//===----------------------------------------------------------------------===//
+// Blocks
+//===----------------------------------------------------------------------===//
+
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LayerNormOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    rw.replaceOp(op, layerNorm(rw, op.getLoc(), a.getInput(), a.getWeight(),
+                               a.getBias(), op.getEps().convertToDouble()));
+    return success();
+  }
+};
+
+struct MSSALowering : OpConversionPattern<MSSAOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MSSAOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    int64_t p = op.getHeadDim();
+    // Query, key and value are one tensor: W_k = z Q_k^T.
+    Value w4 = headProjections(rw, loc, a.getInput(), a.getQkv(),
+                               op.getHeads(), p);
+    Value scores;
+    if (op.getScores() == ScoreMap::softmax)
+      scores = softmaxLast(
+          rw, loc, headScores(rw, loc, w4, 1.0 / std::sqrt(double(p))));
+    else
+      scores = headScores(rw, loc, w4, 1.0);
+    Value out = mergeLast2(rw, loc, headMix(rw, loc, scores, w4));
+    if (a.getOutWeight())
+      out = linearTransposed(rw, loc, out, a.getOutWeight(), a.getOutBias());
+    if (double s = op.getScale().convertToDouble(); s != 1.0)
+      out = scaleBy(rw, loc, out, s);
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct ISTALowering : OpConversionPattern<ISTAOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ISTAOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value y = a.getInput(), d = a.getDictionary();
+    Type elt = eltOf(y);
+    double eta = op.getStep().convertToDouble();
+    // eta * lambda folded once into the threshold.
+    double threshold = eta * op.getLambda().convertToDouble();
+    bool nonneg = op.getNonnegative();
+    Value yDt = linearTransposed(rw, loc, y, d, Value()); // y D^T
+    Value out;
+    if (op.getForm() == IstaForm::reference) {
+      // As the reference: relu(y + (eta (y D - (y D^T) D) - eta lambda)).
+      Value g1 = linear(rw, loc, yDt, d);
+      Value g2 = linear(rw, loc, y, d);
+      Value diff = zipWith(rw, loc, g2, g1,
+                           [](OpBuilder &nb, Location nl, Value u, Value v) {
+                             return arith::SubFOp::create(nb, nl, u, v)
+                                 .getResult();
+                           });
+      out = zipWith(rw, loc, y, diff,
+                    [&](OpBuilder &nb, Location nl, Value yv, Value dv) {
+                      Value step = arith::MulFOp::create(
+                          nb, nl, floatConst(nb, nl, elt, eta), dv);
+                      Value v = arith::AddFOp::create(nb, nl, yv, step);
+                      return prox(nb, nl, v, floatConst(nb, nl, elt, threshold),
+                                  nonneg);
+                    });
+    } else {
+      // y + eta (y - y D^T) D: one product fewer.
+      Value resid = zipWith(rw, loc, y, yDt,
+                            [](OpBuilder &nb, Location nl, Value u, Value v) {
+                              return arith::SubFOp::create(nb, nl, u, v)
+                                  .getResult();
+                            });
+      Value grad = linear(rw, loc, resid, d);
+      out = zipWith(rw, loc, y, grad,
+                    [&](OpBuilder &nb, Location nl, Value yv, Value gv) {
+                      Value step = arith::MulFOp::create(
+                          nb, nl, floatConst(nb, nl, elt, eta), gv);
+                      Value v = arith::AddFOp::create(nb, nl, yv, step);
+                      return prox(nb, nl, v, floatConst(nb, nl, elt, threshold),
+                                  nonneg);
+                    });
+    }
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct CompressionGradLowering : OpConversionPattern<CompressionGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CompressionGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value z = a.getInput();
+    int64_t heads = op.getHeads(), p = op.getHeadDim();
+    int64_t tokens = dimOf(z, 1);
+    double eps = op.getEps().convertToDouble();
+    double beta = double(p) / (double(tokens) * eps * eps);
+    Value w4 = headProjections(rw, loc, z, a.getSubspaces(), heads, p);
+    // X_k = W_k (I + beta W_k^T W_k)^{-1}, exactly or to first order.
+    Value x4;
+    if (op.getApprox() == Approximation::exact) {
+      OpFoldResult batch = sizesOf(rw, loc, z)[0];
+      Value sys = mergeLeading2(
+          rw, loc, identityPlus(rw, loc, headGram(rw, loc, w4), beta));
+      Value rhs = mergeLeading2(rw, loc, permute(rw, loc, w4, {0, 2, 3, 1}));
+      Value sol = splitLeading(rw, loc, solveSPD(rw, loc, sys, rhs), batch,
+                               heads); // (B, K, p, N)
+      x4 = permute(rw, loc, sol, {0, 3, 1, 2});
+    } else {
+      // W_k (I - beta W_k^T W_k) = W_k - beta (W_k W_k^T) W_k
+      Value mixed = headMix(rw, loc, headScores(rw, loc, w4, 1.0), w4);
+      Type elt = eltOf(z);
+      x4 = zipWith(rw, loc, w4, mixed,
+                   [&](OpBuilder &nb, Location nl, Value w, Value m) {
+                     Value s = arith::MulFOp::create(
+                         nb, nl, floatConst(nb, nl, elt, beta), m);
+                     return arith::SubFOp::create(nb, nl, w, s).getResult();
+                   });
+    }
+    // grad = beta sum_k X_k U_k^T; U_k^T are the rows of the subspaces.
+    Value grad = linear(rw, loc, mergeLast2(rw, loc, x4), a.getSubspaces());
+    rw.replaceOp(op, scaleBy(rw, loc, grad,
+                             beta * op.getScale().convertToDouble()));
+    return success();
+  }
+};
+
+struct PatchEmbedLowering : OpConversionPattern<PatchEmbedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(PatchEmbedOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    Value image = a.getImage();
+    int64_t c = dimOf(image, 1), h = dimOf(image, 2), w = dimOf(image, 3);
+    int64_t p = op.getPatch();
+    // patches[b, i, j, p1, p2, ch] = image[b, ch, i P + p1, j P + p2]
+    SmallVector<OpFoldResult> sizes = {sizesOf(rw, loc, image)[0],
+                                       rw.getIndexAttr(h / p),
+                                       rw.getIndexAttr(w / p),
+                                       rw.getIndexAttr(p), rw.getIndexAttr(p),
+                                       rw.getIndexAttr(c)};
+    Value init = tensor::EmptyOp::create(rw, loc, sizes, eltOf(image));
+    AffineExpr d0, d1, d2, d3, d4, d5;
+    bindDims(ctx, d0, d1, d2, d3, d4, d5);
+    AffineMap imageMap =
+        AffineMap::get(6, 0, {d0, d5, d1 * p + d3, d2 * p + d4}, ctx);
+    Value grid = generic(rw, loc, image, init,
+                         {imageMap, loopMap(ctx, 6, {0, 1, 2, 3, 4, 5})},
+                         iterators(6), [](OpBuilder &, Location, ValueRange v) {
+                           return v[0];
+                         });
+    Value patches =
+        tensor::CollapseShapeOp::create(rw, loc, grid,
+                                        SmallVector<ReassociationIndices>{
+                                            {0}, {1, 2}, {3, 4, 5}});
+    Value t = layerNorm(rw, loc, patches, a.getNorm1Weight(),
+                        a.getNorm1Bias(), 1e-5);
+    t = linearTransposed(rw, loc, t, a.getWeight(), a.getBias());
+    rw.replaceOp(op, layerNorm(rw, loc, t, a.getNorm2Weight(),
+                               a.getNorm2Bias(), 1e-5));
+    return success();
+  }
+};
+
+struct ClsPosEmbedLowering : OpConversionPattern<ClsPosEmbedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ClsPosEmbedOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    Value tokens = a.getTokens();
+    int64_t n = dimOf(tokens, 1) + 1, d = dimOf(tokens, 2);
+    OpFoldResult batch = sizesOf(rw, loc, tokens)[0];
+    Type elt = eltOf(tokens);
+    auto zero = rw.getIndexAttr(0), one = rw.getIndexAttr(1);
+    SmallVector<OpFoldResult> strides(3, one);
+    // x[:, 0] = cls, x[:, 1:] = tokens
+    Value x = tensor::EmptyOp::create(rw, loc,
+                                      ArrayRef<OpFoldResult>{batch, rw.getIndexAttr(n),
+                                                             rw.getIndexAttr(d)},
+                                      elt);
+    Value clsInit = tensor::EmptyOp::create(
+        rw, loc, ArrayRef<OpFoldResult>{batch, one, rw.getIndexAttr(d)}, elt);
+    AffineExpr b0, b1, b2;
+    bindDims(ctx, b0, b1, b2);
+    AffineExpr c0 = getAffineConstantExpr(0, ctx);
+    Value cls = generic(rw, loc, a.getCls(), clsInit,
+                        {AffineMap::get(3, 0, {c0, c0, b2}, ctx),
+                         loopMap(ctx, 3, {0, 1, 2})},
+                        iterators(3),
+                        [](OpBuilder &, Location, ValueRange v) { return v[0]; });
+    x = tensor::InsertSliceOp::create(
+        rw, loc, cls, x, ArrayRef<OpFoldResult>{zero, zero, zero},
+        ArrayRef<OpFoldResult>{batch, one, rw.getIndexAttr(d)}, strides);
+    x = tensor::InsertSliceOp::create(
+        rw, loc, tokens, x, ArrayRef<OpFoldResult>{zero, one, zero},
+        ArrayRef<OpFoldResult>{batch, rw.getIndexAttr(n - 1), rw.getIndexAttr(d)},
+        strides);
+    // + pos[:, :n]
+    Value pos = tensor::ExtractSliceOp::create(
+        rw, loc, RankedTensorType::get({1, n, d}, elt), a.getPos(),
+        ArrayRef<OpFoldResult>{zero, zero, zero},
+        ArrayRef<OpFoldResult>{one, rw.getIndexAttr(n), rw.getIndexAttr(d)},
+        strides);
+    Value init = tensor::EmptyOp::create(rw, loc, sizesOf(rw, loc, x), elt);
+    Value out = generic(
+        rw, loc, ValueRange{x, pos}, init,
+        {loopMap(ctx, 3, {0, 1, 2}), AffineMap::get(3, 0, {c0, b1, b2}, ctx),
+         loopMap(ctx, 3, {0, 1, 2})},
+        iterators(3), [](OpBuilder &nb, Location nl, ValueRange v) {
+          return arith::AddFOp::create(nb, nl, v[0], v[1]).getResult();
+        });
+    (void)b0;
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct PoolLowering : OpConversionPattern<PoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(PoolOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    Value x = a.getInput();
+    if (op.getMode() == PoolMode::cls) {
+      SmallVector<OpFoldResult> sizes = sizesOf(rw, loc, x);
+      sizes[1] = rw.getIndexAttr(1);
+      auto zero = rw.getIndexAttr(0);
+      rw.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          op, cast<RankedTensorType>(op.getType()), x,
+          ArrayRef<OpFoldResult>{zero, zero, zero}, sizes,
+          SmallVector<OpFoldResult>(3, rw.getIndexAttr(1)));
+      return success();
+    }
+    // mean over tokens: sum over axis 1, then / N.
+    SmallVector<OpFoldResult> sizes = sizesOf(rw, loc, x);
+    Value init = filledTensor(rw, loc, {sizes[0], sizes[2]}, eltOf(x), 0.0);
+    Value sum = generic(rw, loc, x, init,
+                        {loopMap(ctx, 3, {0, 2, 1}), loopMap(ctx, 3, {0, 1})},
+                        iterators(3, {2}),
+                        [](OpBuilder &nb, Location nl, ValueRange v) {
+                          return arith::AddFOp::create(nb, nl, v[1], v[0])
+                              .getResult();
+                        });
+    rw.replaceOp(op, scaleBy(rw, loc, sum, 1.0 / double(dimOf(x, 1))));
+    return success();
+  }
+};
+
+struct ClassifierHeadLowering : OpConversionPattern<ClassifierHeadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ClassifierHeadOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value v = layerNorm(rw, loc, a.getInput(), a.getNormWeight(),
+                        a.getNormBias(), op.getEps().convertToDouble());
+    rw.replaceOp(op, linearTransposed(rw, loc, v, a.getWeight(), a.getBias()));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Measurements
+//===----------------------------------------------------------------------===//
+
+struct CodingRateLowering : OpConversionPattern<CodingRateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CodingRateOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    Value z = a.getTokens();
+    int64_t n = dimOf(z, 1), d = dimOf(z, 2);
+    if (ShapedType::isDynamic(n))
+      return rw.notifyMatchFailure(op, "needs a static token count");
+    double eps = op.getEps().convertToDouble();
+    double alpha = double(d) / (double(n) * eps * eps);
+    // logdet(I_d + a Z^T Z) = logdet(I_N + a Z Z^T): factor the smaller one.
+    bool tokenSide = n < d;
+    int64_t side = tokenSide ? n : d;
+    OpFoldResult batch = sizesOf(rw, loc, z)[0];
+    Value init = filledTensor(
+        rw, loc, {batch, rw.getIndexAttr(1), rw.getIndexAttr(side),
+                  rw.getIndexAttr(side)},
+        eltOf(z), 0.0);
+    // Loops (b, one, i, j, r): r runs over the other side.
+    SmallVector<unsigned> lhs = tokenSide ? SmallVector<unsigned>{0, 2, 4}
+                                          : SmallVector<unsigned>{0, 4, 2};
+    SmallVector<unsigned> rhs = tokenSide ? SmallVector<unsigned>{0, 3, 4}
+                                          : SmallVector<unsigned>{0, 4, 3};
+    Value gram = generic(rw, loc, ValueRange{z, z}, init,
+                         {loopMap(ctx, 5, lhs), loopMap(ctx, 5, rhs),
+                          loopMap(ctx, 5, {0, 1, 2, 3})},
+                         iterators(5, {4}),
+                         [](OpBuilder &nb, Location nl, ValueRange v) {
+                           Value p = arith::MulFOp::create(nb, nl, v[0], v[1]);
+                           return arith::AddFOp::create(nb, nl, v[2], p)
+                               .getResult();
+                         });
+    rw.replaceOp(op, halfLogdetSum(rw, loc, gram, alpha));
+    return success();
+  }
+};
+
+struct CompressionRateLowering : OpConversionPattern<CompressionRateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CompressionRateOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value z = a.getTokens();
+    int64_t n = dimOf(z, 1), p = op.getHeadDim();
+    if (ShapedType::isDynamic(n))
+      return rw.notifyMatchFailure(op, "needs a static token count");
+    double eps = op.getEps().convertToDouble();
+    double beta = double(p) / (double(n) * eps * eps);
+    Value w4 = headProjections(rw, loc, z, a.getSubspaces(), op.getHeads(), p);
+    rw.replaceOp(op, halfLogdetSum(rw, loc, headGram(rw, loc, w4), beta));
+    return success();
+  }
+};
+
+/// Sum over tokens and features of f(z): (B, N, d) -> (B).
+Value sumTokens(OpBuilder &b, Location loc, Value z,
+                function_ref<Value(OpBuilder &, Location, Value)> f) {
+  MLIRContext *ctx = b.getContext();
+  Value init = filledTensor(b, loc, {sizesOf(b, loc, z)[0]}, eltOf(z), 0.0);
+  return generic(b, loc, z, init,
+                 {loopMap(ctx, 3, {0, 1, 2}), loopMap(ctx, 3, {0})},
+                 iterators(3, {1, 2}),
+                 [&](OpBuilder &nb, Location nl, ValueRange v) {
+                   return arith::AddFOp::create(nb, nl, v[1], f(nb, nl, v[0]))
+                       .getResult();
+                 });
+}
+
+struct L1NormLowering : OpConversionPattern<L1NormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(L1NormOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    rw.replaceOp(op, sumTokens(rw, op.getLoc(), a.getTokens(),
+                               [](OpBuilder &nb, Location nl, Value v) {
+                                 return math::AbsFOp::create(nb, nl, v)
+                                     .getResult();
+                               }));
+    return success();
+  }
+};
+
+struct L0FractionLowering : OpConversionPattern<L0FractionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(L0FractionOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Value z = a.getTokens();
+    int64_t n = dimOf(z, 1), d = dimOf(z, 2);
+    if (ShapedType::isDynamic(n))
+      return rw.notifyMatchFailure(op, "needs a static token count");
+    Type elt = eltOf(z);
+    Value count = sumTokens(rw, op.getLoc(), z,
+                            [&](OpBuilder &nb, Location nl, Value v) {
+                              Value nz = arith::CmpFOp::create(
+                                  nb, nl, arith::CmpFPredicate::UNE, v,
+                                  floatConst(nb, nl, elt, 0.0));
+                              return arith::UIToFPOp::create(nb, nl, elt, nz)
+                                  .getResult();
+                            });
+    rw.replaceOp(op, scaleBy(rw, op.getLoc(), count, 1.0 / double(n * d)));
+    return success();
+  }
+};
+
+struct ConvertCrateToLinalgPass
+    : crate::impl::ConvertCrateToLinalgBase<ConvertCrateToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Steps must be derived first: report each one at its location.
+    WalkResult underived = module.walk([](Operation *op) {
+      if (isa<GradStepOp, ProxStepOp, UnrollOp>(op)) {
+        op->emitOpError() << "must be derived before lowering to linalg "
+                             "(run --crate-derive first)";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (underived.wasInterrupted())
+      return signalPassFailure();
+
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect,
+                           scf::SCFDialect>();
+    target.addIllegalDialect<CrateDialect>();
+    // Weights are bound later; objectives are declarations.
+    target.addLegalOp<WeightOp, ObjectiveOp, CodingRateTermOp,
+                      CompressionTermOp, SparsityTermOp>();
+    RewritePatternSet patterns(ctx);
+    patterns.add<LayerNormLowering, MSSALowering, ISTALowering,
+                 CompressionGradLowering, PatchEmbedLowering,
+                 ClsPosEmbedLowering, PoolLowering, ClassifierHeadLowering,
+                 CodingRateLowering, CompressionRateLowering, L1NormLowering,
+                 L0FractionLowering>(ctx);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+    // Nothing refers to an objective once its steps are derived.
+    for (auto objective :
+         llvm::make_early_inc_range(module.getOps<ObjectiveOp>()))
+      objective.erase();
+  }
+};
+
+} // namespace

@@ -1,0 +1,122 @@
+//===- LinalgBuilders.h - linalg building blocks of the lowering -*- C++ -*-===//
+//
+// Small builders for the structured ops every crate lowering is made of:
+// contractions with weights, last-axis reductions, LayerNorm, softmax, and
+// the Cholesky-based SPD routines the objective terms and the exact
+// gradient need. Shapes are static except for leading batch dimensions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CRATE_LIB_CONVERSION_CRATETOLINALG_LINALGBUILDERS_H
+#define CRATE_LIB_CONVERSION_CRATETOLINALG_LINALGBUILDERS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+
+namespace crate::lowering {
+
+/// An affine map over `numLoops` loops selecting the loop dims `dims`.
+mlir::AffineMap loopMap(mlir::MLIRContext *ctx, unsigned numLoops,
+                        llvm::ArrayRef<unsigned> dims);
+
+/// `numLoops` iterators, parallel except those listed in `reductions`.
+llvm::SmallVector<mlir::utils::IteratorType>
+iterators(unsigned numLoops, llvm::ArrayRef<unsigned> reductions = {});
+
+/// A scalar floating-point constant of type `elt`.
+mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elt,
+                       double value);
+
+/// The sizes of a ranked tensor, static where known.
+llvm::SmallVector<mlir::OpFoldResult> sizesOf(mlir::OpBuilder &b,
+                                              mlir::Location loc,
+                                              mlir::Value tensor);
+
+/// A tensor of the given sizes filled with `value`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                         mlir::Type elt, double value);
+
+/// The scalar body of a linalg.generic: gets the block arguments (inputs,
+/// then the output), returns the value to yield.
+using ScalarBody = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// One linalg.generic with a single output initialised by `init`.
+mlir::Value generic(mlir::OpBuilder &b, mlir::Location loc,
+                    mlir::ValueRange inputs, mlir::Value init,
+                    llvm::ArrayRef<mlir::AffineMap> maps,
+                    llvm::ArrayRef<mlir::utils::IteratorType> iteratorTypes,
+                    ScalarBody body);
+
+/// y[..., o] = sum_i x[..., i] w[o, i] (+ bias[o]): PyTorch's nn.Linear.
+/// `bias` may be null.
+mlir::Value linearTransposed(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value x, mlir::Value w, mlir::Value bias);
+
+/// y[..., j] = sum_i x[..., i] w[i, j].
+mlir::Value linear(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                   mlir::Value w);
+
+/// Sum or maximum over the last axis: (..., n) -> (...).
+mlir::Value reduceLastSum(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value x);
+mlir::Value reduceLastMax(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value x);
+
+/// Applies `fn(x, r)` elementwise, with r (rank - 1) broadcast along the
+/// last axis of x.
+mlir::Value mapWithRow(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       mlir::Value r,
+                       llvm::function_ref<mlir::Value(mlir::OpBuilder &,
+                                                      mlir::Location,
+                                                      mlir::Value, mlir::Value)>
+                           fn);
+
+/// Applies `fn` elementwise to x.
+mlir::Value map(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                llvm::function_ref<mlir::Value(mlir::OpBuilder &,
+                                               mlir::Location, mlir::Value)>
+                    fn);
+
+/// LayerNorm over the last axis with biased variance, as PyTorch's.
+mlir::Value layerNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      mlir::Value weight, mlir::Value bias, double eps);
+
+/// Row softmax over the last axis, with the row maximum subtracted first.
+mlir::Value softmaxLast(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
+/// Splits the last axis (heads * headDim) of x into (heads, headDim).
+mlir::Value splitHeads(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       int64_t heads, int64_t headDim);
+
+/// Merges the two last axes of x.
+mlir::Value mergeLast2(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
+/// For W of shape (B, N, K, p): G[b, k, c1, c2] = sum_n W[b,n,k,c1] W[b,n,k,c2].
+mlir::Value headGram(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w4);
+
+/// For W of shape (B, N, K, p): S[b, k, i, j] = scale * sum_c W[b,i,k,c] W[b,j,k,c].
+mlir::Value headScores(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w4,
+                       double scale);
+
+/// For scores (B, K, N, N) and W (B, N, K, p): O[b,i,k,c] = sum_j S[b,k,i,j] W[b,j,k,c].
+mlir::Value headMix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value scores,
+                    mlir::Value w4);
+
+/// I + scale * A for A of shape (..., n, n).
+mlir::Value identityPlus(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                         double scale);
+
+/// log det of each SPD matrix of A (T, n, n), through its Cholesky factor:
+/// 2 sum_j log L_jj. Returns shape (T).
+mlir::Value logdetSPD(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a);
+
+/// Solves A X = R for each SPD A (T, n, n) and R (T, n, m) through the
+/// Cholesky factor of A. Returns X (T, n, m).
+mlir::Value solveSPD(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                     mlir::Value r);
+
+} // namespace crate::lowering
+
+#endif // CRATE_LIB_CONVERSION_CRATETOLINALG_LINALGBUILDERS_H

@@ -1,0 +1,121 @@
+//===- DeriveSteps.cpp - optimisation steps to network blocks -------------===//
+//
+// The table of derivations: each pattern turns one kind of step on one kind
+// of objective term into the blocks it becomes (crate-math.md, "The two
+// unrolled steps of one layer").
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Dialect/Crate/CrateOps.h"
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace crate {
+#define GEN_PASS_DEF_CRATEDERIVESTEPS
+#include "crate/Transforms/Passes.h.inc"
+} // namespace crate
+
+using namespace mlir;
+using namespace crate;
+
+namespace {
+
+/// The LayerNorm eps of CRATE's pre-norm blocks (PyTorch's default).
+constexpr double kPreNormEps = 1e-5;
+
+/// LN(x) when the step has pre-norm weights, x otherwise.
+template <typename StepOp>
+Value preNorm(PatternRewriter &rw, StepOp op) {
+  if (!op.getNormWeight())
+    return op.getInput();
+  return LayerNormOp::create(rw, op.getLoc(), op.getInput().getType(),
+                             op.getInput(), op.getNormWeight(),
+                             op.getNormBias(), rw.getF64FloatAttr(kPreNormEps));
+}
+
+/// Gradient step on R^c: MSSA (softmax) or the exact / first-order gradient.
+struct DeriveCompressionStep : OpRewritePattern<GradStepOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GradStepOp op,
+                                PatternRewriter &rw) const override {
+    CompressionTermOp term = op.getTermOp();
+    if (!term)
+      return rw.notifyMatchFailure(op, "not a step on a compression term");
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    Value x = op.getInput();
+    Value z = preNorm(rw, op);
+    if (op.getApprox() == Approximation::softmax) {
+      // x + step * (concat_k softmax(W_k W_k^T / sqrt(p)) W_k) Wo^T + bo)
+      Value m = MSSAOp::create(rw, loc, type, z, op.getSubspaces(),
+                               op.getOutWeight(), op.getOutBias(),
+                               term.getHeads(), term.getHeadDim(),
+                               ScoreMap::softmax, op.getStep());
+      rw.replaceOpWithNewOp<arith::AddFOp>(op, x, m);
+      return success();
+    }
+    // x - step * grad R^c(z)
+    Value g = CompressionGradOp::create(
+        rw, loc, type, z, op.getSubspaces(), term.getHeads(),
+        term.getHeadDim(), term.getEps(), op.getApprox(), op.getStep());
+    rw.replaceOpWithNewOp<arith::SubFOp>(op, x, g);
+    return success();
+  }
+};
+
+/// Proximal step on lambda ||Z||_1 (Z >= 0 if the term says so): ISTA.
+struct DeriveSparsificationStep : OpRewritePattern<ProxStepOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ProxStepOp op,
+                                PatternRewriter &rw) const override {
+    SparsityTermOp term = op.getTermOp();
+    if (!term)
+      return rw.notifyMatchFailure(op, "not a step on a sparsity term");
+    Value y = preNorm(rw, op);
+    rw.replaceOpWithNewOp<ISTAOp>(op, op.getType(), y, op.getDictionary(),
+                                  op.getStep(), term.getLambda(),
+                                  term.getNonnegative(), IstaForm::reference);
+    return success();
+  }
+};
+
+struct CrateDeriveStepsPass
+    : crate::impl::CrateDeriveStepsBase<CrateDeriveStepsPass> {
+  void runOnOperation() override {
+    // The exact and first-order gradients scale by beta = p / (N eps^2).
+    WalkResult bad = getOperation()->walk([](GradStepOp op) {
+      auto tokens = cast<RankedTensorType>(op.getInput().getType());
+      if (op.getApprox() != Approximation::softmax && tokens.isDynamicDim(1)) {
+        op.emitOpError() << "with approx = "
+                         << stringifyApproximation(op.getApprox())
+                         << " needs a static token count (beta = p/(N eps^2)), "
+                            "got "
+                         << tokens;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (bad.wasInterrupted())
+      return signalPassFailure();
+
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DeriveCompressionStep, DeriveSparsificationStep>(
+        &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // A step left over refers to a term no pattern derives.
+    WalkResult left = getOperation()->walk([](Operation *op) {
+      if (isa<GradStepOp, ProxStepOp>(op)) {
+        op->emitOpError() << "has no derivation for its term";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
