@@ -3,6 +3,7 @@
 #include "crate/InitCrate.h"
 #include "crate/Dialect/Crate/CrateDialect.h"
 #include "crate/Conversion/Passes.h"
+#include "crate/Pipelines/Pipelines.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -19,4 +20,5 @@ void crate::registerCratePasses() {
   mlir::registerAllPasses();
   crate::registerCrateTransformsPasses();
   crate::registerCrateConversionPasses();
+  crate::registerPipelines();
 }

@@ -61,4 +61,15 @@ def CrateBindWeights : Pass<"crate-bind-weights", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def CrateExpandMemRefCopy : Pass<"crate-expand-memref-copy"> {
+  let summary = "rewrite memref.copy as linalg.copy";
+  let description = [{
+    Bufferization emits memref.copy, which the LLVM lowering turns into a
+    call to `memrefCopy` from MLIR's C runner utilities when the layouts
+    are not both contiguous. Rewriting the copies as linalg.copy lets them
+    lower to plain loops, so the generated code needs no runtime library.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // CRATE_TRANSFORMS_PASSES_TD

@@ -1,0 +1,43 @@
+//===- Pipelines.h - the named crate pass pipelines -------------*- C++ -*-===//
+//
+// Each pipeline is one function, registered by name for crate-opt and
+// called by the other tools, so there is one definition of each.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CRATE_PIPELINES_PIPELINES_H
+#define CRATE_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace crate {
+
+struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
+  Option<std::string> weights{
+      *this, "weights",
+      llvm::cl::desc("bind crate.weight ops to the tensors of this "
+                     ".safetensors file (crate-to-linalg, crate-cpu-jit)")};
+  Option<bool> simplify{
+      *this, "simplify",
+      llvm::cl::desc("run crate-simplify after the derivation"),
+      llvm::cl::init(true)};
+};
+
+/// crate-derive: unroll, derive the steps into blocks, simplify.
+void buildDerivePipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+
+/// crate-to-linalg: crate-derive, bind weights (if given), lower to linalg
+/// on tensors.
+void buildToLinalgPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+
+/// crate-cpu-jit: crate-to-linalg, bufferize, lower to loops and the LLVM
+/// dialect, ready for the ExecutionEngine or mlir-runner.
+void buildCpuJitPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+
+/// Registers the three pipelines above with the pass registry.
+void registerPipelines();
+
+} // namespace crate
+
+#endif // CRATE_PIPELINES_PIPELINES_H

@@ -1,0 +1,78 @@
+//===- Pipelines.cpp - the named crate pass pipelines ---------------------===//
+
+#include "crate/Pipelines/Pipelines.h"
+#include "crate/Conversion/Passes.h"
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace crate {
+
+/// Appends a textual pipeline of upstream passes; the text is fixed here,
+/// so a parse failure is a bug in this file.
+static void appendUpstream(OpPassManager &pm, StringRef pipeline) {
+  if (failed(parsePassPipeline(pipeline, pm)))
+    llvm::report_fatal_error(llvm::Twine("invalid built-in pipeline: ") +
+                             pipeline);
+}
+
+void buildDerivePipeline(OpPassManager &pm, const PipelineOptions &opts) {
+  pm.addPass(createCrateUnroll());
+  pm.addPass(createCrateDeriveSteps());
+  if (opts.simplify)
+    pm.addPass(createCrateSimplify());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildToLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
+  buildDerivePipeline(pm, opts);
+  if (!opts.weights.empty()) {
+    CrateBindWeightsOptions bind;
+    bind.file = opts.weights;
+    pm.addPass(createCrateBindWeights(bind));
+  }
+  pm.addPass(createConvertCrateToLinalg());
+  // The residual adds of the derived steps are arith ops on tensors.
+  appendUpstream(pm, "func.func(convert-elementwise-to-linalg),"
+                     "canonicalize,cse");
+}
+
+void buildCpuJitPipeline(OpPassManager &pm, const PipelineOptions &opts) {
+  buildToLinalgPipeline(pm, opts);
+  appendUpstream(
+      pm,
+      "one-shot-bufferize{bufferize-function-boundaries=true "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-deallocation-pipeline");
+  pm.addPass(createCrateExpandMemRefCopy());
+  appendUpstream(
+      pm,
+      "func.func(convert-linalg-to-loops),"
+      "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+      "convert-to-llvm,reconcile-unrealized-casts");
+}
+
+void registerPipelines() {
+  PassPipelineRegistration<PipelineOptions>(
+      "crate-derive",
+      "derive the network from its objective: crate-unroll, "
+      "crate-derive-steps, crate-simplify, canonicalize, cse",
+      buildDerivePipeline);
+  PassPipelineRegistration<PipelineOptions>(
+      "crate-to-linalg",
+      "crate-derive, then bind the weights (weights=FILE) and lower every "
+      "crate op to linalg/tensor/arith/math/scf on tensors",
+      buildToLinalgPipeline);
+  PassPipelineRegistration<PipelineOptions>(
+      "crate-cpu-jit",
+      "crate-to-linalg, then bufferize and lower to loops and the LLVM "
+      "dialect for the CPU JIT (ExecutionEngine, mlir-runner)",
+      buildCpuJitPipeline);
+}
+
+} // namespace crate
