@@ -44,11 +44,12 @@ void buildToLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
 
 void buildCpuJitPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   buildToLinalgPipeline(pm, opts);
+  pm.addPass(createCrateReadOnlyInputs());
   appendUpstream(
       pm,
       "one-shot-bufferize{bufferize-function-boundaries=true "
       "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-deallocation-pipeline");
+      "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   pm.addPass(createCrateExpandMemRefCopy());
   appendUpstream(
       pm,

@@ -72,4 +72,15 @@ def CrateExpandMemRefCopy : Pass<"crate-expand-memref-copy"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def CrateReadOnlyInputs : Pass<"crate-readonly-inputs", "mlir::ModuleOp"> {
+  let summary = "forbid bufferization from writing into function arguments";
+  let description = [{
+    Marks every argument of every func.func `bufferization.writable = false`.
+    One-shot bufferization otherwise treats arguments as writable and may
+    compute a result in place in the caller's input buffer, which the
+    library's C API promises to leave untouched (`const float *`).
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // CRATE_TRANSFORMS_PASSES_TD
