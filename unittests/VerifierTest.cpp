@@ -59,7 +59,7 @@ TEST_F(VerifierTest, BuiltMSSAChecksHeadsTimesHeadDim) {
   auto mssa = crate::MSSAOp::create(
       b, loc, tokens, entry->getArgument(0), entry->getArgument(1),
       /*out_weight=*/Value(), /*out_bias=*/Value(), /*heads=*/2,
-      /*head_dim=*/4, crate::ScoreMap::softmax);
+      /*head_dim=*/4, crate::ScoreMap::softmax, llvm::APFloat(1.0));
   func::ReturnOp::create(b, loc, mssa.getResult());
   EXPECT_NE(verifyMessages(*module).find(
                 "expects qkv weight of shape 8x8 (heads*head_dim x dim = 2*4 x "

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -15,6 +16,10 @@ namespace crate {
 /// Appends a textual pipeline of upstream passes; the text is fixed here,
 /// so a parse failure is a bug in this file.
 static void appendUpstream(OpPassManager &pm, StringRef pipeline) {
+  // The text names upstream passes: make sure the registry knows them
+  // whichever tool calls the builders.
+  static const bool registered = (registerAllPasses(), true);
+  (void)registered;
   if (failed(parsePassPipeline(pipeline, pm)))
     llvm::report_fatal_error(llvm::Twine("invalid built-in pipeline: ") +
                              pipeline);
@@ -29,6 +34,13 @@ void buildDerivePipeline(OpPassManager &pm, const PipelineOptions &opts) {
   pm.addPass(createCSEPass());
 }
 
+void buildLowerToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertCrateToLinalg());
+  // The residual adds of the derived steps are arith ops on tensors.
+  appendUpstream(pm, "func.func(convert-elementwise-to-linalg),"
+                     "canonicalize,cse");
+}
+
 void buildToLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   buildDerivePipeline(pm, opts);
   if (!opts.weights.empty()) {
@@ -36,14 +48,10 @@ void buildToLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
     bind.file = opts.weights;
     pm.addPass(createCrateBindWeights(bind));
   }
-  pm.addPass(createConvertCrateToLinalg());
-  // The residual adds of the derived steps are arith ops on tensors.
-  appendUpstream(pm, "func.func(convert-elementwise-to-linalg),"
-                     "canonicalize,cse");
+  buildLowerToLinalgPipeline(pm);
 }
 
-void buildCpuJitPipeline(OpPassManager &pm, const PipelineOptions &opts) {
-  buildToLinalgPipeline(pm, opts);
+void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCrateReadOnlyInputs());
   appendUpstream(
       pm,
@@ -56,6 +64,11 @@ void buildCpuJitPipeline(OpPassManager &pm, const PipelineOptions &opts) {
       "func.func(convert-linalg-to-loops),"
       "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
       "convert-to-llvm,reconcile-unrealized-casts");
+}
+
+void buildCpuJitPipeline(OpPassManager &pm, const PipelineOptions &opts) {
+  buildToLinalgPipeline(pm, opts);
+  buildLinalgToLLVMPipeline(pm);
 }
 
 void registerPipelines() {

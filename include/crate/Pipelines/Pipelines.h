@@ -31,9 +31,18 @@ void buildDerivePipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
 /// on tensors.
 void buildToLinalgPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
 
-/// crate-cpu-jit: crate-to-linalg, bufferize, lower to loops and the LLVM
-/// dialect, ready for the ExecutionEngine or mlir-runner.
+/// Lowers a derived network whose weights are bound (or are arguments) to
+/// linalg on tensors.
+void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// From linalg on tensors to the LLVM dialect for the CPU: bufferize (never
+/// into function arguments), deallocate, loops, LLVM.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// crate-cpu-jit: crate-to-linalg, then buildLinalgToLLVMPipeline; ready for
+/// the ExecutionEngine or mlir-runner.
 void buildCpuJitPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+
 
 /// Registers the three pipelines above with the pass registry.
 void registerPipelines();

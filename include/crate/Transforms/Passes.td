@@ -83,4 +83,16 @@ def CrateReadOnlyInputs : Pass<"crate-readonly-inputs", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+def CrateWeightsToArguments : Pass<"crate-weights-to-arguments", "mlir::ModuleOp"> {
+  let summary = "turn crate.weight ops into trailing function arguments";
+  let description = [{
+    For every func.func that reads weights: each distinct weight name
+    becomes one more argument (in order of first use), every crate.weight
+    of that name is replaced by it, and the names are recorded in the
+    function's `crate.weights` attribute. The emitted library then passes
+    the same code either embedded weights or weights loaded at run time.
+    Names must be concrete (run crate-unroll first).
+  }];
+}
+
 #endif // CRATE_TRANSFORMS_PASSES_TD

@@ -1,0 +1,80 @@
+//===- Library.h - emit a model as a standalone CPU library -----*- C++ -*-===//
+//
+// The steps crate-compile takes after the network is derived, for the CPU
+// target: describe the entry function (shapes, weights), pack the weights,
+// turn the LLVM-dialect module into an object file with the glue the
+// runtime expects (runtime/cpu/ModelABI.h), link libNAME.so and libNAME.a,
+// and write NAME.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CRATE_CODEGEN_CPU_LIBRARY_H
+#define CRATE_CODEGEN_CPU_LIBRARY_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crate::codegen {
+
+/// What the library knows of its model: shapes (-1 = batch) and weights.
+struct ModelInfo {
+  struct Weight {
+    std::string name;
+    std::vector<int64_t> shape;
+    uint64_t offset = 0; // bytes into the embedded blob
+  };
+  std::string name;
+  std::string entry;
+  std::vector<int64_t> inputShape;
+  std::vector<int64_t> outputShape;
+  std::vector<Weight> weights;
+};
+
+/// Reads the model's interface from `entry` after crate-weights-to-arguments:
+/// one float32 input and one float32 result, both with a dynamic batch
+/// dimension first and static sizes otherwise, then the weights. Errors are
+/// emitted on the function.
+mlir::FailureOr<ModelInfo> describeEntry(mlir::func::FuncOp entry,
+                                         llvm::StringRef name);
+
+/// The manifest JSON of ModelABI.h.
+std::string manifestJson(const ModelInfo &info);
+
+/// Reads every weight of `info` from a .safetensors file (checking names,
+/// shapes, dtypes) and, when `blob` is non-null, packs them as float32 at
+/// 64-byte aligned offsets (recorded in info.weights). Returns false with a
+/// message on failure.
+bool packWeights(ModelInfo &info, const std::string &path,
+                 std::vector<uint8_t> *blob, std::string &error);
+
+struct ObjectOptions {
+  std::string cpu;      // "" = the host CPU (with its features)
+  std::string features; // extra target features, e.g. "+avx2"
+  unsigned optLevel = 3;
+};
+
+/// Translates the LLVM-dialect module to LLVM IR, adds the manifest, the
+/// embedded weights (if `blob` is non-null), the packed entry and the
+/// NAME_* wrappers, optimises for the target and writes an object file.
+bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
+                const std::vector<uint8_t> *blob, const ObjectOptions &options,
+                const std::string &objectPath, std::string &error);
+
+/// Links libNAME.so (needing only libc, libm, pthreads) and libNAME.a from
+/// the model object and the runtime archive, into `outputDir`.
+bool linkLibraries(const std::string &objectPath,
+                   const std::string &runtimeArchive, const ModelInfo &info,
+                   const std::string &outputDir, bool verbose,
+                   std::string &error);
+
+/// Writes NAME.h into `outputDir`.
+bool writeHeader(const ModelInfo &info, bool embedded,
+                 const std::string &outputDir, std::string &error);
+
+} // namespace crate::codegen
+
+#endif // CRATE_CODEGEN_CPU_LIBRARY_H

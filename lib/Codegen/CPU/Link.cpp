@@ -1,0 +1,85 @@
+//===- Link.cpp - libNAME.so and libNAME.a from the model object ----------===//
+//
+// The system linker joins the model object with the precompiled runtime.
+// The shared library links libstdc++ and libgcc statically and hides every
+// symbol but the NAME_* API, so it needs only libc, libm and pthreads. The
+// static library is one relocatable object with the runtime's (hidden)
+// symbols made local, so two models can be linked into one program.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Codegen/CPU/Library.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace crate::codegen {
+
+/// Runs `program` with `args`; on failure describes the command.
+static bool run(StringRef program, std::vector<std::string> args, bool verbose,
+                std::string &error) {
+  ErrorOr<std::string> path = sys::findProgramByName(program);
+  if (!path) {
+    error = ("cannot find '" + program + "' on PATH (needed to link the "
+             "library; install binutils and g++)")
+                .str();
+    return false;
+  }
+  args.insert(args.begin(), *path);
+  std::vector<StringRef> refs(args.begin(), args.end());
+  if (verbose) {
+    errs() << "crate-compile: running";
+    for (StringRef a : refs)
+      errs() << " " << a;
+    errs() << "\n";
+  }
+  std::string message;
+  int rc = sys::ExecuteAndWait(*path, refs, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    error = (program + " failed (exit " + Twine(rc) + ")" +
+             (message.empty() ? "" : ": " + message))
+                .str();
+    return false;
+  }
+  return true;
+}
+
+bool linkLibraries(const std::string &objectPath,
+                   const std::string &runtimeArchive, const ModelInfo &info,
+                   const std::string &outputDir, bool verbose,
+                   std::string &error) {
+  if (!sys::fs::exists(runtimeArchive)) {
+    error = "cannot find the crate runtime archive " + runtimeArchive;
+    return false;
+  }
+  SmallString<256> so(outputDir), combined(outputDir), archive(outputDir);
+  sys::path::append(so, "lib" + info.name + ".so");
+  sys::path::append(combined, info.name + ".combined.o");
+  sys::path::append(archive, "lib" + info.name + ".a");
+
+  if (!run("g++",
+           {"-shared", "-o", std::string(so), objectPath, runtimeArchive,
+            "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL",
+            "-Wl,-z,defs", "-Wl,--gc-sections", "-Wl,-O1", "-lm", "-lpthread"},
+           verbose, error))
+    return false;
+
+  // libNAME.a: model + runtime as one object, runtime symbols made local.
+  if (!run("ld", {"-r", "-o", std::string(combined), objectPath,
+                  "--whole-archive", runtimeArchive, "--no-whole-archive"},
+           verbose, error) ||
+      !run("objcopy", {"--localize-hidden", std::string(combined)}, verbose,
+           error))
+    return false;
+  sys::fs::remove(archive);
+  bool ok = run("ar", {"rcs", std::string(archive), std::string(combined)},
+                verbose, error);
+  sys::fs::remove(combined);
+  return ok;
+}
+
+} // namespace crate::codegen

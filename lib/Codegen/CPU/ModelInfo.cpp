@@ -1,0 +1,90 @@
+//===- ModelInfo.cpp - the interface of a compiled model ------------------===//
+
+#include "crate/Codegen/CPU/Library.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+
+namespace crate::codegen {
+
+/// A batch-first float32 tensor type as a shape with -1 for the batch.
+static FailureOr<std::vector<int64_t>> batchShape(func::FuncOp entry,
+                                                  Type type, StringRef what) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.getElementType().isF32() || tensor.getRank() < 1)
+    return entry.emitOpError() << "expects the " << what
+                               << " to be a ranked f32 tensor, got " << type;
+  std::vector<int64_t> shape(tensor.getShape().begin(),
+                             tensor.getShape().end());
+  for (size_t i = 1; i < shape.size(); ++i)
+    if (ShapedType::isDynamic(shape[i]))
+      return entry.emitOpError() << "expects the " << what
+                                 << " to be static but for the batch, got "
+                                 << type;
+  shape[0] = -1; // the batch is chosen per call, static or not in the IR
+  if (!tensor.isDynamicDim(0))
+    return entry.emitOpError()
+           << "expects the " << what
+           << " to have a dynamic batch (first) dimension, got " << type;
+  return shape;
+}
+
+FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
+  ModelInfo info;
+  info.name = name.str();
+  info.entry = entry.getSymName().str();
+  auto names = entry->getAttrOfType<ArrayAttr>("crate.weights");
+  size_t numWeights = names ? names.size() : 0;
+  FunctionType type = entry.getFunctionType();
+  if (type.getNumInputs() != numWeights + 1 || type.getNumResults() != 1)
+    return entry.emitOpError() << "expects one input and one result (besides "
+                                  "the weights), got "
+                               << type.getNumInputs() - numWeights
+                               << " inputs and " << type.getNumResults()
+                               << " results";
+  FailureOr<std::vector<int64_t>> in =
+      batchShape(entry, type.getInput(0), "input");
+  FailureOr<std::vector<int64_t>> out =
+      batchShape(entry, type.getResult(0), "result");
+  if (failed(in) || failed(out))
+    return failure();
+  info.inputShape = *in;
+  info.outputShape = *out;
+  for (size_t i = 0; i < numWeights; ++i) {
+    auto tensor = cast<RankedTensorType>(type.getInput(i + 1));
+    if (!tensor.getElementType().isF32())
+      return entry.emitOpError() << "supports f32 weights only, got "
+                                 << tensor << " for "
+                                 << cast<StringAttr>(names[i]);
+    info.weights.push_back({cast<StringAttr>(names[i]).str(),
+                            std::vector<int64_t>(tensor.getShape().begin(),
+                                                 tensor.getShape().end()),
+                            0});
+  }
+  return info;
+}
+
+std::string manifestJson(const ModelInfo &info) {
+  llvm::json::Array weights;
+  for (const ModelInfo::Weight &w : info.weights)
+    weights.push_back(llvm::json::Object{
+        {"name", w.name},
+        {"shape", llvm::json::Array(w.shape)},
+        {"offset", static_cast<int64_t>(w.offset)}});
+  llvm::json::Object manifest{
+      {"abi", 1},
+      {"name", info.name},
+      {"version", "0.1.0"},
+      {"input", llvm::json::Object{{"shape", llvm::json::Array(info.inputShape)}}},
+      {"output",
+       llvm::json::Object{{"shape", llvm::json::Array(info.outputShape)}}},
+      {"weights", std::move(weights)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::json::Value(std::move(manifest));
+  return text;
+}
+
+} // namespace crate::codegen

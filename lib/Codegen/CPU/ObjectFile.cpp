@@ -1,0 +1,238 @@
+//===- ObjectFile.cpp - the model as an object file for the CPU -----------===//
+//
+// Translates the lowered model to LLVM IR, adds what runtime/cpu/ModelABI.h
+// expects next to it (manifest, embedded weights, packed entry, NAME_*
+// wrappers), keeps only the wrappers visible, and compiles the module with
+// LLVM's TargetMachine for the chosen CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Codegen/CPU/Library.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace llvm;
+
+namespace crate::codegen {
+
+namespace {
+/// Builds the glue of ModelABI.h into `m`; returns the public symbol names.
+class GlueBuilder {
+public:
+  GlueBuilder(Module &m, const ModelInfo &info)
+      : m(m), info(info), ctx(m.getContext()), b(ctx),
+        ptr(PointerType::getUnqual(ctx)) {}
+
+  bool build(const std::vector<uint8_t> *blob, std::string &error) {
+    Function *ciface = m.getFunction("_mlir_ciface_" + info.entry);
+    if (!ciface) {
+      error = "the lowered module has no C interface for @" + info.entry;
+      return false;
+    }
+    if (ciface->arg_size() != info.weights.size() + 2) {
+      error = "the C interface of @" + info.entry + " takes " +
+              std::to_string(ciface->arg_size()) + " arguments, expected " +
+              std::to_string(info.weights.size() + 2);
+      return false;
+    }
+    Function *entry = packedEntry(ciface);
+    Constant *manifest = bytes("crate_manifest_" + info.name,
+                               StringRef(manifestJson(info)), true, 1);
+    Constant *weights = ConstantPointerNull::get(ptr);
+    uint64_t weightsSize = 0;
+    if (blob) {
+      weights = bytes("crate_weights_" + info.name,
+                      StringRef(reinterpret_cast<const char *>(blob->data()),
+                                blob->size()),
+                      false, 64);
+      weightsSize = blob->size();
+    }
+    Type *i64 = Type::getInt64Ty(ctx);
+    auto *staticType = StructType::get(ctx, {ptr, ptr, i64, ptr});
+    auto *modelStatic = new GlobalVariable(
+        m, staticType, /*isConstant=*/true, GlobalValue::InternalLinkage,
+        ConstantStruct::get(staticType,
+                            {manifest, weights,
+                             ConstantInt::get(i64, weightsSize), entry}),
+        "crate_static_" + info.name);
+    wrappers(modelStatic);
+    return true;
+  }
+
+  const StringSet<> &publicSymbols() const { return exported; }
+
+private:
+  /// void crate_entry_NAME(void **args): calls the C interface with args[i].
+  Function *packedEntry(Function *ciface) {
+    auto *type = FunctionType::get(Type::getVoidTy(ctx), {ptr}, false);
+    Function *f = Function::Create(type, GlobalValue::InternalLinkage,
+                                   "crate_entry_" + info.name, m);
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+    SmallVector<Value *> args;
+    for (unsigned i = 0; i < ciface->arg_size(); ++i)
+      args.push_back(
+          b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, f->getArg(0), i)));
+    b.CreateCall(ciface, args);
+    b.CreateRetVoid();
+    return f;
+  }
+
+  Constant *bytes(const Twine &name, StringRef data, bool nulTerminated,
+                  unsigned align) {
+    Constant *init =
+        nulTerminated ? ConstantDataArray::getString(ctx, data, true)
+                      : ConstantDataArray::getRaw(data, data.size(),
+                                                  Type::getInt8Ty(ctx));
+    auto *gv = new GlobalVariable(m, init->getType(), true,
+                                  GlobalValue::InternalLinkage, init, name);
+    gv->setAlignment(Align(align));
+    return gv;
+  }
+
+  /// NAME_<fn>(params) { return crate_rt_<fn>([static,] params); }
+  void wrap(StringRef fn, Type *ret, ArrayRef<Type *> params,
+            GlobalVariable *modelStatic, bool dropFirstParam = false) {
+    SmallVector<Type *> rtParams;
+    if (modelStatic)
+      rtParams.push_back(ptr);
+    rtParams.append(params.begin() + (dropFirstParam ? 1 : 0), params.end());
+    FunctionCallee runtime = m.getOrInsertFunction(
+        ("crate_rt_" + fn).str(), FunctionType::get(ret, rtParams, false));
+    std::string name = info.name + "_" + fn.str();
+    Function *f = Function::Create(FunctionType::get(ret, params, false),
+                                   GlobalValue::ExternalLinkage, name, m);
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+    SmallVector<Value *> args;
+    if (modelStatic)
+      args.push_back(modelStatic);
+    for (unsigned i = dropFirstParam ? 1 : 0; i < f->arg_size(); ++i)
+      args.push_back(f->getArg(i));
+    Value *result = b.CreateCall(runtime, args);
+    if (ret->isVoidTy())
+      b.CreateRetVoid();
+    else
+      b.CreateRet(result);
+    exported.insert(name);
+  }
+
+  void wrappers(GlobalVariable *modelStatic) {
+    Type *i32 = Type::getInt32Ty(ctx), *i64 = Type::getInt64Ty(ctx);
+    Type *voidTy = Type::getVoidTy(ctx);
+    wrap("create", i32, {ptr, ptr}, modelStatic);
+    wrap("forward", i32, {ptr, ptr, i64, ptr}, nullptr);
+    wrap("destroy", voidTy, {ptr}, nullptr);
+    // The message is per thread; the model argument is for symmetry.
+    wrap("last_error", ptr, {ptr}, nullptr, /*dropFirstParam=*/true);
+    wrap("input_shape", i32, {ptr, ptr}, nullptr);
+    wrap("output_shape", i32, {ptr, ptr}, nullptr);
+    wrap("version", ptr, {}, nullptr);
+  }
+
+  Module &m;
+  const ModelInfo &info;
+  LLVMContext &ctx;
+  IRBuilder<> b;
+  PointerType *ptr;
+  StringSet<> exported;
+};
+
+std::unique_ptr<TargetMachine> makeTargetMachine(const ObjectOptions &options,
+                                                 std::string &error) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  Triple triple(sys::getDefaultTargetTriple());
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu.empty()) {
+    cpu = sys::getHostCPUName().str();
+    for (const auto &feature : sys::getHostCPUFeatures())
+      features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  }
+  features += options.features;
+  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, TargetOptions(), Reloc::PIC_, std::nullopt,
+      CodeGenOptLevel::Aggressive));
+  if (!tm) {
+    error = "cannot create a target machine for " + triple.str();
+    return nullptr;
+  }
+  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for " + triple.str() +
+            " (llc -mcpu=help lists them)";
+    return nullptr;
+  }
+  return tm;
+}
+} // namespace
+
+bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
+                const std::vector<uint8_t> *blob, const ObjectOptions &options,
+                const std::string &objectPath, std::string &error) {
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  std::unique_ptr<TargetMachine> tm = makeTargetMachine(options, error);
+  if (!tm)
+    return false;
+
+  LLVMContext ctx;
+  std::unique_ptr<Module> m =
+      mlir::translateModuleToLLVMIR(module, ctx, info.name);
+  if (!m) {
+    error = "cannot translate the lowered model to LLVM IR";
+    return false;
+  }
+  GlueBuilder glue(*m, info);
+  if (!glue.build(blob, error))
+    return false;
+  // Only the NAME_* API is visible: two models can live in one process.
+  for (Function &f : *m)
+    if (!f.isDeclaration() && !glue.publicSymbols().contains(f.getName()))
+      f.setLinkage(GlobalValue::InternalLinkage);
+  for (GlobalVariable &gv : m->globals())
+    if (!gv.isDeclaration())
+      gv.setLinkage(GlobalValue::InternalLinkage);
+
+  m->setDataLayout(tm->createDataLayout());
+  m->setTargetTriple(tm->getTargetTriple());
+  if (Error err = mlir::makeOptimizingTransformer(options.optLevel, 0,
+                                                  tm.get())(m.get())) {
+    error = "LLVM optimisation failed: " + toString(std::move(err));
+    return false;
+  }
+
+  std::error_code ec;
+  raw_fd_ostream os(objectPath, ec, sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write " + objectPath + ": " + ec.message();
+    return false;
+  }
+  legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, os, nullptr, CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return false;
+  }
+  pm.run(*m);
+  return true;
+}
+
+} // namespace crate::codegen

@@ -1,0 +1,589 @@
+//===- CrateRuntime.cpp - CPU runtime behind crate-compile's C API --------===//
+//
+// Implements the crate_rt_* functions of ModelABI.h: an instance parses and
+// validates the model's JSON manifest, loads its weights (embedded in the
+// library, or from a .safetensors file) into 64-byte aligned buffers, builds
+// one memref descriptor per weight, and runs the packed entry function on
+// caller-owned input and output arrays.
+//
+// Like everything under runtime/, this depends on neither LLVM nor MLIR. It is
+// compiled with -fno-exceptions and never throws or aborts on bad input: each
+// failure returns a status code and sets the calling thread's error message.
+// (Only a failing small allocation inside the standard library, which has no
+// non-throwing form, can still terminate the process.)
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelABI.h"
+
+#include "safetensors/SafeTensors.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+// Make nlohmann abort instead of throw on misuse. The code below only calls
+// accessors after checking the JSON type, so that abort is unreachable.
+#ifndef JSON_NOEXCEPTION
+#define JSON_NOEXCEPTION 1
+#endif
+#include <nlohmann/json.hpp>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the embedded weights are little-endian float32; add byte swapping"
+#endif
+
+static_assert(sizeof(void *) == sizeof(int64_t),
+              "descriptors store pointers in int64-sized words");
+static_assert(sizeof(float) == 4, "the ABI's tensors are float32");
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr size_t kWeightAlignment = 64;
+
+/// A weight of the model: its buffer (ours, 64-byte aligned) and the memref
+/// descriptor handed to the entry, built once in create.
+struct Weight {
+  std::string name;
+  std::vector<int64_t> shape;
+  uint64_t offset = 0; // Byte offset into the embedded weights.
+  int64_t numel = 0;
+  float *data = nullptr;
+  std::vector<int64_t> descriptor; // 3 + 2 * rank words.
+};
+
+} // namespace
+
+struct crate_rt_model {
+  std::string name;
+  std::vector<int64_t> inputShape;  // dims[0] == -1.
+  std::vector<int64_t> outputShape; // dims[0] == -1.
+  int64_t inputSampleElements = 0;  // prod(inputShape[1:]).
+  int64_t outputSampleElements = 0; // prod(outputShape[1:]).
+  std::vector<Weight> weights;
+  void (*entry)(void **args) = nullptr;
+
+  ~crate_rt_model() {
+    for (Weight &w : weights)
+      std::free(w.data);
+  }
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+int fail(int code, std::string message) {
+  lastError = std::move(message);
+  return code;
+}
+
+int succeed() {
+  lastError.clear();
+  return CRATE_OK;
+}
+
+/// "[3, 4]" for shape {3, 4}; "[]" for a scalar.
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+/// `v` as JSON text, cut short so a corrupt manifest cannot flood a message.
+std::string brief(const json &v) {
+  std::string s = v.dump();
+  if (s.size() > 60)
+    s = s.substr(0, 57) + "...";
+  return s;
+}
+
+/// a * b, or false if it overflows int64 (a, b >= 0).
+bool mulNonNeg(int64_t a, int64_t b, int64_t &out) {
+  if (a != 0 && b > kInt64Max / a)
+    return false;
+  out = a * b;
+  return true;
+}
+
+/// Row-major strides of `sizes`.
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &sizes) {
+  std::vector<int64_t> strides(sizes.size());
+  int64_t stride = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= sizes[i] == 0 ? 1 : sizes[i];
+  }
+  return strides;
+}
+
+/// Fills `words` with the descriptor of a contiguous row-major array.
+void buildDescriptor(std::vector<int64_t> &words, float *data,
+                     const std::vector<int64_t> &sizes) {
+  size_t rank = sizes.size();
+  words.assign(3 + 2 * rank, 0);
+  std::memcpy(&words[0], &data, sizeof data); // allocated
+  std::memcpy(&words[1], &data, sizeof data); // aligned
+  words[2] = 0;                               // offset
+  std::vector<int64_t> strides = rowMajorStrides(sizes);
+  for (size_t i = 0; i < rank; ++i) {
+    words[3 + i] = sizes[i];
+    words[3 + rank + i] = strides[i];
+  }
+}
+
+float *descriptorPointer(const int64_t *words, int index) {
+  float *p;
+  std::memcpy(&p, &words[index], sizeof p);
+  return p;
+}
+
+/// Reads an input/output shape ([-1, d1, ...], each di >= 0) from
+/// manifest[key]["shape"] and its per-sample element count.
+bool parseIOShape(const json &manifest, const char *key,
+                  std::vector<int64_t> &shape, int64_t &sampleElements,
+                  std::string &error) {
+  auto it = manifest.find(key);
+  if (it == manifest.end() || !it->is_object()) {
+    error = std::string("manifest lacks an object '") + key + "'";
+    return false;
+  }
+  auto s = it->find("shape");
+  if (s == it->end() || !s->is_array()) {
+    error = std::string("manifest '") + key + "' lacks a 'shape' array";
+    return false;
+  }
+  if (s->empty()) {
+    error = std::string("manifest '") + key +
+            "' shape is empty; it needs at least the batch dimension -1";
+    return false;
+  }
+  shape.clear();
+  sampleElements = 1;
+  for (size_t i = 0; i < s->size(); ++i) {
+    const json &d = (*s)[i];
+    if (!d.is_number_integer()) {
+      error = std::string("manifest '") + key + "' shape " + brief(*s) +
+              " has a non-integer dimension";
+      return false;
+    }
+    int64_t v = d.is_number_unsigned() &&
+                        d.get<uint64_t>() > static_cast<uint64_t>(kInt64Max)
+                    ? -2 // Out of range: report as an invalid dimension.
+                    : d.get<int64_t>();
+    if (i == 0 && v != -1) {
+      error = std::string("manifest '") + key + "' shape " + brief(*s) +
+              " must start with the batch dimension -1";
+      return false;
+    }
+    if (i > 0 && v < 0) {
+      error = std::string("manifest '") + key + "' shape " + brief(*s) +
+              " has dimension " + brief(d) + " at index " + std::to_string(i) +
+              " (only dimension 0 may be -1)";
+      return false;
+    }
+    shape.push_back(v);
+    if (i > 0 && !mulNonNeg(sampleElements, v, sampleElements)) {
+      error = std::string("manifest '") + key + "' shape " + brief(*s) +
+              " has an element count that overflows int64";
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Parses and validates the manifest into `m` (all but the weight data).
+/// `embedded` says whether weight offsets are required.
+bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
+                   std::string &error) {
+  json manifest = json::parse(text, text + std::strlen(text), nullptr,
+                              /*allow_exceptions=*/false);
+  if (manifest.is_discarded()) {
+    error = "manifest is not valid JSON";
+    return false;
+  }
+  if (!manifest.is_object()) {
+    error = "manifest is a JSON " + std::string(manifest.type_name()) +
+            ", expected an object";
+    return false;
+  }
+  // Take the name first (if usable) so that every later message names the
+  // model, but check the ABI before relying on anything else.
+  auto name = manifest.find("name");
+  bool nameOk = name != manifest.end() && name->is_string() &&
+                !name->get_ref<const std::string &>().empty();
+  if (nameOk)
+    m.name = name->get<std::string>();
+
+  auto abi = manifest.find("abi");
+  if (abi == manifest.end()) {
+    error = "manifest lacks 'abi'";
+    return false;
+  }
+  if (!abi->is_number_integer() ||
+      abi->get<int64_t>() != CRATE_MODEL_ABI_VERSION) {
+    error = "manifest has abi " + brief(*abi) + ", but this runtime implements "
+            "abi " + std::to_string(CRATE_MODEL_ABI_VERSION) +
+            "; rebuild the model with a matching crate-compile";
+    return false;
+  }
+  if (!nameOk) {
+    error = "manifest lacks a non-empty string 'name'";
+    return false;
+  }
+
+  if (!parseIOShape(manifest, "input", m.inputShape, m.inputSampleElements,
+                    error) ||
+      !parseIOShape(manifest, "output", m.outputShape, m.outputSampleElements,
+                    error))
+    return false;
+
+  auto weights = manifest.find("weights");
+  if (weights == manifest.end() || !weights->is_array()) {
+    error = "manifest lacks a 'weights' array";
+    return false;
+  }
+  std::unordered_set<std::string> seen;
+  m.weights.clear();
+  m.weights.reserve(weights->size());
+  for (size_t i = 0; i < weights->size(); ++i) {
+    const json &entry = (*weights)[i];
+    std::string where = "manifest weight " + std::to_string(i);
+    if (!entry.is_object()) {
+      error = where + " is not an object";
+      return false;
+    }
+    Weight w;
+    auto wn = entry.find("name");
+    if (wn == entry.end() || !wn->is_string() ||
+        wn->get_ref<const std::string &>().empty()) {
+      error = where + " lacks a non-empty string 'name'";
+      return false;
+    }
+    w.name = wn->get<std::string>();
+    where += " ('" + w.name + "')";
+    if (!seen.insert(w.name).second) {
+      error = where + " repeats the name of an earlier weight";
+      return false;
+    }
+    auto ws = entry.find("shape");
+    if (ws == entry.end() || !ws->is_array()) {
+      error = where + " lacks a 'shape' array";
+      return false;
+    }
+    w.numel = 1;
+    for (const json &d : *ws) {
+      if (!d.is_number_unsigned() ||
+          d.get<uint64_t>() > static_cast<uint64_t>(kInt64Max)) {
+        error = where + " has shape " + brief(*ws) +
+                ", expected non-negative integers";
+        return false;
+      }
+      int64_t v = d.get<int64_t>();
+      w.shape.push_back(v);
+      if (!mulNonNeg(w.numel, v, w.numel) || w.numel > kInt64Max / 4) {
+        error = where + " has shape " + brief(*ws) +
+                " whose size in bytes overflows int64";
+        return false;
+      }
+    }
+    auto wo = entry.find("offset");
+    if (wo != entry.end()) {
+      if (!wo->is_number_unsigned()) {
+        error = where + " has offset " + brief(*wo) +
+                ", expected a non-negative integer";
+        return false;
+      }
+      w.offset = wo->get<uint64_t>();
+    } else if (embedded) {
+      error = where + " lacks 'offset' into the embedded weights";
+      return false;
+    }
+    m.weights.push_back(std::move(w));
+  }
+  return true;
+}
+
+/// Allocates a 64-byte aligned buffer for `numel` floats (never null on
+/// success, even for an empty tensor).
+float *allocateWeight(int64_t numel) {
+  size_t bytes = static_cast<size_t>(numel) * sizeof(float);
+  bytes = (bytes + kWeightAlignment - 1) / kWeightAlignment * kWeightAlignment;
+  if (bytes == 0)
+    bytes = kWeightAlignment;
+  void *p = nullptr;
+  if (posix_memalign(&p, kWeightAlignment, bytes) != 0)
+    return nullptr;
+  return static_cast<float *>(p);
+}
+
+int createImpl(const crate_model_static *model, const char *weightsPath,
+               crate_rt_model **out) {
+  if (!out)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, "crate_rt_create: out is null");
+  *out = nullptr;
+  if (!model)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, "crate_rt_create: model is null");
+  if (!model->manifest)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_create: model->manifest is null");
+
+  std::unique_ptr<crate_rt_model> m(new (std::nothrow) crate_rt_model);
+  if (!m)
+    return fail(CRATE_ERROR_OUT_OF_MEMORY, "crate_rt_create: out of memory");
+  bool embedded = model->weights != nullptr;
+  std::string error;
+  if (!parseManifest(model->manifest, embedded, *m, error)) {
+    // The name may not have been parsed; name the function then.
+    std::string who = m->name.empty() ? "crate_rt_create" : m->name;
+    return fail(CRATE_ERROR_INTERNAL, who + ": " + error);
+  }
+  const std::string &name = m->name;
+  if (!model->entry)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                name + ": model->entry is null");
+  m->entry = model->entry;
+
+  if (embedded) {
+    if (weightsPath)
+      return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                  name + ": weights are embedded in this library; pass NULL "
+                         "to create");
+    for (Weight &w : m->weights) {
+      uint64_t bytes = static_cast<uint64_t>(w.numel) * sizeof(float);
+      if (bytes > model->weights_size ||
+          w.offset > model->weights_size - bytes)
+        return fail(CRATE_ERROR_INTERNAL,
+                    name + ": embedded weight '" + w.name + "' at offset " +
+                        std::to_string(w.offset) + " with " +
+                        std::to_string(bytes) +
+                        " bytes lies outside the embedded weights (" +
+                        std::to_string(model->weights_size) + " bytes)");
+      w.data = allocateWeight(w.numel);
+      if (!w.data)
+        return fail(CRATE_ERROR_OUT_OF_MEMORY,
+                    name + ": out of memory for weight '" + w.name + "' (" +
+                        std::to_string(bytes) + " bytes)");
+      if (bytes)
+        std::memcpy(w.data, model->weights + w.offset, bytes);
+    }
+  } else {
+    if (!weightsPath)
+      return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                  name + ": weights are not embedded in this library; pass "
+                         "the path of a .safetensors file to create");
+    crate::st::SafeTensorsFile file;
+    if (!crate::st::SafeTensorsFile::open(weightsPath, file, error))
+      return fail(CRATE_ERROR_WEIGHTS, name + ": " + error);
+    std::vector<float> values;
+    for (Weight &w : m->weights) {
+      if (!file.readF32(w.name, w.shape, values, error))
+        return fail(CRATE_ERROR_WEIGHTS, name + ": " + error);
+      w.data = allocateWeight(w.numel);
+      if (!w.data)
+        return fail(CRATE_ERROR_OUT_OF_MEMORY,
+                    name + ": out of memory for weight '" + w.name + "' (" +
+                        std::to_string(w.numel * 4) + " bytes)");
+      if (!values.empty())
+        std::memcpy(w.data, values.data(), values.size() * sizeof(float));
+    }
+  }
+
+  for (Weight &w : m->weights)
+    buildDescriptor(w.descriptor, w.data, w.shape);
+  *out = m.release();
+  return succeed();
+}
+
+/// Copies the strided result `desc` of shape `sizes` to contiguous `dst`.
+void copyStrided(const int64_t *desc, const std::vector<int64_t> &sizes,
+                 int64_t elements, float *dst) {
+  size_t rank = sizes.size();
+  const float *base = descriptorPointer(desc, 1) + desc[2];
+  const int64_t *strides = desc + 3 + rank;
+  // Contiguous row-major (ignoring the strides of size-1 dimensions): one
+  // memcpy.
+  bool contiguous = true;
+  int64_t expected = 1;
+  for (size_t i = rank; i-- > 0;) {
+    if (sizes[i] != 1 && strides[i] != expected)
+      contiguous = false;
+    expected *= sizes[i];
+  }
+  if (contiguous) {
+    std::memcpy(dst, base, static_cast<size_t>(elements) * sizeof(float));
+    return;
+  }
+  // General case: walk the index space in row-major order, innermost
+  // dimension in a tight loop.
+  std::vector<int64_t> index(rank, 0);
+  int64_t inner = sizes[rank - 1];
+  int64_t innerStride = strides[rank - 1];
+  for (int64_t done = 0; done < elements; done += inner) {
+    int64_t off = 0;
+    for (size_t i = 0; i + 1 < rank; ++i)
+      off += index[i] * strides[i];
+    const float *src = base + off;
+    for (int64_t k = 0; k < inner; ++k)
+      dst[done + k] = src[k * innerStride];
+    for (size_t i = rank - 1; i-- > 0;) {
+      if (++index[i] < sizes[i])
+        break;
+      index[i] = 0;
+    }
+  }
+}
+
+int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
+                float *output) {
+  if (!model)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_forward: model is null");
+  const std::string &name = model->name;
+  if (!input)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": input is null");
+  if (!output)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": output is null");
+  if (batch <= 0)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                name + ": batch is " + std::to_string(batch) +
+                    ", expected a positive count");
+  int64_t inElements, outElements;
+  if (!mulNonNeg(batch, model->inputSampleElements, inElements) ||
+      inElements > kInt64Max / 4 ||
+      !mulNonNeg(batch, model->outputSampleElements, outElements) ||
+      outElements > kInt64Max / 4)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                name + ": batch " + std::to_string(batch) +
+                    " is too large: the input or output size overflows int64");
+
+  // Per-call descriptors: nothing shared is written, so concurrent calls on
+  // one instance are safe.
+  std::vector<int64_t> inSizes = model->inputShape;
+  inSizes[0] = batch;
+  std::vector<int64_t> outSizes = model->outputShape;
+  outSizes[0] = batch;
+  std::vector<int64_t> inDesc;
+  buildDescriptor(inDesc, const_cast<float *>(input), inSizes);
+  size_t outRank = outSizes.size();
+  std::vector<int64_t> outDesc(3 + 2 * outRank, 0);
+
+  size_t weightWords = 0;
+  for (const Weight &w : model->weights)
+    weightWords += w.descriptor.size();
+  std::vector<int64_t> weightDescs;
+  weightDescs.reserve(weightWords);
+  std::vector<void *> args;
+  args.reserve(2 + model->weights.size());
+  args.push_back(outDesc.data());
+  args.push_back(inDesc.data());
+  for (const Weight &w : model->weights)
+    weightDescs.insert(weightDescs.end(), w.descriptor.begin(),
+                       w.descriptor.end());
+  size_t at = 0;
+  for (const Weight &w : model->weights) {
+    args.push_back(weightDescs.data() + at);
+    at += w.descriptor.size();
+  }
+
+  model->entry(args.data());
+
+  float *allocated = descriptorPointer(outDesc.data(), 0);
+  const float *aligned = descriptorPointer(outDesc.data(), 1);
+  // Free the result buffer unless it aliases memory we do not own.
+  auto release = [&] {
+    if (!allocated || allocated == input)
+      return;
+    for (const Weight &w : model->weights)
+      if (allocated == w.data)
+        return;
+    std::free(allocated);
+  };
+
+  bool sizesMatch = true;
+  for (size_t i = 0; i < outRank; ++i)
+    if (outDesc[3 + i] != outSizes[i])
+      sizesMatch = false;
+  if (!sizesMatch) {
+    std::vector<int64_t> got(outDesc.begin() + 3,
+                             outDesc.begin() + 3 + outRank);
+    release();
+    return fail(CRATE_ERROR_INTERNAL,
+                name + ": the model returned an output of shape " +
+                    formatShape(got) + ", expected " + formatShape(outSizes));
+  }
+  if (outElements > 0 && !aligned) {
+    release();
+    return fail(CRATE_ERROR_INTERNAL,
+                name + ": the model returned a null output buffer");
+  }
+  if (outElements > 0)
+    copyStrided(outDesc.data(), outSizes, outElements, output);
+  release();
+  return succeed();
+}
+
+int shapeImpl(const crate_rt_model *model, int64_t *dims, bool input) {
+  if (!model) {
+    fail(CRATE_ERROR_INVALID_ARGUMENT,
+         input ? "crate_rt_input_shape: model is null"
+               : "crate_rt_output_shape: model is null");
+    return -1;
+  }
+  const std::vector<int64_t> &shape =
+      input ? model->inputShape : model->outputShape;
+  if (dims)
+    for (size_t i = 0; i < shape.size(); ++i)
+      dims[i] = shape[i];
+  succeed();
+  return static_cast<int>(shape.size());
+}
+
+} // namespace
+
+extern "C" {
+
+int crate_rt_create(const crate_model_static *model, const char *weights_path,
+                    crate_rt_model **out) {
+  return createImpl(model, weights_path, out);
+}
+
+int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
+                     float *output) {
+  return forwardImpl(model, input, batch, output);
+}
+
+void crate_rt_destroy(crate_rt_model *model) { delete model; }
+
+const char *crate_rt_last_error(void) { return lastError.c_str(); }
+
+int crate_rt_input_shape(const crate_rt_model *model, int64_t *dims) {
+  return shapeImpl(model, dims, /*input=*/true);
+}
+
+int crate_rt_output_shape(const crate_rt_model *model, int64_t *dims) {
+  return shapeImpl(model, dims, /*input=*/false);
+}
+
+#define CRATE_RT_STRINGIFY2(x) #x
+#define CRATE_RT_STRINGIFY(x) CRATE_RT_STRINGIFY2(x)
+
+const char *crate_rt_version(void) {
+  return "crate 0.1.0 (abi " CRATE_RT_STRINGIFY(CRATE_MODEL_ABI_VERSION) ")";
+}
+
+} // extern "C"

@@ -1,0 +1,95 @@
+/*===- ModelABI.h - contract between crate-compile and the runtime -*- C -*-===*
+ *
+ * crate-compile emits, for a model NAME, one object file holding:
+ *
+ *   const char    crate_manifest_NAME[];   JSON text, NUL-terminated (below)
+ *   const uint8_t crate_weights_NAME[];    embedded weights, little-endian
+ *                                          float32, 64-byte aligned; absent
+ *                                          (a null pointer is passed) when
+ *                                          weights are loaded at run time
+ *   void crate_entry_NAME(void **args);    the model, packed calling
+ *                                          convention (below)
+ *   the public C API of NAME.h (NAME_create, NAME_forward, ...), each a thin
+ *   wrapper that passes a crate_model_static to the crate_rt_* function of
+ *   the same name (declared at the end of this file).
+ *
+ * Manifest JSON:
+ *   { "abi": 1, "name": "crate_mini", "version": "0.1.0",
+ *     "input":  { "shape": [-1, 3, 64, 64] },   -1 = batch, chosen per call
+ *     "output": { "shape": [-1, 10] },
+ *     "weights": [ { "name": "cls_token", "shape": [1, 1, 192],
+ *                    "offset": 0 },             byte offset into the
+ *                  ... ] }                     embedded weights
+ *   Every tensor is float32 and row-major. Weights are passed to the entry in
+ *   manifest order.
+ *
+ * Packed entry: args[0] points to the output descriptor, which the entry
+ * fills (the result buffer is allocated with malloc by the model code; the
+ * caller copies it out and frees `allocated` unless it aliases an input);
+ * args[1] points to the input descriptor; args[2 + i] points to the
+ * descriptor of weight i. A descriptor of rank r is MLIR's strided memref
+ * descriptor: { float *allocated; float *aligned; int64_t offset;
+ * int64_t sizes[r]; int64_t strides[r]; } -- as 3 + 2r machine words.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef CRATE_RUNTIME_CPU_MODELABI_H
+#define CRATE_RUNTIME_CPU_MODELABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CRATE_MODEL_ABI_VERSION 1
+
+/* Status codes of every NAME_* call (also in each generated NAME.h). */
+#define CRATE_OK 0
+#define CRATE_ERROR_INVALID_ARGUMENT 1 /* null pointer, batch <= 0, ... */
+#define CRATE_ERROR_WEIGHTS 2          /* weights file missing or invalid */
+#define CRATE_ERROR_OUT_OF_MEMORY 3
+#define CRATE_ERROR_INTERNAL 4 /* a bug: a manifest the runtime rejects */
+
+/* What the generated wrappers hand to the runtime. */
+typedef struct crate_model_static {
+  const char *manifest;         /* crate_manifest_NAME */
+  const uint8_t *weights;       /* crate_weights_NAME, or null */
+  uint64_t weights_size;        /* bytes of crate_weights_NAME, or 0 */
+  void (*entry)(void **args);   /* crate_entry_NAME */
+} crate_model_static;
+
+/* An instance: weights loaded, descriptors built. Opaque to users. */
+typedef struct crate_rt_model crate_rt_model;
+
+/* Creates an instance. With weights embedded, weights_path must be null
+ * (or it is an error); otherwise it names the .safetensors file to load,
+ * whose tensors are checked against the manifest (names, shapes; F32, F16
+ * and BF16 are converted to float32). */
+int crate_rt_create(const crate_model_static *model, const char *weights_path,
+                    crate_rt_model **out);
+
+/* Runs the model on `batch` inputs (input shape with the batch filled in),
+ * writing batch * prod(output shape[1:]) floats to `output`. Thread-safe:
+ * concurrent calls on one instance are allowed. */
+int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
+                     float *output);
+
+void crate_rt_destroy(crate_rt_model *model);
+
+/* The calling thread's last error message ("" if none). */
+const char *crate_rt_last_error(void);
+
+/* Shape queries: rank, and dims (dims[0] = -1 for the batch). Return the
+ * rank, or -1 with an error if `model` is null; dims may be null. */
+int crate_rt_input_shape(const crate_rt_model *model, int64_t *dims);
+int crate_rt_output_shape(const crate_rt_model *model, int64_t *dims);
+
+/* The runtime version string, e.g. "crate 0.1.0 (abi 1)". */
+const char *crate_rt_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRATE_RUNTIME_CPU_MODELABI_H */

@@ -1,0 +1,248 @@
+//===- crate-compile.cpp - objective + weights in, a C library out --------===//
+//
+//   crate-compile MODEL.mlir --weights W.safetensors -o OUTDIR
+//
+// derives the network from the objective and schedule in MODEL.mlir, lowers
+// it through MLIR and LLVM for the CPU, and writes libNAME.so, libNAME.a and
+// NAME.h (runtime/cpu/ModelABI.h describes what the library holds).
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Codegen/CPU/Library.h"
+#include "crate/InitCrate.h"
+#include "crate/Pipelines/Pipelines.h"
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+cl::OptionCategory category("crate-compile options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> outputDir(
+    "o", cl::desc("output directory for libNAME.so, libNAME.a and NAME.h "
+                  "(created if missing)"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> weightsFile(
+    "weights",
+    cl::desc("the model's weights (.safetensors; F32, F16 or BF16): embedded "
+             "in the library, or only checked with --weights-at-runtime"),
+    cl::value_desc("file"), cl::cat(category));
+cl::opt<bool> weightsAtRuntime(
+    "weights-at-runtime",
+    cl::desc("do not embed the weights: NAME_create loads a .safetensors "
+             "file given at run time"),
+    cl::cat(category));
+cl::opt<std::string> modelName(
+    "name", cl::desc("library and API prefix (default: the entry function)"),
+    cl::cat(category));
+cl::opt<std::string> entryName(
+    "entry", cl::desc("the function to compile (default: the only public "
+                      "func.func)"),
+    cl::cat(category));
+enum class Target { cpu, nvptx };
+cl::opt<Target> target("target", cl::desc("code generation target"),
+                       cl::values(clEnumValN(Target::cpu, "cpu",
+                                             "the host's CPU family (default)"),
+                                  clEnumValN(Target::nvptx, "nvptx",
+                                             "NVIDIA GPUs (not built yet)")),
+                       cl::init(Target::cpu), cl::cat(category));
+cl::opt<std::string> cpu("cpu",
+                         cl::desc("CPU to generate code for (default: the "
+                                  "host CPU and its features), e.g. "
+                                  "x86-64-v3, znver4, skylake-avx512"),
+                         cl::cat(category));
+cl::opt<std::string> mattr("mattr",
+                           cl::desc("extra target features, e.g. +avx2,-avx512f"),
+                           cl::cat(category));
+enum class Emit { crate, linalg, llvm, lib };
+cl::opt<Emit> emit(
+    "emit", cl::desc("stop after a stage and print its IR to stdout"),
+    cl::values(clEnumValN(Emit::crate, "crate", "the derived network"),
+               clEnumValN(Emit::linalg, "linalg", "linalg on tensors"),
+               clEnumValN(Emit::llvm, "llvm", "the LLVM dialect"),
+               clEnumValN(Emit::lib, "lib",
+                          "the libraries and header (default)")),
+    cl::init(Emit::lib), cl::cat(category));
+cl::opt<std::string> runtimeArchive(
+    "runtime", cl::desc("the crate CPU runtime archive to link"),
+    cl::init(CRATE_RUNTIME_CPU_ARCHIVE), cl::Hidden, cl::cat(category));
+cl::opt<bool> verbose("v", cl::desc("print each step and the link commands"),
+                      cl::cat(category));
+
+void step(const llvm::Twine &what) {
+  if (verbose)
+    llvm::errs() << "crate-compile: " << what << "\n";
+}
+
+bool fail(const llvm::Twine &message) {
+  llvm::errs() << "crate-compile: error: " << message << "\n";
+  return false;
+}
+
+bool isIdentifier(llvm::StringRef s) {
+  if (s.empty() || !(std::isalpha(s[0]) || s[0] == '_'))
+    return false;
+  return llvm::all_of(s, [](char c) { return std::isalnum(c) || c == '_'; });
+}
+
+/// The entry: --entry, or the one public function.
+func::FuncOp findEntry(ModuleOp module) {
+  func::FuncOp found;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!entryName.empty() ? func.getSymName() == entryName
+                           : func.isPublic() && !func.isExternal()) {
+      if (found) {
+        module.emitError() << "has several public functions (@"
+                           << found.getSymName() << ", @" << func.getSymName()
+                           << "): choose one with --entry";
+        return nullptr;
+      }
+      found = func;
+    }
+  }
+  if (!found)
+    module.emitError() << (entryName.empty()
+                               ? std::string("has no public function to compile")
+                               : "has no function @" + entryName);
+  return found;
+}
+
+bool print(ModuleOp module) {
+  module.print(llvm::outs());
+  llvm::outs() << "\n";
+  return true;
+}
+
+bool compile(MLIRContext &context) {
+  if (target == Target::nvptx)
+    return fail("--target=nvptx is not available in this build; use "
+                "--target=cpu");
+  if (emit == Emit::lib && outputDir.empty())
+    return fail("no output directory: pass -o DIR");
+  if (weightsAtRuntime == false && weightsFile.empty() && emit == Emit::lib)
+    return fail("embedding the weights needs --weights FILE.safetensors (or "
+                "pass --weights-at-runtime to load them when the model is "
+                "created)");
+
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return fail(error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  step("parsing " + inputFile);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return false;
+  func::FuncOp entry = findEntry(*module);
+  if (!entry)
+    return false;
+  std::string name = modelName.empty() ? entry.getSymName().str() : modelName;
+  if (!isIdentifier(name))
+    return fail("the model name '" + name +
+                "' is not a C identifier (choose one with --name)");
+  entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+
+  step("deriving the network from its objective");
+  PassManager derive(&context);
+  crate::PipelineOptions options;
+  crate::buildDerivePipeline(derive, options);
+  derive.addPass(crate::createCrateWeightsToArguments());
+  if (failed(derive.run(*module)))
+    return false;
+  if (emit == Emit::crate)
+    return print(*module);
+
+  FailureOr<crate::codegen::ModelInfo> info =
+      crate::codegen::describeEntry(entry, name);
+  if (failed(info))
+    return false;
+  std::vector<uint8_t> blob;
+  if (!weightsFile.empty()) {
+    step("checking the weights in " + weightsFile);
+    if (!crate::codegen::packWeights(*info, weightsFile,
+                                     weightsAtRuntime ? nullptr : &blob, error))
+      return fail(error);
+  }
+
+  step("lowering to linalg");
+  PassManager toLinalg(&context);
+  crate::buildLowerToLinalgPipeline(toLinalg);
+  if (failed(toLinalg.run(*module)))
+    return false;
+  if (emit == Emit::linalg)
+    return print(*module);
+  step("lowering to the LLVM dialect");
+  PassManager toLLVM(&context);
+  crate::buildLinalgToLLVMPipeline(toLLVM);
+  if (failed(toLLVM.run(*module)))
+    return false;
+  if (emit == Emit::llvm)
+    return print(*module);
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    return fail("cannot create " + outputDir + ": " + ec.message());
+  llvm::SmallString<256> object(outputDir);
+  llvm::sys::path::append(object, name + ".o");
+  step("generating code for " + (cpu.empty() ? std::string("the host CPU")
+                                             : "--cpu=" + cpu));
+  crate::codegen::ObjectOptions objectOptions;
+  objectOptions.cpu = cpu;
+  objectOptions.features = mattr;
+  bool ok = crate::codegen::emitObject(*module, *info,
+                                       weightsAtRuntime ? nullptr : &blob,
+                                       objectOptions, std::string(object),
+                                       error);
+  step("linking");
+  ok = ok && crate::codegen::linkLibraries(std::string(object), runtimeArchive,
+                                           *info, outputDir, verbose, error);
+  llvm::sys::fs::remove(object);
+  if (!ok || !crate::codegen::writeHeader(*info, !weightsAtRuntime, outputDir,
+                                          error))
+    return fail(error);
+  llvm::errs() << "crate-compile: wrote " << outputDir << "/lib" << name
+               << ".so, lib" << name << ".a and " << name << ".h ("
+               << info->weights.size() << " weight tensors"
+               << (weightsAtRuntime
+                       ? ", loaded at run time"
+                       : ", " + std::to_string(blob.size() >> 10) +
+                             " KiB embedded")
+               << ")\n";
+  return true;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "crate-compile: compile an unrolled optimization network (objective + "
+      "schedule in the crate dialect) and its weights into a standalone C "
+      "library.\n\n"
+      "  crate-compile model.mlir --weights w.safetensors -o out/\n\n"
+      "writes out/libNAME.so (needs only libc, libm, pthreads), "
+      "out/libNAME.a and out/NAME.h.\n");
+  mlir::DialectRegistry registry;
+  crate::registerCrateDialects(registry);
+  MLIRContext context(registry);
+  return compile(context) ? 0 : 1;
+}
