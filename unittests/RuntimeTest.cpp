@@ -781,7 +781,8 @@ TEST(Runtime, LastErrorIsClearedBySuccess) {
   EXPECT_EQ(crate_rt_forward(m, x.data(), 1, y.data()), CRATE_OK);
   EXPECT_STREQ(crate_rt_last_error(), "");
 
-  EXPECT_NE(crate_rt_create(&model, "x", &m), CRATE_OK);
+  crate_rt_model *failed = nullptr;
+  EXPECT_NE(crate_rt_create(&model, "x", &failed), CRATE_OK);
   EXPECT_STRNE(crate_rt_last_error(), "");
   crate_rt_model *m2 = create(model, nullptr);
   EXPECT_STREQ(crate_rt_last_error(), "");

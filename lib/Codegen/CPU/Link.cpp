@@ -3,8 +3,8 @@
 // The system linker joins the model object with the precompiled runtime.
 // The shared library links libstdc++ and libgcc statically and hides every
 // symbol but the NAME_* API, so it needs only libc, libm and pthreads. The
-// static library is one relocatable object with the runtime's (hidden)
-// symbols made local, so two models can be linked into one program.
+// static library is the runtime archive plus the model object (NAME.o):
+// two such libraries linked into one program share one copy of the runtime.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,9 +56,8 @@ bool linkLibraries(const std::string &objectPath,
     error = "cannot find the crate runtime archive " + runtimeArchive;
     return false;
   }
-  SmallString<256> so(outputDir), combined(outputDir), archive(outputDir);
+  SmallString<256> so(outputDir), archive(outputDir);
   sys::path::append(so, "lib" + info.name + ".so");
-  sys::path::append(combined, info.name + ".combined.o");
   sys::path::append(archive, "lib" + info.name + ".a");
 
   if (!run("g++",
@@ -68,18 +67,12 @@ bool linkLibraries(const std::string &objectPath,
            verbose, error))
     return false;
 
-  // libNAME.a: model + runtime as one object, runtime symbols made local.
-  if (!run("ld", {"-r", "-o", std::string(combined), objectPath,
-                  "--whole-archive", runtimeArchive, "--no-whole-archive"},
-           verbose, error) ||
-      !run("objcopy", {"--localize-hidden", std::string(combined)}, verbose,
-           error))
-    return false;
   sys::fs::remove(archive);
-  bool ok = run("ar", {"rcs", std::string(archive), std::string(combined)},
-                verbose, error);
-  sys::fs::remove(combined);
-  return ok;
+  if (std::error_code ec = sys::fs::copy_file(runtimeArchive, archive)) {
+    error = "cannot write " + std::string(archive) + ": " + ec.message();
+    return false;
+  }
+  return run("ar", {"rs", std::string(archive), objectPath}, verbose, error);
 }
 
 } // namespace crate::codegen
