@@ -25,7 +25,9 @@
  *
  * Packed entry: args[0] points to the output descriptor, which the entry
  * fills (the result buffer is allocated with malloc by the model code; the
- * caller copies it out and frees `allocated` unless it aliases an input);
+ * caller copies it out and frees `allocated` unless it is the input or a
+ * weight buffer). The model code never writes its input or weight buffers
+ * (crate-readonly-inputs): concurrent calls share the weights;
  * args[1] points to the input descriptor; args[2 + i] points to the
  * descriptor of weight i. A descriptor of rank r is MLIR's strided memref
  * descriptor: { float *allocated; float *aligned; int64_t offset;
@@ -44,7 +46,11 @@ extern "C" {
 
 #define CRATE_MODEL_ABI_VERSION 1
 
-/* Status codes of every NAME_* call (also in each generated NAME.h). */
+/* Status codes of every NAME_* call (also in each generated NAME.h):
+ * null pointers, batch <= 0, a path given for embedded weights or none for
+ * weights loaded at run time are INVALID_ARGUMENT; any problem with the
+ * .safetensors file is WEIGHTS; a manifest or result the runtime rejects
+ * is INTERNAL (a compiler bug). */
 #define CRATE_OK 0
 #define CRATE_ERROR_INVALID_ARGUMENT 1 /* null pointer, batch <= 0, ... */
 #define CRATE_ERROR_WEIGHTS 2          /* weights file missing or invalid */
@@ -77,7 +83,8 @@ int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
 
 void crate_rt_destroy(crate_rt_model *model);
 
-/* The calling thread's last error message ("" if none). */
+/* The calling thread's last error message ("" after a success); valid until
+ * the next runtime call on that thread. */
 const char *crate_rt_last_error(void);
 
 /* Shape queries: rank, and dims (dims[0] = -1 for the batch). Return the

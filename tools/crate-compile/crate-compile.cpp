@@ -61,7 +61,7 @@ cl::opt<Target> target("target", cl::desc("code generation target"),
                        cl::values(clEnumValN(Target::cpu, "cpu",
                                              "the host's CPU family (default)"),
                                   clEnumValN(Target::nvptx, "nvptx",
-                                             "NVIDIA GPUs (not built yet)")),
+                                             "NVIDIA GPUs (not available in this build)")),
                        cl::init(Target::cpu), cl::cat(category));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (default: the "
