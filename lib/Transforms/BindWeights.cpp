@@ -36,13 +36,17 @@ struct CrateBindWeightsPass
     bool failedAny = false;
     module.walk([&](WeightOp op) {
       if (isLayerTemplate(op)) {
-        op.emitOpError() << "still holds {layer}: run --crate-unroll first";
+        op.emitOpError() << "still holds {layer}: run --crate-unroll before "
+                            "binding weights from "
+                         << file;
         failedAny = true;
         return;
       }
       auto type = cast<RankedTensorType>(op.getType());
       if (!type.getElementType().isF32()) {
-        op.emitOpError() << "binds f32 weights only, got " << type;
+        op.emitOpError() << "binds f32 weights only, got " << type << " for '"
+                         << op.getName() << "' (the file " << file
+                         << " may hold F32, F16 or BF16: they are converted)";
         failedAny = true;
         return;
       }

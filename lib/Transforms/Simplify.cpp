@@ -7,6 +7,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace crate {
 #define GEN_PASS_DEF_CRATESIMPLIFY
 #include "crate/Transforms/Passes.h.inc"
@@ -49,6 +51,8 @@ struct FoldScale : OpRewritePattern<arith::MulFOp> {
       if (!op || !c || !op->hasOneUse())
         continue;
       double scale = op.getScale().convertToDouble() * *c;
+      if (!std::isfinite(scale))
+        continue; // the op's scale must stay finite
       rw.modifyOpInPlace(op,
                          [&] { op.setScaleAttr(rw.getF64FloatAttr(scale)); });
       rw.replaceOp(mul, op.getResult());

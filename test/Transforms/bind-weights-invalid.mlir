@@ -56,7 +56,7 @@ crate.objective @srr sparse_rate_reduction dim = 192 {
 func.func @layer_template(%x: tensor<1x65x192xf32>) -> tensor<1x65x192xf32> {
   %out = crate.unroll layers = 2 (%x) : tensor<1x65x192xf32> {
   ^bb0(%in: tensor<1x65x192xf32>):
-    // CHECK: bind-weights-invalid.mlir:[[@LINE+1]]:10: error: 'crate.weight' op still holds {layer}: run --crate-unroll first
+    // CHECK: bind-weights-invalid.mlir:[[@LINE+1]]:10: error: 'crate.weight' op still holds {layer}: run --crate-unroll before binding weights from {{.*}}crate_mini_weights.safetensors
     %d = crate.weight "transformer.layers.{layer}.1.fn.weight" : tensor<192x192xf32>
     %z = crate.prox_step @srr::@l1(%in) step = 0.1 dictionary(%d)
         : (tensor<1x65x192xf32>, tensor<192x192xf32>) -> tensor<1x65x192xf32>
@@ -68,7 +68,7 @@ func.func @layer_template(%x: tensor<1x65x192xf32>) -> tensor<1x65x192xf32> {
 // -----
 
 // The IR declares a weight that is not f32.
-// CHECK: bind-weights-invalid.mlir:[[@LINE+2]]:8: error: 'crate.weight' op binds f32 weights only, got 'tensor<10xf16>'
+// CHECK: bind-weights-invalid.mlir:[[@LINE+2]]:8: error: 'crate.weight' op binds f32 weights only, got 'tensor<10xf16>' for '{{.*}}' (the file {{.*}}crate_mini_weights.safetensors may hold F32, F16 or BF16: they are converted)
 func.func @not_f32() -> tensor<10xf16> {
   %b = crate.weight "mlp_head.1.bias" : tensor<10xf16>
   return %b : tensor<10xf16>

@@ -218,8 +218,15 @@ bool compile(MLIRContext &context) {
   if (!ok || !crate::codegen::writeHeader(*info, !weightsAtRuntime, outputDir,
                                           error))
     return fail(error);
+  // The ctypes + numpy module that loads any emitted library from Python.
+  llvm::SmallString<256> pyModule(outputDir);
+  llvm::sys::path::append(pyModule, "crate_model.py");
+  if (std::error_code ec =
+          llvm::sys::fs::copy_file(CRATE_PYTHON_MODULE, pyModule))
+    return fail("cannot write " + std::string(pyModule) + ": " + ec.message());
   llvm::errs() << "crate-compile: wrote " << outputDir << "/lib" << name
-               << ".so, lib" << name << ".a and " << name << ".h ("
+               << ".so, lib" << name << ".a, " << name
+               << ".h and crate_model.py ("
                << info->weights.size() << " weight tensors"
                << (weightsAtRuntime
                        ? ", loaded at run time"

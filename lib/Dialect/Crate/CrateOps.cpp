@@ -511,6 +511,10 @@ LogicalResult PoolOp::verify() {
   if (failed(dim))
     return failure();
   auto in = cast<RankedTensorType>(getInput().getType());
+  if (getMode() == PoolMode::mean && in.isDynamicDim(1))
+    return emitOpError() << "with mode mean expects a static number of "
+                            "tokens (the mean divides by it), got "
+                         << in;
   return expectShape(*this, "result", getResult(), {in.getDimSize(0), *dim},
                      "batch x dim");
 }

@@ -58,3 +58,11 @@ func.func @f(%z: tensor<?x65x192xf32>) {
   %v = crate.pool %z max : tensor<?x65x192xf32> -> tensor<?x192xf32>
   return
 }
+
+// -----
+
+func.func @mean_dynamic_tokens(%x: tensor<2x?x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'crate.pool' op with mode mean expects a static number of tokens (the mean divides by it), got 'tensor<2x?x3xf32>'}}
+  %v = crate.pool %x mean : tensor<2x?x3xf32> -> tensor<2x3xf32>
+  return %v : tensor<2x3xf32>
+}

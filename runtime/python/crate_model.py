@@ -1,0 +1,319 @@
+"""Python bindings for the C libraries that crate-compile writes.
+
+crate-compile turns a CRATE network into ``libNAME.so`` with a small C API
+(see ``NAME.h``). This module wraps that API with :mod:`ctypes` and
+:mod:`numpy` only -- no compiler, no PyTorch::
+
+    from crate_model import Model
+
+    with Model("out/libcrate_mini.so") as model:          # embedded weights
+        print(model.input_shape, model.output_shape)      # (None, 3, 64, 64) (None, 10)
+        logits = model.forward(images)                     # (batch, 10) float32
+
+    # A library compiled with --weights-at-runtime loads a .safetensors file:
+    model = Model("out/libcrate_mini_rt.so", weights="crate_mini.safetensors")
+
+Run as a script it prints the top-k classes of each input row::
+
+    python3 crate_model.py out/libcrate_mini.so images.npy [--weights W.safetensors] [--top 5]
+
+Every failure of the C library is raised as :class:`CrateError`, carrying the
+library's status code and its error message.
+"""
+
+import ctypes
+import os
+import re
+import sys
+
+import numpy as np
+
+__all__ = ["CrateError", "Model", "STATUS_NAMES"]
+
+#: The status codes every ``NAME_*`` function returning ``int`` may return.
+STATUS_NAMES = {
+    0: "ok",
+    1: "invalid argument",
+    2: "weights",
+    3: "out of memory",
+    4: "internal",
+}
+
+
+class CrateError(RuntimeError):
+    """A call into a crate-compiled library failed.
+
+    Attributes:
+        status: the library's status code (1 invalid argument, 2 weights,
+            3 out of memory, 4 internal; see :data:`STATUS_NAMES`).
+        message: the library's error message (``NAME_last_error``).
+    """
+
+    def __init__(self, status, message):
+        self.status = int(status)
+        self.message = str(message)
+        kind = STATUS_NAMES.get(self.status, "unknown status")
+        super().__init__(f"{self.message} [status {self.status}: {kind}]")
+
+    def __reduce__(self):
+        return (type(self), (self.status, self.message))
+
+
+def _default_name(library_path):
+    """``/x/libcrate_mini.so`` -> ``crate_mini`` (also ``.so.1``, ``.dylib``, ``.dll``)."""
+    base = os.path.basename(os.fspath(library_path))
+    base = re.sub(r"(\.so(\.\d+)*|\.dylib|\.dll)$", "", base)
+    if base.startswith("lib") and len(base) > 3:
+        base = base[3:]
+    return base
+
+
+_F32_PTR = ctypes.POINTER(ctypes.c_float)
+_I64_PTR = ctypes.POINTER(ctypes.c_int64)
+
+
+class Model:
+    """One model instance of a crate-compiled library.
+
+    Args:
+        library_path: path of ``libNAME.so``.
+        weights: path of a ``.safetensors`` file for a library compiled with
+            ``--weights-at-runtime``; ``None`` (the default) for a library
+            with embedded weights.
+        name: the API prefix (``--name`` of crate-compile); defaults to the
+            library's file name without the ``lib`` prefix and ``.so`` suffix.
+
+    Raises:
+        OSError: the library cannot be loaded.
+        ValueError: the library does not export the ``NAME_*`` functions.
+        CrateError: ``NAME_create`` failed (e.g. status 2 for a missing or
+            invalid weights file, 1 for weights given to a library that
+            embeds them or missing for one that does not).
+
+    ``forward`` may be called from several threads at once on one model (the
+    C library allows it, and ctypes releases the GIL during the call).
+    Use the model as a context manager or call :meth:`close` to free it
+    deterministically; it is also freed when garbage collected.
+    """
+
+    def __init__(self, library_path, weights=None, name=None):
+        self._model = None  # first, so close()/__del__ work if __init__ fails
+        path = os.fspath(library_path)
+        # dlopen searches the system paths for a bare file name, not the
+        # current directory: use the absolute path of an existing file.
+        if os.path.exists(path):
+            path = os.path.abspath(path)
+        self.library_path = path
+        self.name = name if name is not None else _default_name(path)
+        self.weights = None if weights is None else os.fspath(weights)
+        self._lib = ctypes.CDLL(path)
+        self._bind()
+
+        handle = ctypes.c_void_p()
+        arg = None if self.weights is None else os.fsencode(self.weights)
+        status = self._create(arg, ctypes.byref(handle))
+        if status != 0:
+            # The message is per thread and lives in the library: read it now.
+            raise CrateError(status, self._error_text(None))
+        if not handle.value:
+            raise CrateError(4, f"{self.name}_create returned no model")
+        self._model = handle
+
+        self._input_shape = self._query_shape(self._input_shape_fn, "input")
+        self._output_shape = self._query_shape(self._output_shape_fn, "output")
+
+    # -- binding ---------------------------------------------------------
+
+    def _fn(self, suffix, restype, argtypes):
+        symbol = f"{self.name}_{suffix}"
+        try:
+            fn = getattr(self._lib, symbol)
+        except AttributeError:
+            raise ValueError(
+                f"{self.library_path} does not export {symbol}(); is the API "
+                f"prefix '{self.name}' right? (pass name=... to Model)") from None
+        fn.restype = restype
+        fn.argtypes = argtypes
+        return fn
+
+    def _bind(self):
+        vp = ctypes.c_void_p
+        self._create = self._fn("create", ctypes.c_int,
+                                [ctypes.c_char_p, ctypes.POINTER(vp)])
+        self._forward = self._fn("forward", ctypes.c_int,
+                                 [vp, _F32_PTR, ctypes.c_int64, _F32_PTR])
+        self._destroy = self._fn("destroy", None, [vp])
+        self._last_error = self._fn("last_error", ctypes.c_char_p, [vp])
+        self._input_shape_fn = self._fn("input_shape", ctypes.c_int,
+                                        [vp, _I64_PTR])
+        self._output_shape_fn = self._fn("output_shape", ctypes.c_int,
+                                         [vp, _I64_PTR])
+        self._version = self._fn("version", ctypes.c_char_p, [])
+
+    def _error_text(self, handle):
+        text = self._last_error(handle)
+        return text.decode("utf-8", "replace") if text else "(no message)"
+
+    def _query_shape(self, fn, what):
+        rank = fn(self._model, None)
+        if rank < 1:
+            raise CrateError(4, f"{self.name}_{what}_shape returned rank {rank}")
+        dims = (ctypes.c_int64 * rank)()
+        fn(self._model, dims)
+        return tuple(None if i == 0 and d < 0 else int(d)
+                     for i, d in enumerate(dims))
+
+    # -- properties ------------------------------------------------------
+
+    @property
+    def input_shape(self):
+        """The input shape, ``None`` for the batch: e.g. ``(None, 3, 64, 64)``."""
+        return self._input_shape
+
+    @property
+    def output_shape(self):
+        """The output shape, ``None`` for the batch: e.g. ``(None, 10)``."""
+        return self._output_shape
+
+    @property
+    def version(self):
+        """The runtime version string, e.g. ``"crate 0.1.0 (abi 1)"``."""
+        text = self._version()
+        return text.decode("utf-8", "replace") if text else ""
+
+    @property
+    def closed(self):
+        """True after :meth:`close`."""
+        return self._model is None
+
+    # -- running ---------------------------------------------------------
+
+    def forward(self, x):
+        """Runs the model.
+
+        Args:
+            x: array-like of shape ``(batch, *input_shape[1:])``, or one
+                example of shape ``input_shape[1:]`` without the batch axis.
+                Any real dtype and memory layout; it is converted to a
+                C-contiguous float32 array (copied only if needed).
+
+        Returns:
+            A new float32 array of shape ``(batch, *output_shape[1:])``; for
+            a single example without batch axis, ``output_shape[1:]``.
+
+        Raises:
+            ValueError: wrong shape (the message names the expected and the
+                given shape), or the model is closed.
+            TypeError: complex input.
+            CrateError: the library reported an error.
+        """
+        if self._model is None:
+            raise ValueError(f"{self.name}: forward on a closed model")
+        x = np.asarray(x)
+        if np.iscomplexobj(x):
+            raise TypeError(f"{self.name}: input must be real, got dtype {x.dtype}")
+        sample = tuple(self._input_shape[1:])
+        single = x.shape == sample
+        if single:
+            x = x[np.newaxis]
+        if x.ndim != len(sample) + 1 or tuple(x.shape[1:]) != sample:
+            expected = "(batch, " + ", ".join(str(d) for d in sample) + ")"
+            raise ValueError(
+                f"{self.name}: expected input of shape {expected} or {sample} "
+                f"for a single example, got {tuple(x.shape)}")
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        batch = x.shape[0]
+        out = np.empty((batch,) + tuple(self._output_shape[1:]), dtype=np.float32)
+        if batch > 0:
+            status = self._forward(self._model, x.ctypes.data_as(_F32_PTR),
+                                   batch, out.ctypes.data_as(_F32_PTR))
+            if status != 0:
+                raise CrateError(status, self._error_text(self._model))
+        return out[0] if single else out
+
+    __call__ = forward
+
+    # -- lifetime --------------------------------------------------------
+
+    def close(self):
+        """Frees the model; safe to call more than once."""
+        handle, self._model = self._model, None
+        if handle is not None:
+            self._destroy(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing sensible to do
+            pass
+
+    def __repr__(self):
+        state = "closed" if self._model is None else "open"
+        shape = getattr(self, "_input_shape", None)
+        return (f"<crate_model.Model {self.name} {state} input={shape} "
+                f"library={self.library_path!r}>")
+
+
+def _top_k_rows(logits, k):
+    """(rows, k) indices of the k largest values per row, largest first."""
+    order = np.argsort(-logits, axis=1, kind="stable")
+    return order[:, :k]
+
+
+def main(argv=None):
+    """Command line: prints the top-k classes of each row of an .npy input."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="crate_model.py",
+        description="Run a crate-compiled model on an .npy array and print "
+                    "the top-k classes of each row.")
+    parser.add_argument("library", help="libNAME.so written by crate-compile")
+    parser.add_argument("input", help=".npy array of shape (batch, ...) or one example")
+    parser.add_argument("--weights", help=".safetensors weights (libraries "
+                        "compiled with --weights-at-runtime)")
+    parser.add_argument("--name", help="API prefix (default: from the library file name)")
+    parser.add_argument("--top", type=int, default=5, metavar="K",
+                        help="classes to print per row (default 5)")
+    args = parser.parse_args(argv)
+    if args.top < 1:
+        parser.error("--top must be at least 1")
+
+    try:
+        x = np.load(args.input, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        print(f"crate_model.py: cannot read {args.input}: {e}", file=sys.stderr)
+        return 1
+    try:
+        with Model(args.library, weights=args.weights, name=args.name) as model:
+            logits = model.forward(x)
+            version = model.version
+    except (CrateError, ValueError, TypeError, OSError) as e:
+        print(f"crate_model.py: {e}", file=sys.stderr)
+        return 1
+
+    logits = np.asarray(logits, dtype=np.float64)
+    logits = logits.reshape(logits.shape[0], -1) if logits.ndim > 1 else logits[np.newaxis]
+    k = min(args.top, logits.shape[1])
+    # Softmax probabilities, assuming the outputs are logits.
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    probs /= probs.sum(axis=1, keepdims=True)
+    print(f"# {version}; {logits.shape[0]} row(s), top {k} of {logits.shape[1]}: "
+          "class (logit, softmax probability)")
+    for row, classes in enumerate(_top_k_rows(logits, k)):
+        entries = "  ".join(f"{c} ({logits[row, c]:.4f}, {probs[row, c]:.3f})"
+                            for c in classes)
+        print(f"row {row}: {entries}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
