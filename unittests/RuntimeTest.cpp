@@ -700,7 +700,7 @@ TEST(Runtime, ReportsBuggyEntries) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(crate_rt_forward(m, x.data(), 2, y.data()), CRATE_ERROR_INTERNAL);
   EXPECT_STREQ(crate_rt_last_error(),
-               "crate_fake: the model returned a null output buffer");
+               "crate_fake: the model returned an output in a null buffer");
   crate_rt_destroy(m);
 }
 

@@ -26,7 +26,9 @@ static void appendUpstream(OpPassManager &pm, StringRef pipeline) {
 }
 
 void buildDerivePipeline(OpPassManager &pm, const PipelineOptions &opts) {
-  pm.addPass(createCrateUnroll());
+  CrateUnrollOptions unroll;
+  unroll.layerOutputs = opts.layerOutputs;
+  pm.addPass(createCrateUnroll(unroll));
   pm.addPass(createCrateDeriveSteps());
   if (opts.simplify)
     pm.addPass(createCrateSimplify());

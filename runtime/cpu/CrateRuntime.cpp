@@ -64,12 +64,18 @@ struct Weight {
 
 } // namespace
 
+/// One result of the entry: the main output, then the extra outputs.
+struct Output {
+  std::string name;
+  std::vector<int64_t> shape;  // dims[0] == -1.
+  int64_t sampleElements = 0; // prod(shape[1:]).
+};
+
 struct crate_rt_model {
   std::string name;
   std::vector<int64_t> inputShape;  // dims[0] == -1.
-  std::vector<int64_t> outputShape; // dims[0] == -1.
   int64_t inputSampleElements = 0;  // prod(inputShape[1:]).
-  int64_t outputSampleElements = 0; // prod(outputShape[1:]).
+  std::vector<Output> outputs;      // outputs[0]: the main output.
   std::vector<Weight> weights;
   void (*entry)(void **args) = nullptr;
 
@@ -206,6 +212,35 @@ bool parseIOShape(const json &manifest, const char *key,
   return true;
 }
 
+/// Reads the optional "extra_outputs": [{"name": ..., "shape": [...]}, ...]
+/// (more results of the entry, after the main output).
+bool parseExtraOutputs(const json &manifest, std::vector<Output> &outputs,
+                       std::string &error) {
+  auto extras = manifest.find("extra_outputs");
+  if (extras == manifest.end())
+    return true;
+  if (!extras->is_array()) {
+    error = "manifest 'extra_outputs' is not an array";
+    return false;
+  }
+  for (const json &e : *extras) {
+    auto name = e.is_object() ? e.find("name") : e.end();
+    if (!e.is_object() || name == e.end() || !name->is_string()) {
+      error = "manifest 'extra_outputs' entry " + brief(e) +
+              " lacks a string 'name'";
+      return false;
+    }
+    Output out{name->get<std::string>(), {}, 0};
+    json holder = json::object();
+    holder[out.name] = e;
+    if (!parseIOShape(holder, out.name.c_str(), out.shape, out.sampleElements,
+                      error))
+      return false;
+    outputs.push_back(std::move(out));
+  }
+  return true;
+}
+
 /// Parses and validates the manifest into `m` (all but the weight data).
 /// `embedded` says whether weight offsets are required.
 bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
@@ -246,10 +281,13 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
     return false;
   }
 
+  m.outputs.assign(1, Output{"output", {}, 0});
   if (!parseIOShape(manifest, "input", m.inputShape, m.inputSampleElements,
                     error) ||
-      !parseIOShape(manifest, "output", m.outputShape, m.outputSampleElements,
-                    error))
+      !parseIOShape(manifest, "output", m.outputs[0].shape,
+                    m.outputs[0].sampleElements, error))
+    return false;
+  if (!parseExtraOutputs(manifest, m.outputs, error))
     return false;
 
   auto weights = manifest.find("weights");
@@ -448,39 +486,49 @@ void copyStrided(const int64_t *desc, const std::vector<int64_t> &sizes,
   }
 }
 
+/// Runs the entry; outputs[i] receives result i when non-null (`count`
+/// pointers are given; results past them are computed and dropped).
 int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
-                float *output) {
+                float *const *outputs, size_t count) {
   if (!model)
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 "crate_rt_forward: model is null");
   const std::string &name = model->name;
   if (!input)
     return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": input is null");
-  if (!output)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": output is null");
+  if (!outputs)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": outputs is null");
   if (batch <= 0)
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 name + ": batch is " + std::to_string(batch) +
                     ", expected a positive count");
-  int64_t inElements, outElements;
-  if (!mulNonNeg(batch, model->inputSampleElements, inElements) ||
-      inElements > kInt64Max / 4 ||
-      !mulNonNeg(batch, model->outputSampleElements, outElements) ||
-      outElements > kInt64Max / 4)
+  const size_t numOutputs = model->outputs.size();
+  std::vector<int64_t> outElements(numOutputs);
+  int64_t inElements;
+  bool fits = mulNonNeg(batch, model->inputSampleElements, inElements) &&
+              inElements <= kInt64Max / 4;
+  for (size_t i = 0; i < numOutputs && fits; ++i)
+    fits = mulNonNeg(batch, model->outputs[i].sampleElements, outElements[i]) &&
+           outElements[i] <= kInt64Max / 4;
+  if (!fits)
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 name + ": batch " + std::to_string(batch) +
                     " is too large: the input or output size overflows int64");
 
   // Per-call descriptors: nothing shared is written, so concurrent calls on
-  // one instance are safe.
+  // one instance are safe. The results are consecutive descriptors (one
+  // result: its descriptor; several: MLIR's struct of descriptors).
   std::vector<int64_t> inSizes = model->inputShape;
   inSizes[0] = batch;
-  std::vector<int64_t> outSizes = model->outputShape;
-  outSizes[0] = batch;
   std::vector<int64_t> inDesc;
   buildDescriptor(inDesc, const_cast<float *>(input), inSizes);
-  size_t outRank = outSizes.size();
-  std::vector<int64_t> outDesc(3 + 2 * outRank, 0);
+  std::vector<size_t> outAt(numOutputs);
+  size_t outWords = 0;
+  for (size_t i = 0; i < numOutputs; ++i) {
+    outAt[i] = outWords;
+    outWords += 3 + 2 * model->outputs[i].shape.size();
+  }
+  std::vector<int64_t> outDesc(outWords, 0);
 
   size_t weightWords = 0;
   for (const Weight &w : model->weights)
@@ -502,38 +550,46 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
 
   model->entry(args.data());
 
-  float *allocated = descriptorPointer(outDesc.data(), 0);
-  const float *aligned = descriptorPointer(outDesc.data(), 1);
-  // Free the result buffer unless it aliases memory we do not own.
-  auto release = [&] {
+  // Free every result buffer once, unless it aliases memory we do not own.
+  std::vector<float *> freed;
+  auto release = [&](float *allocated) {
     if (!allocated || allocated == input)
       return;
     for (const Weight &w : model->weights)
       if (allocated == w.data)
         return;
+    for (float *p : freed)
+      if (p == allocated)
+        return;
+    freed.push_back(allocated);
     std::free(allocated);
   };
-
-  bool sizesMatch = true;
-  for (size_t i = 0; i < outRank; ++i)
-    if (outDesc[3 + i] != outSizes[i])
-      sizesMatch = false;
-  if (!sizesMatch) {
-    std::vector<int64_t> got(outDesc.begin() + 3,
-                             outDesc.begin() + 3 + outRank);
-    release();
-    return fail(CRATE_ERROR_INTERNAL,
-                name + ": the model returned an output of shape " +
-                    formatShape(got) + ", expected " + formatShape(outSizes));
+  int status = CRATE_OK;
+  std::string message;
+  for (size_t i = 0; i < numOutputs; ++i) {
+    const int64_t *desc = outDesc.data() + outAt[i];
+    std::vector<int64_t> sizes = model->outputs[i].shape;
+    sizes[0] = batch;
+    std::vector<int64_t> got(desc + 3, desc + 3 + sizes.size());
+    const float *aligned = descriptorPointer(desc, 1);
+    std::string what =
+        i == 0 ? "an output" : "its '" + model->outputs[i].name + "' output";
+    if (status == CRATE_OK && got != sizes) {
+      status = CRATE_ERROR_INTERNAL;
+      message = name + ": the model returned " + what + " of shape " +
+                formatShape(got) + ", expected " +
+                formatShape(sizes);
+    } else if (status == CRATE_OK && outElements[i] > 0 && !aligned) {
+      status = CRATE_ERROR_INTERNAL;
+      message = name + ": the model returned " + what + " in a null buffer";
+    } else if (status == CRATE_OK && i < count && outputs[i] &&
+               outElements[i] > 0) {
+      copyStrided(desc, sizes, outElements[i], outputs[i]);
+    }
+    release(descriptorPointer(desc, 0));
   }
-  if (outElements > 0 && !aligned) {
-    release();
-    return fail(CRATE_ERROR_INTERNAL,
-                name + ": the model returned a null output buffer");
-  }
-  if (outElements > 0)
-    copyStrided(outDesc.data(), outSizes, outElements, output);
-  release();
+  if (status != CRATE_OK)
+    return fail(status, message);
   return succeed();
 }
 
@@ -545,7 +601,7 @@ int shapeImpl(const crate_rt_model *model, int64_t *dims, bool input) {
     return -1;
   }
   const std::vector<int64_t> &shape =
-      input ? model->inputShape : model->outputShape;
+      input ? model->inputShape : model->outputs[0].shape;
   if (dims)
     for (size_t i = 0; i < shape.size(); ++i)
       dims[i] = shape[i];
@@ -564,7 +620,15 @@ int crate_rt_create(const crate_model_static *model, const char *weights_path,
 
 int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
                      float *output) {
-  return forwardImpl(model, input, batch, output);
+  if (model && !output)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, model->name + ": output is null");
+  return forwardImpl(model, input, batch, &output, 1);
+}
+
+int crate_rt_forward_outputs(crate_rt_model *model, const float *input,
+                             int64_t batch, float *const *outputs) {
+  return forwardImpl(model, input, batch, outputs,
+                     model ? model->outputs.size() : 0);
 }
 
 void crate_rt_destroy(crate_rt_model *model) { delete model; }

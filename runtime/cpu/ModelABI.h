@@ -17,14 +17,18 @@
  *   { "abi": 1, "name": "crate_mini", "version": "0.1.0",
  *     "input":  { "shape": [-1, 3, 64, 64] },   -1 = batch, chosen per call
  *     "output": { "shape": [-1, 10] },
+ *     "extra_outputs": [ { "name": "layer_tokens",     optional: more
+ *                          "shape": [-1, 6, 65, 192] } ],  results
+
  *     "weights": [ { "name": "cls_token", "shape": [1, 1, 192],
  *                    "offset": 0 },             byte offset into the
  *                  ... ] }                     embedded weights
  *   Every tensor is float32 and row-major. Weights are passed to the entry in
  *   manifest order.
  *
- * Packed entry: args[0] points to the output descriptor, which the entry
- * fills (the result buffer is allocated with malloc by the model code; the
+ * Packed entry: args[0] points to the output descriptor -- with extra
+ * outputs, to the consecutive descriptors of all results, in manifest order
+ * (MLIR's struct of results) -- which the entry fills (the result buffer is allocated with malloc by the model code; the
  * caller copies it out and frees `allocated` unless it is the input or a
  * weight buffer). The model code never writes its input or weight buffers
  * (crate-readonly-inputs): concurrent calls share the weights;
@@ -80,6 +84,12 @@ int crate_rt_create(const crate_model_static *model, const char *weights_path,
  * concurrent calls on one instance are allowed. */
 int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
                      float *output);
+
+/* Like crate_rt_forward, for models with extra outputs: outputs[i] receives
+ * result i (0: the main output, then the extra outputs in manifest order)
+ * and may be null for a result that is not wanted. */
+int crate_rt_forward_outputs(crate_rt_model *model, const float *input,
+                             int64_t batch, float *const *outputs);
 
 void crate_rt_destroy(crate_rt_model *model);
 

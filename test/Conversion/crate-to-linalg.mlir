@@ -1,5 +1,6 @@
 // RUN: crate-opt %s -split-input-file --convert-crate-to-linalg | FileCheck %s
 // RUN: crate-opt %s -split-input-file --convert-crate-to-linalg | FileCheck %s --check-prefix=GONE
+// RUN: crate-opt %s -split-input-file --convert-crate-to-linalg | FileCheck %s --check-prefix=CONTRACT
 
 // Every crate block and measurement lowers to linalg / tensor / arith / math
 // / scf on tensors. crate.weight ops stay (the weight binding resolves them)
@@ -30,14 +31,29 @@ func.func @layer_norm(%x: tensor<2x3x4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32
 
 // -----
 
-// MSSA with softmax scores: W = z Q^T split in heads (B, N, K, p); scores
-// W_k W_k^T scaled by 1/sqrt(p) (p = 2: 0.707106769); softmax subtracts the
-// row maximum (a max reduction from -inf) before math.exp and divides by
-// the row sum; the mix with W_k, merged heads, the output map (bias
-// broadcast, then contraction) and the scale 0.5.
+// The products with a weight matrix are linalg.matmul on (M, in) = x with
+// its leading axes collapsed. The matmul maps: an nn.Linear-style weight
+// (out, in) is read transposed through the RHS map (d1, d2) -> w[n, k]; a
+// plain (in, out) weight keeps the default maps, which the printer elides
+// (`linalg.matmul ins(`).
+//
+// MSSA with softmax scores: W = z Q^T (one matmul on the 6 = 2 x 3 tokens,
+// from a zero fill) split in heads (B, N, K, p); scores W_k W_k^T (a
+// linalg.generic contraction) scaled by 1/sqrt(p) (p = 2: 0.707106769);
+// softmax subtracts the row maximum (a max reduction from -inf) before
+// math.exp and divides by the row sum; the mix with W_k (a linalg.generic
+// contraction), merged heads, the output map (bias broadcast into the
+// output, then one matmul) and the scale 0.5.
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @mssa_softmax
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<2x3x4xf32>, %[[Q:[^:]*]]: tensor<4x4xf32>, %[[WO:[^:]*]]: tensor<4x4xf32>, %[[BO:[^:]*]]: tensor<4xf32>)
-// CHECK:         %[[W:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[Z]], %[[Q]] : tensor<2x3x4xf32>, tensor<4x4xf32>)
+// CHECK:         %[[ZM:.*]] = tensor.collapse_shape %[[Z]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[Q]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%[[ACC]] : tensor<6x4xf32>) -> tensor<6x4xf32>
+// CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
 // CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 3, 2, 2] : tensor<2x3x4xf32> into tensor<2x3x2x2xf32>
 // CHECK:         %[[RAW:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[W4]] : {{.*}}) outs(%{{.*}} : tensor<2x2x3x3xf32>)
 // CHECK:         %[[SC:.*]] = linalg.generic {{.*}} ins(%[[RAW]] : tensor<2x2x3x3xf32>)
@@ -58,8 +74,10 @@ func.func @layer_norm(%x: tensor<2x3x4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32
 // CHECK:           arith.divf
 // CHECK:         %[[MIX:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[P]], %[[W4]] : tensor<2x2x3x3xf32>, tensor<2x3x2x2xf32>)
 // CHECK:         %[[CAT:.*]] = tensor.collapse_shape %[[MIX]] {{\[\[}}0], [1], [2, 3]] : tensor<2x3x2x2xf32> into tensor<2x3x4xf32>
-// CHECK:         %[[BIAS:.*]] = linalg.generic {{.*}} ins(%[[BO]] : tensor<4xf32>) outs(%{{.*}} : tensor<2x3x4xf32>)
-// CHECK:         %[[OUT:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[CAT]], %[[WO]] : tensor<2x3x4xf32>, tensor<4x4xf32>) outs(%[[BIAS]] : tensor<2x3x4xf32>)
+// CHECK:         %[[CATM:.*]] = tensor.collapse_shape %[[CAT]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[BIAS:.*]] = linalg.broadcast ins(%[[BO]] : tensor<4xf32>) outs(%{{.*}} : tensor<6x4xf32>) dimensions = [0]
+// CHECK:         %[[OUTM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[CATM]], %[[WO]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%[[BIAS]] : tensor<6x4xf32>) -> tensor<6x4xf32>
+// CHECK:         %[[OUT:.*]] = tensor.expand_shape %[[OUTM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
 // CHECK:         %[[S:.*]] = linalg.generic {{.*}} ins(%[[OUT]] : tensor<2x3x4xf32>)
 // CHECK:           arith.constant 5.000000e-01 : f32
 // CHECK:         return %[[S]]
@@ -72,14 +90,23 @@ func.func @mssa_softmax(%z: tensor<2x3x4xf32>, %q: tensor<4x4xf32>, %wo: tensor<
 // -----
 
 // MSSA with identity scores, no output map, scale 1: no softmax (no exp, no
-// max, no division, no 1/sqrt(p)); the merged heads are the result.
+// max, no division, no 1/sqrt(p)); the merged heads are the result (no
+// second matmul). A dynamic batch: the matmul rows are ? and the expansion
+// takes the batch from tensor.dim.
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @mssa_identity
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<?x3x4xf32>, %[[Q:[^:]*]]: tensor<4x4xf32>)
 // CHECK-NOT:     math.exp
 // CHECK-NOT:     arith.maximumf
 // CHECK-NOT:     arith.divf
 // CHECK-NOT:     0.707106769
-// CHECK:         %[[W4:.*]] = tensor.expand_shape
+// CHECK:         %[[B:.*]] = tensor.dim %[[Z]], %{{.*}} : tensor<?x3x4xf32>
+// CHECK:         %[[ZM:.*]] = tensor.collapse_shape %[[Z]] {{\[\[}}0, 1], [2]] : tensor<?x3x4xf32> into tensor<?x4xf32>
+// CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[Q]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<?x4xf32>) -> tensor<?x4xf32>
+// CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]] output_shape [%[[B]], 3, 4] : tensor<?x4xf32> into tensor<?x3x4xf32>
+// CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]] output_shape [%{{.*}}, 3, 2, 2] : tensor<?x3x4xf32> into tensor<?x3x2x2xf32>
 // CHECK:         %[[SC:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[W4]] : {{.*}}) outs(%{{.*}} : tensor<?x2x3x3xf32>)
 // CHECK-NOT:     math.exp
 // CHECK:         %[[MIX:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[SC]], %[[W4]] :
@@ -98,15 +125,29 @@ func.func @mssa_identity(%z: tensor<?x3x4xf32>, %q: tensor<4x4xf32>) -> tensor<?
 
 // -----
 
-// ISTA, reference form: three d x d contractions (y D^T, (y D^T) D, y D),
-// then y + eta (y D - (y D^T) D) and the non-negative prox
+// ISTA, reference form: three d x d products, each one linalg.matmul on the
+// tokens collapsed to (6, 4) and expanded back: y D^T (D read transposed
+// through the maps), (y D^T) D and y D (default maps); no other
+// contraction. Then y + eta (y D - (y D^T) D) and the non-negative prox
 // max(v - eta lambda, 0) with eta lambda = 0.5 * 0.2 = 0.1.
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @ista_reference
 // CHECK-SAME:    (%[[Y:[^:]*]]: tensor<2x3x4xf32>, %[[D:[^:]*]]: tensor<4x4xf32>)
-// CHECK:         %[[YDT:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[Y]], %[[D]] :
-// CHECK:         %[[G1:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[YDT]], %[[D]] :
-// CHECK:         %[[G2:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[Y]], %[[D]] :
 // CHECK-NOT:     "reduction"
+// CHECK:         %[[YM:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[YDTM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[YM]], %[[D]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[YDT:.*]] = tensor.expand_shape %[[YDTM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK-NOT:     "reduction"
+// CHECK:         %[[YDTC:.*]] = tensor.collapse_shape %[[YDT]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[G1M:.*]] = linalg.matmul ins(%[[YDTC]], %[[D]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[G1:.*]] = tensor.expand_shape %[[G1M]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK-NOT:     "reduction"
+// CHECK:         %[[YC:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[G2M:.*]] = linalg.matmul ins(%[[YC]], %[[D]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[G2:.*]] = tensor.expand_shape %[[G2M]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
 // CHECK:         %[[DIFF:.*]] = linalg.generic {{.*}} ins(%[[G2]], %[[G1]] :
 // CHECK:           arith.subf
 // CHECK:         %[[R:.*]] = linalg.generic {{.*}} ins(%[[Y]], %[[DIFF]] :
@@ -116,17 +157,29 @@ func.func @mssa_identity(%z: tensor<?x3x4xf32>, %q: tensor<4x4xf32>) -> tensor<?
 // CHECK:           arith.maximumf
 // CHECK-NOT:       math.copysign
 // CHECK:         return %[[R]]
+// CONTRACT counts every contraction of the function, named or generic:
+// together with the CHECK count (that many linalg.matmul) none is anything
+// but a matmul, wherever it sits.
+// CONTRACT-LABEL:   func.func @ista_reference(
+// CONTRACT-COUNT-3: {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT:         return
 func.func @ista_reference(%y: tensor<2x3x4xf32>, %d: tensor<4x4xf32>) -> tensor<2x3x4xf32> {
   %0 = crate.ista %y, %d step = 0.5, lambda = 0.2 nonnegative
       : (tensor<2x3x4xf32>, tensor<4x4xf32>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
 }
 
-// The same counted: exactly three contractions.
+// The same counted: exactly three matmuls and no other contraction.
 // CHECK-LABEL: func.func @ista_reference_count
-// CHECK-COUNT-3: linalg.generic {{.*}}"reduction"]
 // CHECK-NOT:     "reduction"
+// CHECK-COUNT-3: linalg.matmul
+// CHECK-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
 // CHECK:         return
+// CONTRACT-LABEL:   func.func @ista_reference_count
+// CONTRACT-COUNT-3: {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT:         return
 func.func @ista_reference_count(%y: tensor<2x3x4xf32>, %d: tensor<4x4xf32>) -> tensor<2x3x4xf32> {
   %0 = crate.ista %y, %d step = 0.5, lambda = 0.2 form = reference
       : (tensor<2x3x4xf32>, tensor<4x4xf32>) -> tensor<2x3x4xf32>
@@ -135,31 +188,50 @@ func.func @ista_reference_count(%y: tensor<2x3x4xf32>, %d: tensor<4x4xf32>) -> t
 
 // -----
 
-// ISTA, factored form: two contractions, y D^T and (y - y D^T) D; a signed
-// term: the soft threshold sign(v) max(|v| - eta lambda, 0).
+// ISTA, factored form: two matmuls, y D^T (transposed maps) and
+// (y - y D^T) D (default maps), no other contraction; a signed term: the
+// soft threshold sign(v) max(|v| - eta lambda, 0).
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @ista_factored
 // CHECK-SAME:    (%[[Y:[^:]*]]: tensor<2x3x4xf32>, %[[D:[^:]*]]: tensor<4x4xf32>)
-// CHECK:         %[[YDT:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[Y]], %[[D]] :
+// CHECK-NOT:     "reduction"
+// CHECK:         %[[YM:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[YDTM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[YM]], %[[D]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[YDT:.*]] = tensor.expand_shape %[[YDTM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK-NOT:     "reduction"
 // CHECK:         %[[RES:.*]] = linalg.generic {{.*}}"parallel"]} ins(%[[Y]], %[[YDT]] :
 // CHECK:           arith.subf
-// CHECK:         %[[G:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[RES]], %[[D]] :
-// CHECK-NOT:     "reduction"
+// CHECK:         %[[RESM:.*]] = tensor.collapse_shape %[[RES]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[GM:.*]] = linalg.matmul ins(%[[RESM]], %[[D]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[G:.*]] = tensor.expand_shape %[[GM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
 // CHECK:         %[[R:.*]] = linalg.generic {{.*}} ins(%[[Y]], %[[G]] :
 // CHECK:           math.absf
 // CHECK:           arith.maximumf
 // CHECK:           math.copysign
 // CHECK:         return %[[R]]
+// CONTRACT-LABEL:   func.func @ista_factored(
+// CONTRACT-COUNT-2: {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT:         return
 func.func @ista_factored(%y: tensor<2x3x4xf32>, %d: tensor<4x4xf32>) -> tensor<2x3x4xf32> {
   %0 = crate.ista %y, %d step = 0.5, lambda = 0.2 form = factored
       : (tensor<2x3x4xf32>, tensor<4x4xf32>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
 }
 
-// The same counted: exactly two contractions.
+// The same counted: exactly two matmuls and no other contraction.
 // CHECK-LABEL: func.func @ista_factored_count
-// CHECK-COUNT-2: linalg.generic {{.*}}"reduction"]
 // CHECK-NOT:     "reduction"
+// CHECK-COUNT-2: linalg.matmul
+// CHECK-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
 // CHECK:         return
+// CONTRACT-LABEL:   func.func @ista_factored_count
+// CONTRACT-COUNT-2: {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT-NOT:     {{"reduction"|linalg\.[a-z_]*matmul}}
+// CONTRACT:         return
 func.func @ista_factored_count(%y: tensor<2x3x4xf32>, %d: tensor<4x4xf32>) -> tensor<2x3x4xf32> {
   %0 = crate.ista %y, %d step = 0.5, lambda = 0.2 nonnegative form = factored
       : (tensor<2x3x4xf32>, tensor<4x4xf32>) -> tensor<2x3x4xf32>
@@ -171,11 +243,19 @@ func.func @ista_factored_count(%y: tensor<2x3x4xf32>, %d: tensor<4x4xf32>) -> te
 // The exact gradient: W_k = z U_k, the p x p systems I + beta W_k^T W_k
 // (beta = p / (N eps^2) = 2 / (3 * 0.25) = 2.66666675) solved by Cholesky in
 // scf loops (math.sqrt of the pivots, then forward and backward
-// substitution); the result scaled by beta * scale = 0.666666686.
+// substitution); the result scaled by beta * scale = 0.666666686. z U^T
+// and the final X U are matmuls; the Gram W_k^T W_k a generic contraction.
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @compression_grad_exact
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<2x3x4xf32>, %[[U:[^:]*]]: tensor<4x4xf32>)
-// CHECK:         linalg.generic {{.*}}"reduction"]} ins(%[[Z]], %[[U]] :
-// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2x2x2xf32>)
+// CHECK:         %[[ZM:.*]] = tensor.collapse_shape %[[Z]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[U]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 3, 2, 2] : tensor<2x3x4xf32> into tensor<2x3x2x2xf32>
+// CHECK:         %[[GRAM:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[W4]] : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>) outs(%{{.*}} : tensor<2x2x2x2xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[GRAM]] : tensor<2x2x2x2xf32>) outs(%{{.*}} : tensor<2x2x2x2xf32>)
 // CHECK:           linalg.index
 // CHECK:           arith.constant 2.66666675 : f32
 // CHECK:         linalg.transpose
@@ -185,7 +265,10 @@ func.func @ista_factored_count(%y: tensor<2x3x4xf32>, %d: tensor<4x4xf32>) -> te
 // CHECK:           scf.for
 // CHECK:             arith.divf
 // CHECK:         linalg.transpose
-// CHECK:         %[[G:.*]] = linalg.generic {{.*}}"reduction"]} ins(%{{.*}}, %[[U]] :
+// CHECK:         %[[X:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] : tensor<2x3x2x2xf32> into tensor<2x3x4xf32>
+// CHECK:         %[[XM:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         %[[GM:.*]] = linalg.matmul ins(%[[XM]], %[[U]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         %[[G:.*]] = tensor.expand_shape %[[GM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
 // CHECK:         %[[R:.*]] = linalg.generic {{.*}} ins(%[[G]] :
 // CHECK:           arith.constant 0.666666686 : f32
 // CHECK:         return %[[R]]
@@ -198,18 +281,27 @@ func.func @compression_grad_exact(%z: tensor<2x3x4xf32>, %u: tensor<4x4xf32>) ->
 // -----
 
 // The first-order (neumann) gradient: W_k - beta (W_k W_k^T) W_k, no solve,
-// so no loops and no square roots.
+// so no loops and no square roots; z U^T and X U are matmuls.
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @compression_grad_neumann
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<?x3x4xf32>, %[[U:[^:]*]]: tensor<4x4xf32>)
 // CHECK-NOT:     scf.for
 // CHECK-NOT:     math.sqrt
-// CHECK:         %[[W4:.*]] = tensor.expand_shape
+// CHECK:         %[[ZM:.*]] = tensor.collapse_shape %[[Z]] {{\[\[}}0, 1], [2]] : tensor<?x3x4xf32> into tensor<?x4xf32>
+// CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[U]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<?x4xf32>)
+// CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]]
+// CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]]
 // CHECK:         %[[SC:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[W4]] : {{.*}}) outs(%{{.*}} : tensor<?x2x3x3xf32>)
 // CHECK:         %[[MIX:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[SC]], %[[W4]] :
-// CHECK:         linalg.generic {{.*}} ins(%[[W4]], %[[MIX]] :
+// CHECK:         %[[X4:.*]] = linalg.generic {{.*}} ins(%[[W4]], %[[MIX]] :
 // CHECK:           arith.constant 2.66666675 : f32
 // CHECK:           arith.mulf
 // CHECK:           arith.subf
+// CHECK:         %[[X:.*]] = tensor.collapse_shape %[[X4]] {{\[\[}}0], [1], [2, 3]] : tensor<?x3x2x2xf32> into tensor<?x3x4xf32>
+// CHECK:         %[[XM:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<?x3x4xf32> into tensor<?x4xf32>
+// CHECK:         linalg.matmul ins(%[[XM]], %[[U]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<?x4xf32>)
 // CHECK-NOT:     scf.for
 // CHECK-NOT:     math.sqrt
 // CHECK:         return
@@ -224,8 +316,13 @@ func.func @compression_grad_neumann(%z: tensor<?x3x4xf32>, %u: tensor<4x4xf32>) 
 // Patch embedding of 2x4x4 images with 2x2 patches: the patch grid
 // gathered as patches[b, i, j, p1, p2, c] = image[b, c, 2i + p1, 2j + p2],
 // collapsed to (B, 4, 8), LayerNorm over 8, the linear map to 3, LayerNorm
-// over 3. The weights stay crate.weight ops.
-// CHECK:         #[[GATHER:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d1 * 2 + d3, d2 * 2 + d4)>
+// over 3. The weights stay crate.weight ops. The linear map is one matmul
+// on the (B * 4, 8) patches with the (3, 8) weight read transposed and the
+// bias broadcast into its output.
+// CHECK-DAG:     #[[GATHER:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d1 * 2 + d3, d2 * 2 + d4)>
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @patch_embed
 // CHECK-SAME:    (%[[IMG:[^:]*]]: tensor<?x2x4x4xf32>)
 // CHECK:         %[[N1W:.*]] = crate.weight "pe.norm1.weight" : tensor<8xf32>
@@ -238,8 +335,11 @@ func.func @compression_grad_neumann(%z: tensor<?x3x4xf32>, %u: tensor<4x4xf32>) 
 // CHECK:         %[[P:.*]] = tensor.collapse_shape %[[GRID]] {{\[\[}}0], [1, 2], [3, 4, 5]] : tensor<?x2x2x2x2x2xf32> into tensor<?x4x8xf32>
 // CHECK:         %[[LN1:.*]] = linalg.generic {{.*}} ins(%[[P]], %{{.*}}, %{{.*}}, %[[N1W]], %[[N1B]] :
 // CHECK:           math.rsqrt
-// CHECK:         %[[BIAS:.*]] = linalg.generic {{.*}} ins(%[[EB]] : tensor<3xf32>) outs(%{{.*}} : tensor<?x4x3xf32>)
-// CHECK:         %[[T:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[LN1]], %[[EW]] : tensor<?x4x8xf32>, tensor<3x8xf32>) outs(%[[BIAS]] : tensor<?x4x3xf32>)
+// CHECK:         %[[PB:.*]] = tensor.dim %[[LN1]], %{{.*}} : tensor<?x4x8xf32>
+// CHECK:         %[[LN1M:.*]] = tensor.collapse_shape %[[LN1]] {{\[\[}}0, 1], [2]] : tensor<?x4x8xf32> into tensor<?x8xf32>
+// CHECK:         %[[BIAS:.*]] = linalg.broadcast ins(%[[EB]] : tensor<3xf32>) outs(%{{.*}} : tensor<?x3xf32>) dimensions = [0]
+// CHECK:         %[[TM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[LN1M]], %[[EW]] : tensor<?x8xf32>, tensor<3x8xf32>) outs(%[[BIAS]] : tensor<?x3xf32>) -> tensor<?x3xf32>
+// CHECK:         %[[T:.*]] = tensor.expand_shape %[[TM]] {{\[\[}}0, 1], [2]] output_shape [%[[PB]], 4, 3] : tensor<?x3xf32> into tensor<?x4x3xf32>
 // CHECK:         %[[LN2:.*]] = linalg.generic {{.*}} ins(%[[T]], %{{.*}}, %{{.*}}, %[[N2W]], %[[N2B]] :
 // CHECK:           math.rsqrt
 // CHECK:         return %[[LN2]] : tensor<?x4x3xf32>
@@ -307,14 +407,20 @@ func.func @pool_mean(%x: tensor<2x5x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
-// Classifier head: LayerNorm of the pooled vector, then H^T + h.
+// Classifier head: LayerNorm of the pooled vector, then H^T + h: the bias
+// broadcast into the output of one matmul with H (7, 3) read transposed;
+// already 2-D, so nothing collapsed or expanded.
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @classifier_head
 // CHECK-SAME:    (%[[V:[^:]*]]: tensor<?x3xf32>, %[[NW:[^:]*]]: tensor<3xf32>, %[[NB:[^:]*]]: tensor<3xf32>, %[[H:[^:]*]]: tensor<7x3xf32>, %[[HB:[^:]*]]: tensor<7xf32>)
 // CHECK:         %[[LN:.*]] = linalg.generic {{.*}} ins(%[[V]], %{{.*}}, %{{.*}}, %[[NW]], %[[NB]] :
 // CHECK:           math.rsqrt
-// CHECK:         %[[BIAS:.*]] = linalg.generic {{.*}} ins(%[[HB]] : tensor<7xf32>) outs(%{{.*}} : tensor<?x7xf32>)
-// CHECK:         %[[L:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[LN]], %[[H]] : tensor<?x3xf32>, tensor<7x3xf32>) outs(%[[BIAS]] : tensor<?x7xf32>)
-// CHECK:         return %[[L]] : tensor<?x7xf32>
+// CHECK-NOT:     tensor.collapse_shape
+// CHECK:         %[[BIAS:.*]] = linalg.broadcast ins(%[[HB]] : tensor<7xf32>) outs(%{{.*}} : tensor<?x7xf32>) dimensions = [0]
+// CHECK-NEXT:    %[[L:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[LN]], %[[H]] : tensor<?x3xf32>, tensor<7x3xf32>) outs(%[[BIAS]] : tensor<?x7xf32>) -> tensor<?x7xf32>
+// CHECK-NEXT:    return %[[L]] : tensor<?x7xf32>
 func.func @classifier_head(%v: tensor<?x3xf32>, %nw: tensor<3xf32>, %nb: tensor<3xf32>, %h: tensor<7x3xf32>, %hb: tensor<7xf32>) -> tensor<?x7xf32> {
   %0 = crate.classifier_head %v, %nw, %nb, %h, %hb
       : (tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<7x3xf32>, tensor<7xf32>) -> tensor<?x7xf32>
@@ -334,6 +440,9 @@ crate.objective @srr sparse_rate_reduction dim = 4 {
 // = 5.33333349. N = 3 < d = 4: the N x N Gram Z Z^T is factored instead (same
 // determinant). logdet = 2 sum log L_jj of the Cholesky factor, in scf
 // loops: no determinant, no inverse.
+// CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @coding_rate
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<?x3x4xf32>)
 // CHECK-NOT:     {{det|inv}}
@@ -368,11 +477,13 @@ func.func @coding_rate_wide(%z: tensor<2x6x4xf32>) -> tensor<2xf32> {
 
 // R^c(Z; U): the per-head p x p Grams W_k^T W_k, beta = p / (N eps^2) =
 // 2 / (3 * 0.25) = 2.66666675, one Cholesky log-determinant per (batch, head)
-// = 4 factorisations, summed over the heads.
+// = 4 factorisations, summed over the heads. W = z U^T is one matmul (maps
+// captured above, at the top of this split).
 // CHECK-LABEL: func.func @compression_rate
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<2x3x4xf32>, %[[U:[^:]*]]: tensor<4x4xf32>)
 // CHECK-NOT:     {{det|inv}}
-// CHECK:         linalg.generic {{.*}}"reduction"]} ins(%[[Z]], %[[U]] :
+// CHECK:         %[[ZM:.*]] = tensor.collapse_shape %[[Z]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[U]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<6x4xf32>)
 // CHECK:         %[[GRAM:.*]] = linalg.generic {{.*}}"reduction"]} ins(%{{.*}}, %{{.*}} : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32>) outs(%{{.*}} : tensor<2x2x2x2xf32>)
 // CHECK:           arith.constant 2.66666675 : f32
 // CHECK:         %[[C4:.*]] = arith.constant 4 : index

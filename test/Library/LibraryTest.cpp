@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "crate_mini.h"
+#include "crate_mini_layers.h"
 #include "crate_mini_rt.h"
 
 #include "TestWeights.h"
@@ -104,6 +105,42 @@ TEST(CrateMiniLibrary, RuntimeWeightsReproduceReference) {
             CRATE_OK);
   EXPECT_LE(relativeError(logits, want), 1e-5);
   crate_mini_rt_destroy(model);
+}
+
+// Compiled with --layer-outputs, the library also hands out the tokens
+// after every layer: they match the reference's z.1 .. z.6.
+TEST(CrateMiniLibrary, LayerOutputsReproduceEveryLayer) {
+  crate_mini_layers_model *model = nullptr;
+  ASSERT_EQ(crate_mini_layers_create(nullptr, &model), CRATE_OK);
+  std::vector<float> input = ioTensor("input");
+  std::vector<float> logits(4 * CRATE_MINI_LAYERS_OUTPUT_SIZE);
+  std::vector<float> layers(4 * CRATE_MINI_LAYERS_LAYER_TOKENS_SIZE);
+  float *outputs[2] = {logits.data(), layers.data()};
+  static_assert(CRATE_MINI_LAYERS_OUTPUT_LAYER_TOKENS == 1, "result index");
+  ASSERT_EQ(crate_mini_layers_forward_outputs(model, input.data(), 4, outputs),
+            CRATE_OK)
+      << crate_mini_layers_last_error(model);
+  EXPECT_LE(relativeError(logits, ioTensor("logits_fp64")), 1e-5);
+  const size_t perLayer = 65 * 192, perImage = 6 * perLayer;
+  ASSERT_EQ(CRATE_MINI_LAYERS_LAYER_TOKENS_SIZE, perImage);
+  for (int l = 1; l <= 6; ++l) {
+    std::vector<float> want = ioTensor("z." + std::to_string(l)), got;
+    for (size_t b = 0; b < 4; ++b) {
+      const float *at = layers.data() + b * perImage + (l - 1) * perLayer;
+      got.insert(got.end(), at, at + perLayer);
+    }
+    double err = relativeError(got, want);
+    std::printf("libcrate_mini_layers: relative error of z.%d %.3g\n", l, err);
+    EXPECT_LE(err, 1e-5) << "z." << l;
+  }
+  // Results not wanted may be skipped; the plain forward still works.
+  float *onlyLayers[2] = {nullptr, layers.data()};
+  EXPECT_EQ(crate_mini_layers_forward_outputs(model, input.data(), 4,
+                                              onlyLayers),
+            CRATE_OK);
+  EXPECT_EQ(crate_mini_layers_forward(model, input.data(), 4, logits.data()),
+            CRATE_OK);
+  crate_mini_layers_destroy(model);
 }
 
 TEST(CrateMiniLibrary, ShapesAndVersion) {

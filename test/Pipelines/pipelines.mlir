@@ -20,6 +20,13 @@
 // Without weights the crate.weight ops stay for a later binding.
 // RUN: crate-opt %crate_src/examples/crate_mini.mlir --crate-to-linalg | FileCheck %s --check-prefix=UNBOUND
 //
+// Every product with a weight matrix is a named linalg.matmul: 20 read an
+// nn.Linear-style (out, in) weight transposed through the indexing maps
+// (patch embedding, per layer qkv, to_out and the ISTA y D^T, the head) and
+// 6 keep the default maps (the ISTA (y - y D^T) D of each layer).
+// RUN: crate-opt %crate_src/examples/crate_mini.mlir --crate-to-linalg | FileCheck %s --check-prefix=MMT
+// RUN: crate-opt %crate_src/examples/crate_mini.mlir --crate-to-linalg | FileCheck %s --check-prefix=MMP
+//
 // --crate-cpu-jit with the weights: only the LLVM dialect, no runtime call
 // besides malloc/free.
 // RUN: crate-opt %crate_src/examples/crate_mini.mlir --crate-cpu-jit="weights=%crate_src/test/data/crate_mini_weights.safetensors" | FileCheck %s --check-prefix=JIT
@@ -151,6 +158,21 @@
 // UNBOUND:      crate.weight "transformer.layers.5.1.fn.weight" : tensor<192x192xf32>
 // UNBOUND:      crate.weight "mlp_head.1.bias" : tensor<10xf32>
 // UNBOUND-NOT:  crate.{{(objective|unroll|grad_step|prox_step|layer_norm|mssa|ista|patch_embed|cls_pos_embed|pool|classifier_head)}}
+
+// MMT-DAG:      #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// MMT-DAG:      #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// MMT-DAG:      #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// MMT-LABEL:    func.func @crate_mini
+// MMT:          linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMT-COUNT-18: linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMT:          linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<10x192xf32>) outs(%{{.*}} : tensor<?x10xf32>)
+// MMT-NOT:      linalg.matmul
+// MMT:          return
+
+// MMP-LABEL:    func.func @crate_mini
+// MMP-COUNT-6:  linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMP-NOT:      linalg.matmul ins(
+// MMP:          return
 
 // JIT-NOT:      {{(crate|linalg|memref|scf|cf|tensor|arith|math|func|bufferization|affine)\.}}
 // JIT:          llvm.func @crate_mini(

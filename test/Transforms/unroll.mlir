@@ -79,3 +79,4 @@ func.func @nested(%x: tensor<1x5x8xf32>) -> tensor<1x5x8xf32> {
   }
   return %out : tensor<1x5x8xf32>
 }
+

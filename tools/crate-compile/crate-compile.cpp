@@ -83,6 +83,11 @@ cl::opt<Emit> emit(
 cl::opt<std::string> runtimeArchive(
     "runtime", cl::desc("the crate CPU runtime archive to link"),
     cl::init(CRATE_RUNTIME_CPU_ARCHIVE), cl::Hidden, cl::cat(category));
+cl::opt<bool> layerOutputs(
+    "layer-outputs",
+    cl::desc("also hand out the tokens after every layer (extra output "
+             "layer_tokens, read with NAME_forward_outputs)"),
+    cl::cat(category));
 cl::opt<bool> verbose("v", cl::desc("print each step and the link commands"),
                       cl::cat(category));
 
@@ -164,6 +169,7 @@ bool compile(MLIRContext &context) {
   step("deriving the network from its objective");
   PassManager derive(&context);
   crate::PipelineOptions options;
+  options.layerOutputs = layerOutputs;
   crate::buildDerivePipeline(derive, options);
   derive.addPass(crate::createCrateWeightsToArguments());
   if (failed(derive.run(*module)))

@@ -18,6 +18,11 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       *this, "weights",
       llvm::cl::desc("bind crate.weight ops to the tensors of this "
                      ".safetensors file (crate-to-linalg, crate-cpu-jit)")};
+  Option<bool> layerOutputs{
+      *this, "layer-outputs",
+      llvm::cl::desc("also return the tokens after every unrolled layer, "
+                     "stacked, as an extra function result"),
+      llvm::cl::init(false)};
   Option<bool> simplify{
       *this, "simplify",
       llvm::cl::desc("run crate-simplify after the derivation"),

@@ -12,8 +12,18 @@ def CrateUnroll : Pass<"crate-unroll"> {
     layer's output into the next, and replaces `{layer}` in the names of the
     body's `crate.weight` ops by the layer index (0-based), so each layer
     reads its own weights. Step attributes are carried unchanged.
+
+    With `layer-outputs`, an unroll directly in a function body also hands
+    out every layer's output: they are stacked into one tensor
+    (batch, L, ...) returned as an extra function result named
+    `layer_tokens` (result attribute `crate.output`), so a compiled library
+    can report the tokens after each layer.
   }];
-  let dependentDialects = ["crate::CrateDialect"];
+  let options = [
+    Option<"layerOutputs", "layer-outputs", "bool", /*default=*/"false",
+           "also return the stacked outputs of every layer">
+  ];
+  let dependentDialects = ["crate::CrateDialect", "mlir::tensor::TensorDialect"];
 }
 
 def CrateDeriveSteps : Pass<"crate-derive-steps"> {

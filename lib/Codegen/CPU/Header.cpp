@@ -42,7 +42,7 @@ bool writeHeader(const ModelInfo &info, bool embedded,
      << " *\n"
      << " * Input:  float32 " << formatShape(info.inputShape)
      << ", row-major (images as NCHW).\n"
-     << " * Output: float32 " << formatShape(info.outputShape)
+     << " * Output: float32 " << formatShape(info.outputs[0].shape)
      << ", row-major.\n"
      << " * Weights: "
      << (embedded ? "embedded in the library; pass NULL to " + n + "_create."
@@ -69,8 +69,17 @@ bool writeHeader(const ModelInfo &info, bool embedded,
      << "#define CRATE_ERROR_INTERNAL 4\n#endif\n\n"
      << "/* Floats per batch element of the input and of the output. */\n"
      << "#define " << upper << "_INPUT_SIZE " << perItem(info.inputShape)
-     << "\n#define " << upper << "_OUTPUT_SIZE " << perItem(info.outputShape)
-     << "\n\ntypedef struct " << n << "_model " << n << "_model;\n\n"
+     << "\n#define " << upper << "_OUTPUT_SIZE "
+     << perItem(info.outputs[0].shape) << "\n";
+  for (size_t i = 1; i < info.outputs.size(); ++i) {
+    std::string out = StringRef(info.outputs[i].name).upper();
+    os << "\n/* Extra output " << i << ": " << info.outputs[i].name
+       << ", float32 " << formatShape(info.outputs[i].shape) << ". */\n"
+       << "#define " << upper << "_OUTPUT_" << out << " " << i << "\n"
+       << "#define " << upper << "_" << out << "_SIZE "
+       << perItem(info.outputs[i].shape) << "\n";
+  }
+  os << "\ntypedef struct " << n << "_model " << n << "_model;\n\n"
      << "/* Creates a model; *out receives it. weights_path: "
      << (embedded ? "must be NULL (weights are embedded)."
                   : "the .safetensors file to load.")
@@ -83,6 +92,15 @@ bool writeHeader(const ModelInfo &info, bool embedded,
      << "int " << n << "_forward(" << n
      << "_model *model, const float *input, int64_t batch,\n"
      << "    float *output);\n\n"
+     << "/* Like " << n << "_forward, filling outputs[i] with result i when "
+        "non-NULL: 0 is\n * the output above"
+     << (info.outputs.size() > 1 ? ", then the extra outputs (" + upper +
+                                       "_OUTPUT_*)."
+                                 : " (this model has no extra outputs).")
+     << " */\n"
+     << "int " << n << "_forward_outputs(" << n
+     << "_model *model, const float *input,\n    int64_t batch, float *const "
+        "*outputs);\n\n"
      << "/* Frees the model; NULL is allowed. */\n"
      << "void " << n << "_destroy(" << n << "_model *model);\n\n"
      << "/* The calling thread's last error message (\"\" after a success). */\n"

@@ -38,20 +38,29 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
   auto names = entry->getAttrOfType<ArrayAttr>("crate.weights");
   size_t numWeights = names ? names.size() : 0;
   FunctionType type = entry.getFunctionType();
-  if (type.getNumInputs() != numWeights + 1 || type.getNumResults() != 1)
-    return entry.emitOpError() << "expects one input and one result (besides "
-                                  "the weights), got "
+  if (type.getNumInputs() != numWeights + 1 || type.getNumResults() < 1)
+    return entry.emitOpError() << "expects one input and at least one result "
+                                  "(besides the weights), got "
                                << type.getNumInputs() - numWeights
                                << " inputs and " << type.getNumResults()
                                << " results";
   FailureOr<std::vector<int64_t>> in =
       batchShape(entry, type.getInput(0), "input");
-  FailureOr<std::vector<int64_t>> out =
-      batchShape(entry, type.getResult(0), "result");
-  if (failed(in) || failed(out))
+  if (failed(in))
     return failure();
   info.inputShape = *in;
-  info.outputShape = *out;
+  for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    FailureOr<std::vector<int64_t>> out =
+        batchShape(entry, type.getResult(i), "result");
+    if (failed(out))
+      return failure();
+    std::string outName = "output";
+    if (i > 0) {
+      auto attr = entry.getResultAttrOfType<StringAttr>(i, "crate.output");
+      outName = attr ? attr.str() : "output_" + std::to_string(i);
+    }
+    info.outputs.push_back({outName, *out});
+  }
   for (size_t i = 0; i < numWeights; ++i) {
     auto tensor = cast<RankedTensorType>(type.getInput(i + 1));
     if (!tensor.getElementType().isF32())
@@ -73,13 +82,19 @@ std::string manifestJson(const ModelInfo &info) {
         {"name", w.name},
         {"shape", llvm::json::Array(w.shape)},
         {"offset", static_cast<int64_t>(w.offset)}});
+  llvm::json::Array extras;
+  for (size_t i = 1; i < info.outputs.size(); ++i)
+    extras.push_back(llvm::json::Object{
+        {"name", info.outputs[i].name},
+        {"shape", llvm::json::Array(info.outputs[i].shape)}});
   llvm::json::Object manifest{
       {"abi", 1},
       {"name", info.name},
       {"version", "0.1.0"},
       {"input", llvm::json::Object{{"shape", llvm::json::Array(info.inputShape)}}},
-      {"output",
-       llvm::json::Object{{"shape", llvm::json::Array(info.outputShape)}}},
+      {"output", llvm::json::Object{
+                     {"shape", llvm::json::Array(info.outputs[0].shape)}}},
+      {"extra_outputs", std::move(extras)},
       {"weights", std::move(weights)}};
   std::string text;
   llvm::raw_string_ostream os(text);

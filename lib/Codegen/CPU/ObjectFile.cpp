@@ -134,6 +134,7 @@ private:
     Type *voidTy = Type::getVoidTy(ctx);
     wrap("create", i32, {ptr, ptr}, modelStatic);
     wrap("forward", i32, {ptr, ptr, i64, ptr}, nullptr);
+    wrap("forward_outputs", i32, {ptr, ptr, i64, ptr}, nullptr);
     wrap("destroy", voidTy, {ptr}, nullptr);
     // The message is per thread; the model argument is for symmetry.
     wrap("last_error", ptr, {ptr}, nullptr, /*dropFirstParam=*/true);

@@ -78,8 +78,10 @@ static unsigned rankOf(Value v) {
 
 static Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
 
-/// Shared contraction over the last axis of x with a weight matrix;
-/// `transposed` says the weight is (out, in) rather than (in, out).
+/// Shared contraction over the last axis of x with a weight matrix, as one
+/// linalg.matmul on x with its leading axes collapsed; `transposed` says the
+/// weight is (out, in), read through the matmul's indexing maps rather than
+/// transposed in memory.
 static Value contractLast(OpBuilder &b, Location loc, Value x, Value w,
                           Value bias, bool transposed) {
   MLIRContext *ctx = b.getContext();
@@ -87,31 +89,56 @@ static Value contractLast(OpBuilder &b, Location loc, Value x, Value w,
   auto wType = cast<RankedTensorType>(w.getType());
   int64_t outDim = wType.getDimSize(transposed ? 0 : 1);
   SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
-  sizes.back() = b.getIndexAttr(outDim);
   Type elt = eltOf(x);
-  // Loops: the leading axes of x, the output feature (r-1), the reduction (r).
-  AffineMap outMap = loopMap(ctx, r + 1, upTo(r));
+
+  // (d0, ..., d_{r-2}, in) -> (M, in)
+  Value rows = x;
+  if (r > 2) {
+    SmallVector<ReassociationIndices> reassoc(1);
+    for (unsigned i = 0; i + 1 < r; ++i)
+      reassoc[0].push_back(i);
+    reassoc.push_back({static_cast<int64_t>(r - 1)});
+    rows = tensor::CollapseShapeOp::create(b, loc, x, reassoc);
+  }
+  SmallVector<OpFoldResult> outSizes = {sizesOf(b, loc, rows)[0],
+                                        b.getIndexAttr(outDim)};
   Value init;
   if (bias) {
-    Value empty = tensor::EmptyOp::create(b, loc, sizes, elt);
-    init = generic(b, loc, bias, empty,
-                   {loopMap(ctx, r, {r - 1}), loopMap(ctx, r, upTo(r))},
-                   iterators(r), [](OpBuilder &, Location, ValueRange a) {
-                     return a[0];
-                   });
+    Value empty = tensor::EmptyOp::create(b, loc, outSizes, elt);
+    init = linalg::BroadcastOp::create(b, loc, bias, empty,
+                                       ArrayRef<int64_t>{0})
+               .getResult()[0];
   } else {
-    init = filledTensor(b, loc, sizes, elt, 0.0);
+    init = filledTensor(b, loc, outSizes, elt, 0.0);
   }
-  SmallVector<unsigned> xDims = upTo(r - 1, {r});
-  AffineMap wMap = transposed ? loopMap(ctx, r + 1, {r - 1, r})
-                              : loopMap(ctx, r + 1, {r, r - 1});
-  return generic(b, loc, ValueRange{x, w}, init,
-                 {loopMap(ctx, r + 1, xDims), wMap, outMap},
-                 iterators(r + 1, {r}),
-                 [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                   Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
-                   return arith::AddFOp::create(nb, nl, a[2], prod);
-                 });
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(3, 0, {m, k}, ctx),
+      transposed ? AffineMap::get(3, 0, {n, k}, ctx)
+                 : AffineMap::get(3, 0, {k, n}, ctx),
+      AffineMap::get(3, 0, {m, n}, ctx)};
+  Value product =
+      linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                               ValueRange{rows, w}, ValueRange{init},
+                               {b.getNamedAttr("indexing_maps",
+                                               b.getAffineMapArrayAttr(maps))})
+          .getResult(0);
+  if (r <= 2)
+    return product;
+  // (M, out) -> (d0, ..., d_{r-2}, out)
+  SmallVector<ReassociationIndices> reassoc(1);
+  SmallVector<int64_t> shape;
+  auto xType = cast<RankedTensorType>(x.getType());
+  for (unsigned i = 0; i + 1 < r; ++i) {
+    reassoc[0].push_back(i);
+    shape.push_back(xType.getDimSize(i));
+  }
+  reassoc.push_back({static_cast<int64_t>(r - 1)});
+  shape.push_back(outDim);
+  sizes.back() = b.getIndexAttr(outDim);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, elt), product, reassoc, sizes);
 }
 
 Value linearTransposed(OpBuilder &b, Location loc, Value x, Value w,

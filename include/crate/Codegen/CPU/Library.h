@@ -27,16 +27,22 @@ struct ModelInfo {
     std::vector<int64_t> shape;
     uint64_t offset = 0; // bytes into the embedded blob
   };
+  /// A result of the entry; the first is the main output ("output"), the
+  /// others are named by the result attribute `crate.output`.
+  struct Output {
+    std::string name;
+    std::vector<int64_t> shape;
+  };
   std::string name;
   std::string entry;
   std::vector<int64_t> inputShape;
-  std::vector<int64_t> outputShape;
+  std::vector<Output> outputs;
   std::vector<Weight> weights;
 };
 
 /// Reads the model's interface from `entry` after crate-weights-to-arguments:
-/// one float32 input and one float32 result, both with a dynamic batch
-/// dimension first and static sizes otherwise, then the weights. Errors are
+/// one float32 input and one or more float32 results, each with a dynamic
+/// batch dimension first and static sizes otherwise, then the weights. Errors are
 /// emitted on the function.
 mlir::FailureOr<ModelInfo> describeEntry(mlir::func::FuncOp entry,
                                          llvm::StringRef name);
