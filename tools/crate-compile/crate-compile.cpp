@@ -24,6 +24,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -129,6 +130,48 @@ func::FuncOp findEntry(ModuleOp module) {
   return found;
 }
 
+/// The files of one compile: written under temporary names in the output
+/// directory, renamed into place by commit(), removed otherwise.
+class Outputs {
+public:
+  Outputs(const std::string &dir, const std::string &name) {
+    std::string tag = ".partial-" + std::to_string(llvm::sys::Process::getProcessId());
+    for (std::string file : {"lib" + name + ".so", "lib" + name + ".a",
+                             name + ".h", std::string("crate_model.py")}) {
+      llvm::SmallString<256> final(dir), temp(dir);
+      llvm::sys::path::append(final, file);
+      llvm::sys::path::append(temp, "." + file + tag);
+      finals.push_back(std::string(final));
+      temps.push_back(std::string(temp));
+    }
+    llvm::SmallString<256> obj(dir);
+    llvm::sys::path::append(obj, "." + name + ".o" + tag);
+    object = std::string(obj);
+  }
+  ~Outputs() {
+    llvm::sys::fs::remove(object);
+    if (!committed)
+      for (const std::string &t : temps)
+        llvm::sys::fs::remove(t);
+  }
+  const std::string &temp(unsigned i) const { return temps[i]; }
+  bool commit(std::string &error) {
+    for (size_t i = 0; i < temps.size(); ++i)
+      if (std::error_code ec = llvm::sys::fs::rename(temps[i], finals[i])) {
+        error = "cannot rename " + temps[i] + " to " + finals[i] + ": " +
+                ec.message();
+        return false;
+      }
+    committed = true;
+    return true;
+  }
+  std::string object;
+
+private:
+  std::vector<std::string> finals, temps;
+  bool committed = false;
+};
+
 bool print(ModuleOp module) {
   module.print(llvm::outs());
   llvm::outs() << "\n";
@@ -206,30 +249,31 @@ bool compile(MLIRContext &context) {
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create " + outputDir + ": " + ec.message());
-  llvm::SmallString<256> object(outputDir);
-  llvm::sys::path::append(object, name + ".o");
+  // Everything is written under temporary names and renamed into place at
+  // the end: a failing or interrupted compile leaves the previous library.
+  Outputs outputs(outputDir, name);
   step("generating code for " + (cpu.empty() ? std::string("the host CPU")
                                              : "--cpu=" + cpu));
   crate::codegen::ObjectOptions objectOptions;
   objectOptions.cpu = cpu;
   objectOptions.features = mattr;
-  bool ok = crate::codegen::emitObject(*module, *info,
-                                       weightsAtRuntime ? nullptr : &blob,
-                                       objectOptions, std::string(object),
-                                       error);
+  if (!crate::codegen::emitObject(*module, *info,
+                                  weightsAtRuntime ? nullptr : &blob,
+                                  objectOptions, outputs.object, error))
+    return fail(error);
   step("linking");
-  ok = ok && crate::codegen::linkLibraries(std::string(object), runtimeArchive,
-                                           *info, outputDir, verbose, error);
-  llvm::sys::fs::remove(object);
-  if (!ok || !crate::codegen::writeHeader(*info, !weightsAtRuntime, outputDir,
-                                          error))
+  if (!crate::codegen::linkLibraries(outputs.object, runtimeArchive,
+                                     outputs.temp(0), outputs.temp(1), verbose,
+                                     error) ||
+      !crate::codegen::writeHeader(*info, !weightsAtRuntime, outputs.temp(2),
+                                   error))
     return fail(error);
   // The ctypes + numpy module that loads any emitted library from Python.
-  llvm::SmallString<256> pyModule(outputDir);
-  llvm::sys::path::append(pyModule, "crate_model.py");
   if (std::error_code ec =
-          llvm::sys::fs::copy_file(CRATE_PYTHON_MODULE, pyModule))
-    return fail("cannot write " + std::string(pyModule) + ": " + ec.message());
+          llvm::sys::fs::copy_file(CRATE_PYTHON_MODULE, outputs.temp(3)))
+    return fail("cannot write " + outputs.temp(3) + ": " + ec.message());
+  if (!outputs.commit(error))
+    return fail(error);
   llvm::errs() << "crate-compile: wrote " << outputDir << "/lib" << name
                << ".so, lib" << name << ".a, " << name
                << ".h and crate_model.py ("

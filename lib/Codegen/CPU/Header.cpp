@@ -25,14 +25,12 @@ static int64_t perItem(const std::vector<int64_t> &shape) {
   return n;
 }
 
-bool writeHeader(const ModelInfo &info, bool embedded,
-                 const std::string &outputDir, std::string &error) {
-  SmallString<256> path(outputDir);
-  sys::path::append(path, info.name + ".h");
+bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
+                 std::string &error) {
   std::error_code ec;
   raw_fd_ostream os(path, ec, sys::fs::OF_Text);
   if (ec) {
-    error = "cannot write " + std::string(path) + ": " + ec.message();
+    error = "cannot write " + path + ": " + ec.message();
     return false;
   }
   const std::string &n = info.name;

@@ -49,30 +49,26 @@ static bool run(StringRef program, std::vector<std::string> args, bool verbose,
 }
 
 bool linkLibraries(const std::string &objectPath,
-                   const std::string &runtimeArchive, const ModelInfo &info,
-                   const std::string &outputDir, bool verbose,
-                   std::string &error) {
+                   const std::string &runtimeArchive,
+                   const std::string &sharedPath, const std::string &staticPath,
+                   bool verbose, std::string &error) {
   if (!sys::fs::exists(runtimeArchive)) {
     error = "cannot find the crate runtime archive " + runtimeArchive;
     return false;
   }
-  SmallString<256> so(outputDir), archive(outputDir);
-  sys::path::append(so, "lib" + info.name + ".so");
-  sys::path::append(archive, "lib" + info.name + ".a");
-
   if (!run("g++",
-           {"-shared", "-o", std::string(so), objectPath, runtimeArchive,
+           {"-shared", "-o", sharedPath, objectPath, runtimeArchive,
             "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL",
             "-Wl,-z,defs", "-Wl,--gc-sections", "-Wl,-O1", "-lm", "-lpthread"},
            verbose, error))
     return false;
 
-  sys::fs::remove(archive);
-  if (std::error_code ec = sys::fs::copy_file(runtimeArchive, archive)) {
-    error = "cannot write " + std::string(archive) + ": " + ec.message();
+  sys::fs::remove(staticPath);
+  if (std::error_code ec = sys::fs::copy_file(runtimeArchive, staticPath)) {
+    error = "cannot write " + staticPath + ": " + ec.message();
     return false;
   }
-  return run("ar", {"rs", std::string(archive), objectPath}, verbose, error);
+  return run("ar", {"rs", staticPath, objectPath}, verbose, error);
 }
 
 } // namespace crate::codegen

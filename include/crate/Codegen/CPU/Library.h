@@ -70,16 +70,17 @@ bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
                 const std::vector<uint8_t> *blob, const ObjectOptions &options,
                 const std::string &objectPath, std::string &error);
 
-/// Links libNAME.so (needing only libc, libm, pthreads) and libNAME.a from
-/// the model object and the runtime archive, into `outputDir`.
+/// Links the shared library (needing only libc, libm, pthreads) at
+/// `sharedPath` and the static library at `staticPath` from the model object
+/// and the runtime archive.
 bool linkLibraries(const std::string &objectPath,
-                   const std::string &runtimeArchive, const ModelInfo &info,
-                   const std::string &outputDir, bool verbose,
-                   std::string &error);
+                   const std::string &runtimeArchive,
+                   const std::string &sharedPath, const std::string &staticPath,
+                   bool verbose, std::string &error);
 
-/// Writes NAME.h into `outputDir`.
-bool writeHeader(const ModelInfo &info, bool embedded,
-                 const std::string &outputDir, std::string &error);
+/// Writes the C header NAME.h to `path`.
+bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
+                 std::string &error);
 
 } // namespace crate::codegen
 
