@@ -26,9 +26,13 @@ static void appendUpstream(OpPassManager &pm, StringRef pipeline) {
 }
 
 void buildDerivePipeline(OpPassManager &pm, const PipelineOptions &opts) {
-  CrateUnrollOptions unroll;
-  unroll.layerOutputs = opts.layerOutputs;
-  pm.addPass(createCrateUnroll(unroll));
+  if (opts.layerOutputs || opts.diagnostics) {
+    CrateLayerOutputsOptions outputs;
+    outputs.tokens = opts.layerOutputs;
+    outputs.stats = opts.diagnostics;
+    pm.addPass(createCrateLayerOutputs(outputs));
+  }
+  pm.addPass(createCrateUnroll());
   pm.addPass(createCrateDeriveSteps());
   if (opts.simplify)
     pm.addPass(createCrateSimplify());

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace crate {
@@ -19,8 +20,6 @@ using namespace crate;
 
 namespace {
 struct CrateUnrollPass : crate::impl::CrateUnrollBase<CrateUnrollPass> {
-  using CrateUnrollBase::CrateUnrollBase;
-
   void runOnOperation() override {
     SmallVector<UnrollOp> unrolls;
     // Post-order: an unroll nested in another is expanded first, so the
@@ -28,28 +27,35 @@ struct CrateUnrollPass : crate::impl::CrateUnrollBase<CrateUnrollPass> {
     getOperation()->walk([&](UnrollOp op) { unrolls.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (UnrollOp op : unrolls) {
+      Block &body = op.getBody().front();
       auto func = dyn_cast<func::FuncOp>(op->getParentOp());
-      if (layerOutputs && !func) {
+      if (!body.getOps<LayerOutputOp>().empty() && !func) {
         op.emitOpError() << "cannot hand out its layer outputs: it is not "
                             "directly in a function body";
         return signalPassFailure();
       }
-      SmallVector<Value> layers = expand(rewriter, op);
-      if (layerOutputs)
-        returnLayers(rewriter, func, layers);
+      llvm::MapVector<StringRef, SmallVector<Value>> taps;
+      expand(rewriter, op, taps);
+      for (auto &[name, values] : taps)
+        returnStacked(rewriter, func, name, values);
     }
   }
 
-  /// Expands `op` in place; returns the output of each layer.
-  static SmallVector<Value> expand(IRRewriter &rewriter, UnrollOp op) {
+  /// Expands `op` in place; collects the crate.layer_output values of every
+  /// layer by name.
+  static void expand(IRRewriter &rewriter, UnrollOp op,
+                     llvm::MapVector<StringRef, SmallVector<Value>> &taps) {
     Block &body = op.getBody().front();
     Value tokens = op.getInit();
-    SmallVector<Value> layers;
     rewriter.setInsertionPoint(op);
     for (int64_t layer = 0; layer < op.getLayers(); ++layer) {
       IRMapping mapping;
       mapping.map(body.getArgument(0), tokens);
       for (Operation &inner : body.without_terminator()) {
+        if (auto tap = dyn_cast<LayerOutputOp>(inner)) {
+          taps[tap.getName()].push_back(mapping.lookup(tap.getValue()));
+          continue;
+        }
         Operation *copy = rewriter.clone(inner, mapping);
         copy->walk([&](WeightOp weight) {
           if (isLayerTemplate(weight.getName()))
@@ -57,16 +63,14 @@ struct CrateUnrollPass : crate::impl::CrateUnrollBase<CrateUnrollPass> {
         });
       }
       tokens = mapping.lookup(cast<YieldOp>(body.getTerminator()).getValue());
-      layers.push_back(tokens);
     }
     rewriter.replaceOp(op, tokens);
-    return layers;
   }
 
-  /// Stacks the layer outputs (batch, ...) into (batch, L, ...) and returns
-  /// it from `func` as one more result.
-  static void returnLayers(IRRewriter &rewriter, func::FuncOp func,
-                           ArrayRef<Value> layers) {
+  /// Stacks the per-layer values (batch, ...) into (batch, L, ...) and
+  /// returns it from `func` as one more result called `name`.
+  static void returnStacked(IRRewriter &rewriter, func::FuncOp func,
+                            StringRef name, ArrayRef<Value> layers) {
     auto returnOp = cast<func::ReturnOp>(func.getBody().back().getTerminator());
     rewriter.setInsertionPoint(returnOp);
     Location loc = returnOp.getLoc();
@@ -89,11 +93,14 @@ struct CrateUnrollPass : crate::impl::CrateUnrollBase<CrateUnrollPass> {
       returnOp.getOperandsMutable().append(stack);
     });
     SmallVector<Type> results(func.getResultTypes());
+    SmallVector<DictionaryAttr> resultAttrs;
+    func.getAllResultAttrs(resultAttrs);
     results.push_back(stack.getType());
+    resultAttrs.push_back(rewriter.getDictionaryAttr(rewriter.getNamedAttr(
+        "crate.output", rewriter.getStringAttr(name))));
     func.setFunctionType(rewriter.getFunctionType(func.getArgumentTypes(),
                                                   results));
-    func.setResultAttr(results.size() - 1, "crate.output",
-                       rewriter.getStringAttr("layer_tokens"));
+    func.setAllResultAttrs(resultAttrs);
   }
 };
 } // namespace

@@ -192,6 +192,30 @@ inline double compressionRate(const Vec &z, const Vec &u, int64_t n, int64_t d,
   return total;
 }
 
+/// The normalised measure the CRATE authors plot: rows of W_k = z U_k^T
+/// scaled to unit length, sum_k 1/2 logdet(I + p/(n e) W_k^T W_k).
+inline double compressionRateNormalized(const Vec &z, const Vec &u, int64_t n,
+                                        int64_t d, int64_t heads, int64_t p,
+                                        double e) {
+  int64_t width = heads * p;
+  Vec w = linearT(z, u, {}, n, d, width);
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t k = 0; k < heads; ++k) {
+      double norm = 0;
+      for (int64_t c = 0; c < p; ++c)
+        norm += w[t * width + k * p + c] * w[t * width + k * p + c];
+      norm = std::max(std::sqrt(norm), 1e-12);
+      for (int64_t c = 0; c < p; ++c)
+        w[t * width + k * p + c] /= norm;
+    }
+  Vec eye(width * width, 0.0);
+  for (int64_t i = 0; i < width; ++i)
+    eye[i * width + i] = 1.0;
+  // W is now the projection itself: compressionRate with U = I, eps such
+  // that p / (n eps^2) = p / (n e).
+  return compressionRate(w, eye, n, width, heads, p, std::sqrt(e));
+}
+
 } // namespace crate::test::ref
 
 #endif // CRATE_TEST_INTEGRATION_REFERENCE_H

@@ -1,4 +1,4 @@
-// RUN: not crate-opt %s --crate-unroll="layer-outputs=true" 2>&1 | FileCheck %s
+// RUN: not crate-opt %s --crate-unroll 2>&1 | FileCheck %s
 
 // Layer outputs become function results: the unroll must be in the body of
 // the function that returns them.
@@ -7,6 +7,7 @@ func.func @nested(%x: tensor<1x5x8xf32>, %c: i1) -> tensor<1x5x8xf32> {
   %r = scf.if %c -> tensor<1x5x8xf32> {
     %out = crate.unroll layers = 2 (%x) : tensor<1x5x8xf32> {
     ^bb0(%in: tensor<1x5x8xf32>):
+      crate.layer_output "layer_tokens" %in : tensor<1x5x8xf32>
       crate.yield %in : tensor<1x5x8xf32>
     }
     scf.yield %out : tensor<1x5x8xf32>

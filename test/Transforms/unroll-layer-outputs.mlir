@@ -1,7 +1,7 @@
-// RUN: crate-opt %s --crate-unroll="layer-outputs=true" | FileCheck %s
+// RUN: crate-opt %s --crate-unroll | FileCheck %s
 
-// With layer-outputs, the output of every layer is stacked into one
-// (batch, L, ...) tensor and returned as an extra result named layer_tokens.
+// crate.layer_output values of every layer are stacked into one
+// (batch, L, ...) tensor and returned as an extra result named after them.
 // CHECK-LABEL: func.func @stacked
 // CHECK-SAME:    -> (tensor<?x5x8xf32>, tensor<?x2x5x8xf32> {crate.output = "layer_tokens"})
 // CHECK:         %[[L0:.*]] = crate.layer_norm
@@ -15,7 +15,24 @@ func.func @stacked(%x: tensor<?x5x8xf32>) -> tensor<?x5x8xf32> {
   ^bb0(%in: tensor<?x5x8xf32>):
     %w = crate.weight "w{layer}" : tensor<8xf32>
     %y = crate.layer_norm %in, %w, %w : (tensor<?x5x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x5x8xf32>
+    crate.layer_output "layer_tokens" %y : tensor<?x5x8xf32>
     crate.yield %y : tensor<?x5x8xf32>
   }
   return %out : tensor<?x5x8xf32>
+}
+
+// Two names give two results, in order of appearance; the taps are gone.
+// CHECK-LABEL: func.func @two
+// CHECK-SAME:    -> (tensor<1x5x8xf32>, tensor<1x3x5x8xf32> {crate.output = "before"}, tensor<1x3x5x8xf32> {crate.output = "after"})
+// CHECK-NOT:     crate.layer_output
+func.func @two(%x: tensor<1x5x8xf32>) -> tensor<1x5x8xf32> {
+  %out = crate.unroll layers = 3 (%x) : tensor<1x5x8xf32> {
+  ^bb0(%in: tensor<1x5x8xf32>):
+    crate.layer_output "before" %in : tensor<1x5x8xf32>
+    %w = crate.weight "w" : tensor<8xf32>
+    %y = crate.layer_norm %in, %w, %w : (tensor<1x5x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x5x8xf32>
+    crate.layer_output "after" %y : tensor<1x5x8xf32>
+    crate.yield %y : tensor<1x5x8xf32>
+  }
+  return %out : tensor<1x5x8xf32>
 }

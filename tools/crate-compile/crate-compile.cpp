@@ -89,6 +89,12 @@ cl::opt<bool> layerOutputs(
     cl::desc("also hand out the tokens after every layer (extra output "
              "layer_tokens, read with NAME_forward_outputs)"),
     cl::cat(category));
+cl::opt<bool> layerDiagnostics(
+    "diagnostics",
+    cl::desc("also report every layer's objective measurements (extra output "
+             "layer_stats: R^c after the compression step, textbook and "
+             "normalised; R, ||Z||_0/(N d) and ||Z||_1 of the layer output)"),
+    cl::cat(category));
 cl::opt<bool> verbose("v", cl::desc("print each step and the link commands"),
                       cl::cat(category));
 
@@ -213,6 +219,7 @@ bool compile(MLIRContext &context) {
   PassManager derive(&context);
   crate::PipelineOptions options;
   options.layerOutputs = layerOutputs;
+  options.diagnostics = layerDiagnostics;
   crate::buildDerivePipeline(derive, options);
   derive.addPass(crate::createCrateWeightsToArguments());
   if (failed(derive.run(*module)))

@@ -23,6 +23,11 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("also return the tokens after every unrolled layer, "
                      "stacked, as an extra function result"),
       llvm::cl::init(false)};
+  Option<bool> diagnostics{
+      *this, "diagnostics",
+      llvm::cl::desc("also return every layer's objective measurements "
+                     "(layer_stats) as an extra function result"),
+      llvm::cl::init(false)};
   Option<bool> simplify{
       *this, "simplify",
       llvm::cl::desc("run crate-simplify after the derivation"),

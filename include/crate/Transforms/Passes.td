@@ -13,16 +13,12 @@ def CrateUnroll : Pass<"crate-unroll"> {
     body's `crate.weight` ops by the layer index (0-based), so each layer
     reads its own weights. Step attributes are carried unchanged.
 
-    With `layer-outputs`, an unroll directly in a function body also hands
-    out every layer's output: they are stacked into one tensor
-    (batch, L, ...) returned as an extra function result named
-    `layer_tokens` (result attribute `crate.output`), so a compiled library
-    can report the tokens after each layer.
+    `crate.layer_output` ops in the body hand values out of every layer:
+    for each name, the L values are stacked into one tensor (batch, L, ...)
+    returned from the enclosing function as an extra result named after it
+    (result attribute `crate.output`); such an unroll must be directly in a
+    function body.
   }];
-  let options = [
-    Option<"layerOutputs", "layer-outputs", "bool", /*default=*/"false",
-           "also return the stacked outputs of every layer">
-  ];
   let dependentDialects = ["crate::CrateDialect", "mlir::tensor::TensorDialect"];
 }
 
@@ -103,6 +99,30 @@ def CrateWeightsToArguments : Pass<"crate-weights-to-arguments", "mlir::ModuleOp
     the same code either embedded weights or weights loaded at run time.
     Names must be concrete (run crate-unroll first).
   }];
+}
+
+def CrateLayerOutputs : Pass<"crate-layer-outputs", "mlir::ModuleOp"> {
+  let summary = "choose what every unrolled layer hands out of the network";
+  let description = [{
+    Adds `crate.layer_output` ops to each `crate.unroll` body directly in a
+    function, so crate-unroll returns them as extra results:
+
+    * `tokens`: the layer's output tokens, as `layer_tokens` (batch, L, N, d);
+    * `stats`: the white-box measurements of each layer, as `layer_stats`
+      (batch, L, 5): the compression term R^c(Z^{l+1/2}; U) of the tokens
+      after the compression step against the step's own subspaces, in the
+      textbook form and in the normalised form the CRATE authors plot
+      (rows of Z U_k to unit length, eps = 0.01), then the coding rate
+      R(Z^{l+1}), the sparsity ||Z^{l+1}||_0 / (N d) and ||Z^{l+1}||_1 of
+      the layer's output. eps of R and R^c come from the objective.
+  }];
+  let options = [
+    Option<"tokens", "tokens", "bool", /*default=*/"false",
+           "hand out every layer's output tokens (layer_tokens)">,
+    Option<"stats", "stats", "bool", /*default=*/"false",
+           "hand out every layer's objective measurements (layer_stats)">
+  ];
+  let dependentDialects = ["crate::CrateDialect", "mlir::tensor::TensorDialect"];
 }
 
 #endif // CRATE_TRANSFORMS_PASSES_TD

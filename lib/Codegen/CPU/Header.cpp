@@ -76,6 +76,10 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
        << "#define " << upper << "_OUTPUT_" << out << " " << i << "\n"
        << "#define " << upper << "_" << out << "_SIZE "
        << perItem(info.outputs[i].shape) << "\n";
+    if (info.outputs[i].name == "layer_stats")
+      os << "/* Per image and layer: [0] R^c after the compression step, "
+            "[1] R^c normalised\n * (the CRATE papers' plots), [2] R, [3] "
+            "||Z||_0 / (N d), [4] ||Z||_1 of the\n * layer output. */\n";
   }
   os << "\ntypedef struct " << n << "_model " << n << "_model;\n\n"
      << "/* Creates a model; *out receives it. weights_path: "

@@ -451,6 +451,24 @@ struct CompressionRateLowering : OpConversionPattern<CompressionRateOp> {
     double eps = op.getEps().convertToDouble();
     double beta = double(p) / (double(n) * eps * eps);
     Value w4 = headProjections(rw, loc, z, a.getSubspaces(), op.getHeads(), p);
+    if (op.getNormalized()) {
+      // Rows of W_k to unit length (as F.normalize: / max(||w||, 1e-12)),
+      // and the authors' scale p / (N eps).
+      beta = double(p) / (double(n) * eps);
+      Type elt = eltOf(z);
+      Value squares = reduceLastSum(
+          rw, loc, map(rw, loc, w4, [](OpBuilder &nb, Location nl, Value v) {
+            return arith::MulFOp::create(nb, nl, v, v).getResult();
+          }));
+      w4 = mapWithRow(rw, loc, w4, squares,
+                      [&](OpBuilder &nb, Location nl, Value v, Value sq) {
+                        Value norm = arith::MaximumFOp::create(
+                            nb, nl, math::SqrtOp::create(nb, nl, sq),
+                            floatConst(nb, nl, elt, 1e-12));
+                        return arith::DivFOp::create(nb, nl, v, norm)
+                            .getResult();
+                      });
+    }
     rw.replaceOp(op, halfLogdetSum(rw, loc, headGram(rw, loc, w4), beta));
     return success();
   }

@@ -14,6 +14,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <cctype>
 #include <cmath>
 
 using namespace mlir;
@@ -569,4 +570,17 @@ LogicalResult CompressionGradOp::verify() {
                      "heads*head_dim x dim = " + std::to_string(getHeads()) +
                          "*" + std::to_string(getHeadDim()) + " x " +
                          std::to_string(*dim));
+}
+
+LogicalResult LayerOutputOp::verify() {
+  StringRef name = getName();
+  if (name.empty() || !(std::isalpha(name[0]) || name[0] == '_') ||
+      !llvm::all_of(name, [](char c) { return std::isalnum(c) || c == '_'; }))
+    return emitOpError() << "expects a C identifier as its name (it names a "
+                            "library output), got \"" << name << "\"";
+  auto type = cast<RankedTensorType>(getValue().getType());
+  if (type.getRank() < 1)
+    return emitOpError() << "expects a value with a batch dimension, got "
+                         << type;
+  return success();
 }

@@ -31,6 +31,9 @@ func.func @measurements(%z: tensor<?x65x192xf32>, %u: tensor<192x192xf32>)
   // CHECK: crate.compression_rate %{{.*}}, %{{.*}} heads = 3, head_dim = 64, eps = 5.000000e-01 : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?xf32>
   %rc = crate.compression_rate %z, %u heads = 3, head_dim = 64, eps = 0.5
       : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?xf32>
+  // CHECK: crate.compression_rate %{{.*}}, %{{.*}} heads = 3, head_dim = 64, eps = 1.000000e-02 normalized : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?xf32>
+  %rcn = crate.compression_rate %z, %u heads = 3, head_dim = 64, eps = 0.01 normalized
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?xf32>
   // CHECK: crate.l1_norm %{{.*}} : tensor<?x65x192xf32> -> tensor<?xf32>
   %l1 = crate.l1_norm %z : tensor<?x65x192xf32> -> tensor<?xf32>
   // CHECK: crate.l0_fraction %{{.*}} : tensor<?x65x192xf32> -> tensor<?xf32>
@@ -70,6 +73,8 @@ func.func @steps(%x: tensor<2x65x192xf32>) -> tensor<2x65x192xf32> {
     // CHECK: crate.prox_step @srr::@sparsify(%{{.*}}) step = 1.000000e-01 dictionary(%{{.*}}) : (tensor<2x65x192xf32>, tensor<192x192xf32>) -> tensor<2x65x192xf32>
     %p2 = crate.prox_step @srr::@sparsify(%p) step = 0.1 dictionary(%d)
         : (tensor<2x65x192xf32>, tensor<192x192xf32>) -> tensor<2x65x192xf32>
+    // CHECK: crate.layer_output "layer_tokens" %{{.*}} : tensor<2x65x192xf32>
+    crate.layer_output "layer_tokens" %p2 : tensor<2x65x192xf32>
     // CHECK: crate.yield %{{.*}} : tensor<2x65x192xf32>
     crate.yield %p2 : tensor<2x65x192xf32>
   }

@@ -142,12 +142,18 @@ def Crate_CompressionRateOp : Crate_MeasureOp<"compression_rate"> {
     `subspaces` stacks U_k^T as rows: shape (heads * head_dim, d), the layout
     of CRATE's qkv weight. Returns sum_k 1/2 logdet(I_p + p/(N eps^2)
     (Z U_k)^T (Z U_k)) per batch element.
+
+    `normalized` gives the measure the CRATE authors plot: each row of
+    W_k = Z U_k is scaled to unit length and the scale is p/(N eps) (not
+    eps^2), with eps = 0.01 in their figures.
   }];
   let arguments = (ins Crate_Tensor:$tokens, Crate_Tensor:$subspaces,
-                       Crate_Int:$heads, Crate_Int:$head_dim, F64Attr:$eps);
+                       Crate_Int:$heads, Crate_Int:$head_dim, F64Attr:$eps,
+                       UnitAttr:$normalized);
   let assemblyFormat = [{
     $tokens `,` $subspaces `heads` `=` $heads `,` `head_dim` `=` $head_dim `,`
-    `eps` `=` $eps attr-dict `:` functional-type(operands, results)
+    `eps` `=` $eps (`normalized` $normalized^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -267,6 +273,25 @@ def Crate_YieldOp : Crate_Op<"yield", [
   let summary = "the tokens one unrolled layer hands to the next";
   let arguments = (ins Crate_Tensor:$value);
   let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+def Crate_LayerOutputOp : Crate_Op<"layer_output", [HasParent<"UnrollOp">]> {
+  let summary = "hand a value of every unrolled layer out of the network";
+  let description = [{
+    Inside a `crate.unroll` body: when the unroll is expanded, the values of
+    this op in each of the L layers are stacked into one tensor
+    (batch, L, ...) and returned from the enclosing function as an extra
+    result named `name` (result attribute `crate.output`). This is how a
+    compiled library reports the tokens after each layer or per-layer
+    measurements of the objective.
+
+    ```mlir
+    crate.layer_output "layer_tokens" %next : tensor<?x65x192xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Crate_Tensor:$value);
+  let assemblyFormat = "$name $value attr-dict `:` type($value)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
