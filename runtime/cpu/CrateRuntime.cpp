@@ -45,6 +45,7 @@ static_assert(sizeof(void *) == sizeof(int64_t),
 static_assert(sizeof(float) == 4, "the ABI's tensors are float32");
 
 using json = nlohmann::json;
+using crate::st::formatShape;
 
 namespace {
 
@@ -97,17 +98,6 @@ int fail(int code, std::string message) {
 int succeed() {
   lastError.clear();
   return CRATE_OK;
-}
-
-/// "[3, 4]" for shape {3, 4}; "[]" for a scalar.
-std::string formatShape(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i)
-      s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
 }
 
 /// `v` as JSON text, cut short so a corrupt manifest cannot flood a message.

@@ -55,17 +55,6 @@ float bitsToFloat(uint32_t bits) {
   return f;
 }
 
-/// "[3, 4]" for shape {3, 4}; "[]" for a scalar.
-std::string formatShape(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i)
-      s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
-
 /// The JSON type of `v` as a word for error messages.
 std::string typeName(const json &v) {
   if (v.is_number_float())
@@ -443,6 +432,16 @@ bool SafeTensorsFile::readF32(const std::string &name,
     break;
   }
   return true;
+}
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
 }
 
 } // namespace crate::st

@@ -98,6 +98,9 @@ private:
   std::map<std::string, std::string> metadata_;
 };
 
+/// "[3, 4]" for shape {3, 4}; "[]" for a scalar: how messages show shapes.
+std::string formatShape(const std::vector<int64_t> &shape);
+
 /// Widens an IEEE binary16 value (given as its bit pattern) to float, exactly.
 float halfToFloat(uint16_t bits);
 

@@ -180,41 +180,28 @@ struct ISTALowering : OpConversionPattern<ISTAOp> {
     double threshold = eta * op.getLambda().convertToDouble();
     bool nonneg = op.getNonnegative();
     Value yDt = linearTransposed(rw, loc, y, d, Value()); // y D^T
-    Value out;
+    auto sub = [](OpBuilder &nb, Location nl, Value u, Value v) {
+      return arith::SubFOp::create(nb, nl, u, v).getResult();
+    };
+    // The gradient step direction (y - y D^T) D, formed in two ways.
+    Value grad;
     if (op.getForm() == IstaForm::reference) {
-      // As the reference: relu(y + (eta (y D - (y D^T) D) - eta lambda)).
-      Value g1 = linear(rw, loc, yDt, d);
-      Value g2 = linear(rw, loc, y, d);
-      Value diff = zipWith(rw, loc, g2, g1,
-                           [](OpBuilder &nb, Location nl, Value u, Value v) {
-                             return arith::SubFOp::create(nb, nl, u, v)
-                                 .getResult();
-                           });
-      out = zipWith(rw, loc, y, diff,
-                    [&](OpBuilder &nb, Location nl, Value yv, Value dv) {
-                      Value step = arith::MulFOp::create(
-                          nb, nl, floatConst(nb, nl, elt, eta), dv);
-                      Value v = arith::AddFOp::create(nb, nl, yv, step);
-                      return prox(nb, nl, v, floatConst(nb, nl, elt, threshold),
-                                  nonneg);
-                    });
+      // As the reference code: y D - (y D^T) D, three products.
+      grad = zipWith(rw, loc, linear(rw, loc, y, d), linear(rw, loc, yDt, d),
+                     sub);
     } else {
-      // y + eta (y - y D^T) D: one product fewer.
-      Value resid = zipWith(rw, loc, y, yDt,
-                            [](OpBuilder &nb, Location nl, Value u, Value v) {
-                              return arith::SubFOp::create(nb, nl, u, v)
-                                  .getResult();
-                            });
-      Value grad = linear(rw, loc, resid, d);
-      out = zipWith(rw, loc, y, grad,
-                    [&](OpBuilder &nb, Location nl, Value yv, Value gv) {
-                      Value step = arith::MulFOp::create(
-                          nb, nl, floatConst(nb, nl, elt, eta), gv);
-                      Value v = arith::AddFOp::create(nb, nl, yv, step);
-                      return prox(nb, nl, v, floatConst(nb, nl, elt, threshold),
-                                  nonneg);
-                    });
+      // (y - y D^T) D: one product fewer.
+      grad = linear(rw, loc, zipWith(rw, loc, y, yDt, sub), d);
     }
+    Value out = zipWith(rw, loc, y, grad,
+                        [&](OpBuilder &nb, Location nl, Value yv, Value gv) {
+                          Value step = arith::MulFOp::create(
+                              nb, nl, floatConst(nb, nl, elt, eta), gv);
+                          Value v = arith::AddFOp::create(nb, nl, yv, step);
+                          return prox(nb, nl, v,
+                                      floatConst(nb, nl, elt, threshold),
+                                      nonneg);
+                        });
     rw.replaceOp(op, out);
     return success();
   }
