@@ -53,7 +53,7 @@ struct CrateUnrollPass : crate::impl::CrateUnrollBase<CrateUnrollPass> {
       mapping.map(body.getArgument(0), tokens);
       for (Operation &inner : body.without_terminator()) {
         if (auto tap = dyn_cast<LayerOutputOp>(inner)) {
-          taps[tap.getName()].push_back(mapping.lookup(tap.getValue()));
+          taps[tap.getName()].push_back(mapping.lookupOrDefault(tap.getValue()));
           continue;
         }
         Operation *copy = rewriter.clone(inner, mapping);
@@ -62,7 +62,9 @@ struct CrateUnrollPass : crate::impl::CrateUnrollBase<CrateUnrollPass> {
             weight.setName(expandLayerTemplate(weight.getName(), layer));
         });
       }
-      tokens = mapping.lookup(cast<YieldOp>(body.getTerminator()).getValue());
+      // A value from above the body is yielded as it is.
+      tokens = mapping.lookupOrDefault(
+          cast<YieldOp>(body.getTerminator()).getValue());
     }
     rewriter.replaceOp(op, tokens);
   }

@@ -31,6 +31,9 @@ using namespace crate;
 
 namespace {
 constexpr int64_t kAny = ShapedType::kDynamic;
+/// More layers than any unrolled network has: the bound keeps unrolling
+/// (one copy of the body per layer) finite.
+constexpr int64_t kMaxLayers = 1 << 16;
 
 /// Formats a shape as 4x65x192; unknown sizes print as `dynamic` (e.g. '?'
 /// for a type's dynamic size, '*' for "any size" in an expected shape).
@@ -158,6 +161,13 @@ FailureOr<TermOp> verifyStepTerm(Operation *op, SymbolRefAttr ref,
   if (!term)
     return op->emitOpError() << "expects " << ref << " to be a " << kind
                              << " term, got '" << target->getName() << "'";
+  // The term may itself be invalid (verified separately, not necessarily
+  // first): read nothing it does not have.
+  if (!llvm::all_of(TermOp::getAttributeNames(), [&](StringRef name) {
+        return name == "nonnegative" || target->hasAttr(name);
+      }))
+    return op->emitOpError() << "refers to " << ref
+                             << ", which is missing required attributes";
   return term;
 }
 } // namespace
@@ -312,6 +322,9 @@ static LogicalResult expectObjectiveDim(Operation *op, Operation *term,
   if (!objective)
     return op->emitOpError() << "refers to a term that is not inside a "
                                 "crate.objective";
+  if (!objective.getDimAttr())
+    return op->emitOpError() << "refers to a term of an objective without "
+                                "its dim";
   if (objective.getDim() != dim)
     return op->emitOpError() << "works on tokens of dim " << dim << ", but @"
                              << objective.getSymName() << " is over dim "
@@ -373,6 +386,10 @@ LogicalResult ProxStepOp::verify() {
 LogicalResult UnrollOp::verify() {
   if (getLayers() < 1)
     return emitOpError() << "expects at least one layer, got " << getLayers();
+  // Unrolling copies the body once per layer.
+  if (getLayers() > kMaxLayers)
+    return emitOpError() << "expects at most " << kMaxLayers
+                         << " layers, got " << getLayers();
   return success();
 }
 
