@@ -159,3 +159,16 @@ func.func @integer_init(%x: tensor<?x65x192xi32>) {
   }
   return
 }
+
+// -----
+
+// Unrolling copies the body once per layer: the count is bounded (found by
+// the fuzzer and the mutated-IR test as a hang).
+func.func @too_many_layers(%x: tensor<?x65x192xf32>) -> tensor<?x65x192xf32> {
+  // expected-error @+1 {{'crate.unroll' op expects at most 65536 layers, got 1000000000}}
+  %out = crate.unroll layers = 1000000000 (%x) : tensor<?x65x192xf32> {
+  ^bb0(%in: tensor<?x65x192xf32>):
+    crate.yield %in : tensor<?x65x192xf32>
+  }
+  return %out : tensor<?x65x192xf32>
+}
