@@ -84,15 +84,18 @@ struct DeriveSparsificationStep : OpRewritePattern<ProxStepOp> {
 struct CrateDeriveStepsPass
     : crate::impl::CrateDeriveStepsBase<CrateDeriveStepsPass> {
   void runOnOperation() override {
-    // The exact and first-order gradients scale by beta = p / (N eps^2).
+    // The exact and first-order gradients scale by beta = p / (N eps^2);
+    // MSSA lays out its N x N scores for a static N.
     WalkResult bad = getOperation()->walk([](GradStepOp op) {
       auto tokens = cast<RankedTensorType>(op.getInput().getType());
-      if (op.getApprox() != Approximation::softmax && tokens.isDynamicDim(1)) {
+      if (tokens.isDynamicDim(1)) {
         op.emitOpError() << "with approx = "
                          << stringifyApproximation(op.getApprox())
-                         << " needs a static token count (beta = p/(N eps^2)), "
-                            "got "
-                         << tokens;
+                         << " needs a static token count ("
+                         << (op.getApprox() == Approximation::softmax
+                                 ? "the N x N attention scores"
+                                 : "beta = p/(N eps^2)")
+                         << "), got " << tokens;
         return WalkResult::interrupt();
       }
       return WalkResult::advance();

@@ -626,7 +626,8 @@ def main():
                     default=[os.path.join(SOURCE_ROOT, "test"),
                              os.path.join(SOURCE_ROOT, "examples")])
     ap.add_argument("--exclude", nargs="*",
-                    default=[os.path.join(SCRIPT_DIR, "upstream")],
+                    default=[os.path.join(SCRIPT_DIR, "upstream"),
+                             os.path.join(SCRIPT_DIR, "crashes")],
                     help="directories not to take seeds from (default: the "
                          "known-crash reproducers next to this script)")
     ap.add_argument("--save-crashes", metavar="DIR",

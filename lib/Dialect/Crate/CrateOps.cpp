@@ -438,6 +438,11 @@ LogicalResult MSSAOp::verify() {
   FailureOr<int64_t> checkedWidth = headsWidth(*this, getHeads(), getHeadDim());
   if (failed(checkedWidth))
     return failure();
+  auto tokens = cast<RankedTensorType>(getInput().getType());
+  if (tokens.isDynamicDim(1))
+    return emitOpError() << "expects a static number of tokens (the N x N "
+                            "scores are laid out for it), got "
+                         << tokens;
   int64_t width = *checkedWidth;
   if (failed(expectShape(*this, "qkv weight", getQkv(), {width, *dim},
                          "heads*head_dim x dim = " +

@@ -212,3 +212,12 @@ func.func @f(%x: tensor<?x65x192xf32>, %q: tensor<192x192xf32>) {
   %y = crate.mssa %x, %q heads = 3, head_dim = 64, scores = sigmoid : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
   return
 }
+
+// -----
+
+func.func @dynamic_tokens(%z: tensor<2x?x8xf32>, %q: tensor<8x8xf32>) -> tensor<2x?x8xf32> {
+  // expected-error @+1 {{'crate.mssa' op expects a static number of tokens (the N x N scores are laid out for it), got 'tensor<2x?x8xf32>'}}
+  %m = crate.mssa %z, %q heads = 2, head_dim = 4, scores = softmax
+      : (tensor<2x?x8xf32>, tensor<8x8xf32>) -> tensor<2x?x8xf32>
+  return %m : tensor<2x?x8xf32>
+}
