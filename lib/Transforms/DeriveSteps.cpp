@@ -102,6 +102,17 @@ struct CrateDeriveStepsPass
     });
     if (bad.wasInterrupted())
       return signalPassFailure();
+    WalkResult badProx = getOperation()->walk([](ProxStepOp op) {
+      auto tokens = cast<RankedTensorType>(op.getInput().getType());
+      if (!tokens.isDynamicDim(1))
+        return WalkResult::advance();
+      op.emitOpError() << "needs a static token count (ISTA runs on the "
+                          "batch * tokens rows), got "
+                       << tokens;
+      return WalkResult::interrupt();
+    });
+    if (badProx.wasInterrupted())
+      return signalPassFailure();
 
     RewritePatternSet patterns(&getContext());
     patterns.add<DeriveCompressionStep, DeriveSparsificationStep>(

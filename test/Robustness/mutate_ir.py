@@ -37,7 +37,8 @@ exits 1 on any crash or timeout (or a tool that cannot be started), and with
 
 Mutants are deterministic for a given --seed, corpus and --count, independent
 of --jobs; --print-mutant I prints one. test/Robustness/upstream/ (reproducers
-of upstream MLIR crashes) is not used as seeds. Standard library only.
+of upstream MLIR crashes) and test/Robustness/crashes/ (open crashes waiting
+for a fix) are not used as seeds. Standard library only.
 """
 
 import argparse

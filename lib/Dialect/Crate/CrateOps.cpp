@@ -464,7 +464,14 @@ LogicalResult MSSAOp::verify() {
 
 LogicalResult ISTAOp::verify() {
   FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
-  if (failed(dim) ||
+  if (failed(dim))
+    return failure();
+  // The products run on the (batch * tokens, dim) matrix; MLIR 22.1 cannot
+  // lower that reshape with two dynamic sizes (llvm/llvm-project#186830).
+  auto tokens = cast<RankedTensorType>(getInput().getType());
+  if (tokens.isDynamicDim(1))
+    return emitOpError() << "expects a static number of tokens, got " << tokens;
+  if (
       failed(expectShape(*this, "dictionary", getDictionary(), {*dim, *dim},
                          "dim x dim: the step starts at its own input")) ||
       failed(expectPositive(*this, "step", getStep().convertToDouble())))

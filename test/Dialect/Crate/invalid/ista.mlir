@@ -93,3 +93,12 @@ func.func @f(%x: tensor<?x65x192xf32>, %d: tensor<192x192xf32>) {
   %y = crate.ista %x, %d step = 0.1, lambda = 0.1 nonnegative form = fused : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
   return
 }
+
+// -----
+
+func.func @dynamic_tokens(%y: tensor<2x?x8xf32>, %d: tensor<8x8xf32>) -> tensor<2x?x8xf32> {
+  // expected-error @+1 {{'crate.ista' op expects a static number of tokens, got 'tensor<2x?x8xf32>'}}
+  %x = crate.ista %y, %d step = 0.1, lambda = 0.1 nonnegative
+      : (tensor<2x?x8xf32>, tensor<8x8xf32>) -> tensor<2x?x8xf32>
+  return %x : tensor<2x?x8xf32>
+}
