@@ -1,0 +1,707 @@
+#!/usr/bin/env python3
+"""CPU benchmark: crate-compile's libraries against PyTorch, ORT and OpenVINO.
+
+    python3 bench/cpu/run.py                 # all cases, ~10 minutes on 2 cores
+    python3 bench/cpu/run.py --cases crate_mini:1 --peers ours,eager --seconds 3
+
+For each case (model, batch) it compiles our library with crate-compile
+(embedded weights) into build/bench/MODEL/ours/, computes the truth (the
+reference PyTorch model in float64), exports the reference model to ONNX, and
+then starts one worker process per peer.  Every worker pins itself to the
+same cores (--cores, default 0,1) with os.sched_setaffinity and uses
+--threads (default 2) threads in its runtime.  Each worker runs the model
+once; its logits are checked against the float64 truth (relative error
+||a-b||/||b|| <= --tol, default 1e-4): a peer that does not match is reported
+and not timed.  Then each peer warms up, and the peers are timed in
+interleaved rounds (round r: peer 1 runs n_1 calls, peer 2 runs n_2 calls,
+...), so that slow drifts of the machine hit all peers alike.  Each peer gets
+about --seconds of timed calls (at least --min-iters calls); the median
+latency of one forward call (wall clock, from Python, input already in
+memory) is reported.
+
+Peers (--peers, comma separated):
+  ours          the crate-compile library through its crate_model.py (ctypes)
+  eager         PyTorch eager, the reference code (matmul attention, 3-product ISTA)
+  eager-sdpa    PyTorch eager, attention by scaled_dot_product_attention(w, w, w)
+  compile       torch.compile (inductor, freezing=True, mode default) of `eager`
+  compile-sdpa  the same of `eager-sdpa`
+  compile-max   torch.compile mode="max-autotune" of `eager-sdpa` (slow to compile)
+  ort           onnxruntime CPU EP, ORT_ENABLE_ALL, ONNX export of `eager`
+  openvino      OpenVINO CPU, PERFORMANCE_HINT=LATENCY, INFERENCE_PRECISION_HINT=f32,
+                on the same ONNX file
+
+Writes build/bench/results.json and build/bench/results.md (machine, versions,
+tables).  Only numpy is needed in this controller process; the workers import
+torch, onnxruntime or openvino as their peer needs.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import select
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+COMPILER = os.path.join(ROOT, "build", "bin", "crate-compile")
+
+MODELS = {
+    "crate_mini": {
+        "mlir": os.path.join(ROOT, "examples", "crate_mini.mlir"),
+        "weights": os.path.join(ROOT, "test", "data", "crate_mini_weights.safetensors"),
+        "io": os.path.join(ROOT, "test", "data", "crate_mini_io.safetensors"),
+        "shape": (3, 64, 64),
+    },
+    "crate_tiny": {
+        "mlir": os.path.join(ROOT, "examples", "crate_tiny.mlir"),
+        "weights": None,  # random, written by make_weights.py under --out
+        "io": None,
+        "shape": (3, 224, 224),
+    },
+}
+
+PEERS = {
+    # name: (runtime, attention variant of the PyTorch model it runs)
+    "ours": ("ours", None),
+    "eager": ("eager", "matmul"),
+    "eager-sdpa": ("eager", "sdpa"),
+    "compile": ("compile", "matmul"),
+    "compile-sdpa": ("compile", "sdpa"),
+    "compile-max": ("compile-max", "sdpa"),
+    "ort": ("ort", "matmul"),
+    "openvino": ("openvino", "matmul"),
+}
+DEFAULT_PEERS = "ours,eager,eager-sdpa,compile,compile-max,ort,openvino"
+DEFAULT_CASES = "crate_mini:1,crate_mini:4,crate_tiny:1,crate_tiny:8"
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Preparation (its own process: torch is imported there, not here)
+# ---------------------------------------------------------------------------
+
+def model_dir(out, model):
+    return os.path.join(out, model)
+
+
+def weights_path(out, model):
+    w = MODELS[model]["weights"]
+    return w if w else os.path.join(out, f"{model}_weights.safetensors")
+
+
+def prep_main(a):
+    """--prep MODEL: input.npy, ref64.npy and one ONNX file per batch."""
+    import torch
+    sys.path.insert(0, HERE)
+    import crate_reference as cr
+
+    d = model_dir(a.out, a.prep)
+    os.makedirs(d, exist_ok=True)
+    batches = [int(b) for b in a.batches.split(",")]
+    bmax = max(batches)
+    info = {}
+    spec = MODELS[a.prep]
+    if spec["io"]:
+        from safetensors.numpy import load_file
+        io = load_file(spec["io"])
+        x = io["input"]
+        if x.shape[0] < bmax:
+            reps = -(-bmax // x.shape[0])
+            x = np.concatenate([x] * reps)
+        x = np.ascontiguousarray(x[:bmax], dtype=np.float32)
+    else:
+        x = np.random.default_rng(1).standard_normal((bmax,) + spec["shape"]).astype(np.float32)
+    np.save(os.path.join(d, "input.npy"), x)
+
+    w = weights_path(a.out, a.prep)
+    m64 = cr.build(a.prep, w, attention="matmul", dtype=torch.float64)
+    with torch.inference_mode():
+        ref = m64(torch.from_numpy(x).double()).numpy()
+    np.save(os.path.join(d, "ref64.npy"), ref)
+    if spec["io"]:
+        # The float64 model against the reference implementation's own run.
+        truth = io["logits_fp64"].astype(np.float64)
+        n = min(truth.shape[0], ref.shape[0])
+        info["ref64_vs_reference_logits_fp64"] = float(
+            np.linalg.norm(ref[:n] - truth[:n]) / np.linalg.norm(truth[:n]))
+
+    m32 = cr.build(a.prep, w, attention="matmul", dtype=torch.float32)
+    for b in batches:
+        path = os.path.join(d, f"{a.prep}_b{b}.onnx")
+        xb = torch.from_numpy(x[:b].copy())
+        t0 = time.perf_counter()
+        try:
+            torch.onnx.export(m32, (xb,), path, input_names=["image"], output_names=["logits"],
+                              opset_version=17, dynamo=False)
+        except TypeError:  # an older torch without the dynamo argument
+            torch.onnx.export(m32, (xb,), path, input_names=["image"], output_names=["logits"],
+                              opset_version=17)
+        info[f"onnx_export_b{b}_s"] = time.perf_counter() - t0
+    with open(os.path.join(d, "prep.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Worker: one peer, one case, in its own process
+# ---------------------------------------------------------------------------
+
+def worker_main(a):
+    # The protocol goes over a private copy of stdout; fd 1 becomes stderr so
+    # that whatever the runtimes print cannot corrupt it.
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    cores = {int(c) for c in a.cores.split(",")}
+    os.sched_setaffinity(0, cores)
+
+    def send(obj):
+        proto.write(json.dumps(obj) + "\n")
+        proto.flush()
+
+    runtime, attention = PEERS[a.worker]
+    d = model_dir(a.out, a.model)
+    x = np.ascontiguousarray(np.load(os.path.join(d, "input.npy"))[:a.batch])
+    t0 = time.perf_counter()
+    try:
+        fn, info = make_runner(runtime, attention, a, d, x)
+        setup_s = time.perf_counter() - t0
+        y = np.array(fn(), dtype=np.float64, copy=True)  # first call: the check
+        first_s = time.perf_counter() - t0 - setup_s
+    except Exception as e:  # reported, not raised: the controller goes on
+        import traceback
+        traceback.print_exc()
+        send({"error": f"{type(e).__name__}: {e}"})
+        return 1
+    np.save(os.path.join(a.tmp, f"{a.worker}_logits.npy"), y)
+    info.update({"setup_s": setup_s, "first_call_s": first_s,
+                 "affinity": sorted(os.sched_getaffinity(0))})
+    send({"ready": True, "info": info})
+
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd or cmd[0] == "quit":
+            break
+        if cmd[0] == "run":
+            # run SECONDS MAXCALLS: calls until SECONDS have passed (at least
+            # one call) or MAXCALLS calls are done; each call timed alone.
+            budget, most, times = float(cmd[1]), int(cmd[2]), []
+            start = time.perf_counter()
+            while not times or (time.perf_counter() - start < budget and len(times) < most):
+                t = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t)
+            send({"times": times})
+    return 0
+
+
+def make_runner(runtime, attention, a, d, x):
+    """Returns (fn, info): fn() runs one forward pass on x and returns the logits."""
+    info = {}
+    if runtime == "ours":
+        libdir = os.path.join(d, "ours")
+        sys.path.insert(0, libdir)
+        from crate_model import Model
+        model = Model(os.path.join(libdir, f"lib{a.model}.so"))
+        info["version"] = model.version
+        info["threads"] = 1  # the generated code is single-threaded today
+        return (lambda: model.forward(x)), info
+
+    if runtime in ("eager", "compile", "compile-max"):
+        import torch
+        torch.set_num_threads(a.threads)
+        sys.path.insert(0, HERE)
+        import crate_reference as cr
+        model = cr.build(a.model, weights_path(a.out, a.model), attention=attention)
+        info["threads"] = torch.get_num_threads()
+        if runtime != "eager":
+            import torch._inductor.config as ic
+            ic.freezing = True
+            mode = "max-autotune" if runtime == "compile-max" else "default"
+            model = torch.compile(model, mode=mode)
+            info["mode"] = mode
+        xt = torch.from_numpy(x)
+
+        @torch.inference_mode()
+        def fn():
+            return model(xt).numpy()
+        return fn, info
+
+    onnx_path = os.path.join(d, f"{a.model}_b{a.batch}.onnx")
+    if runtime == "ort":
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = a.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        name = sess.get_inputs()[0].name
+        info["threads"] = a.threads
+        info["providers"] = sess.get_providers()
+        return (lambda: sess.run(None, {name: x})[0]), info
+
+    if runtime == "openvino":
+        import openvino as ov
+        import openvino.properties as props
+        import openvino.properties.hint as hints
+        core = ov.Core()
+        config = {hints.performance_mode: hints.PerformanceMode.LATENCY,
+                  hints.inference_precision: ov.Type.f32,
+                  props.inference_num_threads: a.threads}
+        compiled = core.compile_model(core.read_model(onnx_path), "CPU", config)
+        req = compiled.create_infer_request()
+        info["threads"] = a.threads
+        info["precision"] = str(compiled.get_property(hints.inference_precision))
+        info["streams"] = int(compiled.get_property(props.num_streams))
+
+        def fn():
+            req.infer({0: x}, share_inputs=True)
+            return req.get_output_tensor(0).data
+        return fn, info
+
+    raise ValueError(f"unknown runtime {runtime}")
+
+
+# ---------------------------------------------------------------------------
+# Controller
+# ---------------------------------------------------------------------------
+
+class Worker:
+    def __init__(self, peer, model, batch, a, tmp):
+        self.peer = peer
+        self.log_path = os.path.join(tmp, f"{peer}.log")
+        self.logf = open(self.log_path, "w")
+        env = dict(os.environ)
+        for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env[k] = str(a.threads)
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", peer, "--model", model,
+               "--batch", str(batch), "--out", a.out, "--cores", a.cores,
+               "--threads", str(a.threads), "--tmp", tmp]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.logf, env=env, text=True, bufsize=1)
+
+    def recv(self, timeout):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not r:
+            raise TimeoutError(f"{self.peer}: no answer in {timeout:.0f} s")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.peer}: worker exited (rc {self.proc.wait()}); "
+                               f"log: {self.log_path}")
+        return json.loads(line)
+
+    def ask(self, cmd, timeout):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        return self.recv(timeout)
+
+    def close(self):
+        try:
+            if self.proc.poll() is None:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=30)
+        except Exception:
+            if self.proc.poll() is None:
+                self.proc.kill()  # only our own child
+                self.proc.wait()
+        self.logf.close()
+
+    def log_tail(self, n=15):
+        try:
+            with open(self.log_path) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+
+def busy_cores(interval=1.0):
+    """Cores' worth of CPU time used by anything on the machine over `interval`."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(t) for t in f.readline().split()[1:]]
+        idle = v[3] + v[4]
+        return sum(v) - idle, sum(v)
+    b0, t0 = snap()
+    time.sleep(interval)
+    b1, t1 = snap()
+    ncpu = os.cpu_count() or 1
+    return ncpu * (b1 - b0) / max(1, t1 - t0)
+
+
+def cpu_ticks(pids):
+    """(busy ticks of the whole machine, ticks used by the processes `pids`)."""
+    with open("/proc/stat") as f:
+        v = [int(t) for t in f.readline().split()[1:]]
+    busy = sum(v[:8]) - v[3] - v[4]   # user..steal, less idle and iowait
+    own = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            own += int(fields[11]) + int(fields[12])   # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return busy, own, time.monotonic()
+
+
+def foreign_cores(t0, t1):
+    """Cores' worth of CPU used between two cpu_ticks() by anything but `pids`."""
+    hz = os.sysconf("SC_CLK_TCK")
+    return ((t1[0] - t0[0]) - (t1[1] - t0[1])) / hz / max(1e-9, t1[2] - t0[2])
+
+
+def wait_idle(limit, threshold=0.25):
+    """Waits up to `limit` seconds for the machine to be idle; returns the last load."""
+    start = time.monotonic()
+    load = busy_cores(0.5)
+    while load > threshold and time.monotonic() - start < limit:
+        load = busy_cores(1.0)
+    return load
+
+
+def rel_err(y, ref):
+    return float(np.linalg.norm(y - ref) / np.linalg.norm(ref))
+
+
+def run_case(model, batch, peers, a):
+    tmp = os.path.join(a.out, model, f"b{batch}")
+    os.makedirs(tmp, exist_ok=True)
+    ref = np.load(os.path.join(a.out, model, "ref64.npy"))[:batch]
+    res = {"model": model, "batch": batch, "peers": {}}
+    res["background_busy_cores_before"] = busy_cores()
+    workers = []
+    for p in peers:
+        r = res["peers"][p] = {}
+        t0 = time.perf_counter()
+        w = Worker(p, model, batch, a, tmp)
+        try:
+            msg = w.recv(a.setup_timeout)
+        except Exception as e:
+            msg = {"error": str(e)}
+        r["wall_setup_s"] = time.perf_counter() - t0
+        if "error" in msg:
+            r["status"] = "failed: " + msg["error"]
+            log(f"  {p:13s} FAILED: {msg['error']}\n{w.log_tail()}")
+            w.close()
+            continue
+        r.update(msg["info"])
+        y = np.load(os.path.join(tmp, f"{p}_logits.npy"))
+        if y.shape != ref.shape:
+            r["status"] = f"mismatch: shape {y.shape} != {ref.shape}"
+        else:
+            r["rel_err"] = e = rel_err(y, ref)
+            r["status"] = "ok" if e <= a.tol else f"mismatch: rel err {e:.2e} > {a.tol:g}"
+        log(f"  {p:13s} setup {r['setup_s']:7.1f} s, first call {r['first_call_s'] * 1e3:9.1f} ms,"
+            f" rel err {r.get('rel_err', float('nan')):.2e}: {r['status']}")
+        if r["status"] != "ok":
+            w.close()
+            continue
+        workers.append(w)
+
+    try:
+        wait_left = a.wait_budget
+        if a.wait_idle > 0:
+            t0 = time.monotonic()
+            wait_idle(min(a.wait_idle, wait_left) / 2)
+            wait_left -= time.monotonic() - t0
+        # Warm-up, one peer after the other; it also estimates one call's time.
+        est = {}
+        for w in workers:
+            t = w.ask(f"run {a.warmup} 1000000000", a.warmup + a.call_timeout)["times"]
+            # The fastest of the later calls: the least disturbed estimate.
+            est[w.peer] = min(t[len(t) // 2:])
+            res["peers"][w.peer]["warmup_calls"] = len(t)
+        # The plan: about a.seconds of timed calls per peer in a.rounds chunks
+        # of a.seconds / a.rounds; a peer whose calls are too slow for that runs
+        # one call per round in at least a.min_iters (at most a.rounds) rounds.
+        plan = {}
+        for w in workers:
+            if est[w.peer] * a.rounds <= a.seconds:
+                plan[w.peer] = (a.rounds, a.seconds / a.rounds, -(-a.max_iters // a.rounds))
+            else:
+                n = min(a.rounds, max(a.min_iters, int(a.seconds // est[w.peer])))
+                plan[w.peer] = (n, 0.0, 1)
+        times = {w.peer: [] for w in workers}
+        foreign = {w.peer: [0.0, 0.0] for w in workers}   # core-seconds, seconds
+        redone = {w.peer: 0 for w in workers}
+        if a.wait_idle > 0:
+            t0 = time.monotonic()
+            res["busy_cores_at_start"] = wait_idle(min(a.wait_idle, wait_left))
+            wait_left -= time.monotonic() - t0
+        pids = [os.getpid()] + [w.proc.pid for w in workers]
+        ticks0 = cpu_ticks(pids)
+        for rnd in range(a.rounds):
+            for w in workers:
+                rounds, chunk_s, most = plan[w.peer]
+                if rnd >= rounds:
+                    continue
+                timeout = a.call_timeout + chunk_s + 4 * est[w.peer]
+                while True:
+                    c0 = cpu_ticks(pids)
+                    chunk = w.ask(f"run {chunk_s} {most}", timeout)["times"]
+                    c1 = cpu_ticks(pids)
+                    f = foreign_cores(c0, c1)
+                    if f <= a.max_foreign or wait_left <= 0:
+                        break
+                    # Another process took CPU during this chunk: drop it, wait
+                    # for the machine to calm down, run the chunk again.
+                    redone[w.peer] += 1
+                    t0 = time.monotonic()
+                    wait_idle(min(a.wait_idle, max(0.0, wait_left)))
+                    wait_left -= time.monotonic() - t0 + (c1[2] - c0[2])
+                times[w.peer] += chunk
+                foreign[w.peer][0] += f * (c1[2] - c0[2])
+                foreign[w.peer][1] += c1[2] - c0[2]
+        if workers:
+            res["foreign_cores_while_timing"] = foreign_cores(ticks0, cpu_ticks(pids))
+        for w in workers:
+            fs, ft = foreign[w.peer]
+            res["peers"][w.peer]["foreign_cores"] = fs / ft if ft else None
+            res["peers"][w.peer]["chunks_redone"] = redone[w.peer]
+            t = np.array(times[w.peer]) * 1e3
+            res["peers"][w.peer].update({
+                "n": int(t.size), "median_ms": float(np.median(t)), "min_ms": float(t.min()),
+                "p10_ms": float(np.percentile(t, 10)), "p90_ms": float(np.percentile(t, 90))})
+    finally:
+        for w in workers:
+            w.close()
+    res["background_busy_cores_after"] = busy_cores()
+    return res
+
+
+def versions():
+    v = {"python": platform.python_version(), "numpy": np.__version__}
+    code = ("import importlib, json; out = {}\n"
+            "for m in ('torch', 'onnxruntime', 'openvino', 'onnx'):\n"
+            "    try: out[m] = importlib.import_module(m).__version__\n"
+            "    except Exception as e: out[m] = 'unavailable (' + type(e).__name__ + ')'\n"
+            "print(json.dumps(out))")
+    try:
+        v.update(json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                           text=True, timeout=300).stdout.strip().splitlines()[-1]))
+    except Exception as e:
+        v["error"] = str(e)
+    try:
+        v["crate-compile"] = subprocess.run([COMPILER, "--version"], capture_output=True,
+                                            text=True, timeout=60).stdout.strip().replace("\n", "; ")
+    except Exception as e:
+        v["crate-compile"] = f"unavailable ({e})"
+    return v
+
+
+def machine():
+    m = {"cpus": os.cpu_count()}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            k, _, val = line.partition(":")
+            if k.strip() in ("Model name", "CPU(s)", "Thread(s) per core", "Core(s) per socket",
+                             "Socket(s)", "L2 cache", "L3 cache", "Hypervisor vendor"):
+                m[k.strip()] = val.strip()
+    except OSError:
+        pass
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    m["avx2"] = "avx2" in flags
+    m["avx512f"] = "avx512f" in flags
+    m["avx512_bf16"] = "avx512_bf16" in flags
+    m["amx"] = "amx_tile" in flags
+    return m
+
+
+def fmt_table(results, peers):
+    def num(v, f):
+        return format(v, f) if v is not None else "-"
+
+    lines = []
+    for res in results:
+        lines.append(f"\n### {res['model']}, batch {res['batch']}\n")
+        lines.append("| peer | threads | status | rel err vs f64 | setup+1st call s | n "
+                     "| median ms | p10-p90 ms | peer/ours | foreign load | redone |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        ours = res["peers"].get("ours", {}).get("median_ms")
+        for p in peers:
+            r = res["peers"].get(p, {})
+            med = r.get("median_ms")
+            spread = f"{r['p10_ms']:.2f}-{r['p90_ms']:.2f}" if med else "-"
+            ratio = f"{med / ours:.3f}" if (med and ours) else "-"
+            setup = (r["setup_s"] + r["first_call_s"]) if "first_call_s" in r else None
+            lines.append(f"| {p} | {r.get('threads', '-')} | {r.get('status', '-')} "
+                         f"| {num(r.get('rel_err'), '.1e')} | {num(setup, '.1f')} "
+                         f"| {r.get('n', '-')} | {num(med, '.2f')} | {spread} | {ratio} "
+                         f"| {num(r.get('foreign_cores'), '.2f')} | {r.get('chunks_redone', '-')} |")
+        lines.append("\nforeign load: cores' worth of CPU other processes used while that "
+                     "peer's kept calls ran; redone: chunks dropped and rerun because of it")
+        lines.append("\nbackground load: other processes used "
+                     f"{num(res.get('foreign_cores_while_timing'), '.2f')} cores on average "
+                     "while the peers were timed (1 s samples with the workers idle: "
+                     f"{res['background_busy_cores_before']:.2f} before the case, "
+                     f"{res['background_busy_cores_after']:.2f} after)")
+    lines.append("\n### Summary: best peer / ours (above 1: ours is faster)\n")
+    lines.append("| case | ours median ms | best peer | best peer median ms | best-peer/ours |")
+    lines.append("|---|---|---|---|---|")
+    for res in results:
+        ours = res["peers"].get("ours", {}).get("median_ms")
+        others = [(r["median_ms"], p) for p, r in res["peers"].items()
+                  if p != "ours" and r.get("median_ms")]
+        best_ms, best = min(others) if others else (None, "-")
+        ratio = f"{best_ms / ours:.4f}" if (best_ms and ours) else "-"
+        lines.append(f"| {res['model']} b{res['batch']} | {num(ours, '.2f')} | {best} "
+                     f"| {num(best_ms, '.2f')} | {ratio} |")
+    return "\n".join(lines)
+
+
+def controller_main(a):
+    t_start = time.time()
+    cases = []
+    for c in a.cases.split(","):
+        m, _, b = c.partition(":")
+        if m not in MODELS:
+            sys.exit(f"run.py: unknown model {m!r} (known: {', '.join(MODELS)})")
+        cases.append((m, int(b or 1)))
+    peers = [p.strip() for p in a.peers.split(",") if p.strip()]
+    for p in peers:
+        if p not in PEERS:
+            sys.exit(f"run.py: unknown peer {p!r} (known: {', '.join(PEERS)})")
+    os.makedirs(a.out, exist_ok=True)
+
+    report = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+              "machine": machine(), "versions": versions(),
+              "settings": {k: v for k, v in vars(a).items()
+                           if k not in ("worker", "prep", "model", "batch", "tmp", "batches")},
+              "models": {}, "cases": []}
+    log(f"run.py: {report['date']}, {report['machine'].get('Model name')}, "
+        f"{report['machine']['cpus']} CPUs, cores {a.cores}, {a.threads} threads")
+    log("versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()))
+
+    for model in dict.fromkeys(m for m, _ in cases):
+        info = report["models"][model] = {}
+        d = model_dir(a.out, model)
+        os.makedirs(d, exist_ok=True)
+        w = weights_path(a.out, model)
+        if not os.path.exists(w):
+            log(f"== {model}: writing random weights {w}")
+            subprocess.run([sys.executable, os.path.join(HERE, "make_weights.py"), "-o", w],
+                           check=True)
+        batches = ",".join(str(b) for m, b in cases if m == model)
+        log(f"== {model}: float64 truth and ONNX export (batches {batches})")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--prep", model,
+                        "--batches", batches, "--out", a.out], check=True)
+        info["prep_s"] = time.perf_counter() - t0
+        with open(os.path.join(d, "prep.json")) as f:
+            info.update(json.load(f))
+        if "ref64_vs_reference_logits_fp64" in info:
+            log(f"   float64 model vs the reference implementation's logits_fp64: "
+                f"rel err {info['ref64_vs_reference_logits_fp64']:.2e}")
+        if "ours" in peers:
+            libdir = os.path.join(d, "ours")
+            shutil.rmtree(libdir, ignore_errors=True)
+            cmd = [COMPILER, MODELS[model]["mlir"], "--weights", w, "-o", libdir]
+            log("== " + " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c
+                                 for c in cmd))
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            info["crate_compile_s"] = time.perf_counter() - t0
+            info["crate_compile_rc"] = p.returncode
+            log(f"   {(p.stdout + p.stderr).strip()} ({info['crate_compile_s']:.1f} s)")
+
+    for model, batch in cases:
+        log(f"== case {model} batch {batch}")
+        case_peers = peers
+        if "ours" in peers and report["models"][model].get("crate_compile_rc"):
+            log("  ours: crate-compile failed, not run")
+            case_peers = [p for p in peers if p != "ours"]
+        res = run_case(model, batch, case_peers, a)
+        if case_peers is not peers:
+            res["peers"]["ours"] = {"status": "failed: crate-compile"}
+        report["cases"].append(res)
+        for p in peers:
+            r = res["peers"].get(p, {})
+            if "median_ms" in r:
+                log(f"  {p:13s} median {r['median_ms']:10.2f} ms  (n {r['n']}, "
+                    f"p10 {r['p10_ms']:.2f}, p90 {r['p90_ms']:.2f}; foreign load "
+                    f"{r['foreign_cores']:.2f} cores, {r['chunks_redone']} chunks redone)")
+        log(f"  background load: {res['background_busy_cores_before']:.2f} cores busy before, "
+            f"{res.get('foreign_cores_while_timing', float('nan')):.2f} by other processes "
+            f"while timing, {res['background_busy_cores_after']:.2f} after")
+
+    report["total_s"] = time.time() - t_start
+    table = fmt_table(report["cases"], peers)
+    log(table)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    with open(os.path.join(a.out, "results.md"), "w") as f:
+        m = report["machine"]
+        f.write(f"date: {report['date']}\n\nmachine: {m.get('Model name')}, {m['cpus']} CPUs, "
+                f"AVX-512 {'yes' if m['avx512f'] else 'no'}, AVX512-BF16 "
+                f"{'yes' if m['avx512_bf16'] else 'no'}, AMX {'yes' if m['amx'] else 'no'}\n\n"
+                "versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+                + f"\n\nsettings: cores {a.cores}, {a.threads} threads, {a.seconds} s per peer, "
+                f"warm-up {a.warmup} s, {a.rounds} rounds, min {a.min_iters} calls, tol {a.tol:g}, "
+                f"max foreign load {a.max_foreign} cores, wait budget {a.wait_budget} s per case\n"
+                + table + f"\n\ntotal run time {report['total_s']:.0f} s\n")
+    log(f"\nwrote {os.path.join(a.out, 'results.json')} and results.md "
+        f"({report['total_s']:.0f} s in all)")
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--cases", default=DEFAULT_CASES, help=f"MODEL:BATCH,... (default {DEFAULT_CASES})")
+    ap.add_argument("--peers", default=DEFAULT_PEERS, help=f"(default {DEFAULT_PEERS})")
+    ap.add_argument("--seconds", type=float, default=10.0, help="timed seconds per peer and case")
+    ap.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per peer (at least one call)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    ap.add_argument("--min-iters", type=int, default=3, help="timed calls per peer at least")
+    ap.add_argument("--max-iters", type=int, default=5000, help="timed calls per peer at most")
+    ap.add_argument("--cores", default="0,1", help="CPU cores every peer is pinned to")
+    ap.add_argument("--threads", type=int, default=2, help="threads of each peer's runtime")
+    ap.add_argument("--wait-idle", type=float, default=60.0,
+                    help="before timing a case and after a disturbed chunk, wait up to "
+                         "this many seconds for the machine to be idle (0: do not wait)")
+    ap.add_argument("--max-foreign", type=float, default=0.1,
+                    help="a chunk of timed calls during which other processes used more "
+                         "than this many cores on average is dropped and run again")
+    ap.add_argument("--wait-budget", type=float, default=180.0,
+                    help="seconds per case spent waiting and re-running disturbed chunks "
+                         "at most; past it chunks are kept as they are (and flagged)")
+    ap.add_argument("--tol", type=float, default=1e-4, help="max relative error vs float64")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="work directory")
+    ap.add_argument("--setup-timeout", type=float, default=900.0, help="seconds for a peer's setup")
+    ap.add_argument("--call-timeout", type=float, default=300.0, help="extra seconds per request")
+    # internal
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--prep", help=argparse.SUPPRESS)
+    ap.add_argument("--model", help=argparse.SUPPRESS)
+    ap.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--batches", help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    a.out = os.path.abspath(a.out)
+    if a.worker:
+        return worker_main(a)
+    if a.prep:
+        return prep_main(a)
+    return controller_main(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
