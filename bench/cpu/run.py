@@ -284,6 +284,13 @@ class Worker:
         env = dict(os.environ)
         for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[k] = str(a.threads)
+        if a.cold_compile:
+            # A fresh inductor cache: torch.compile's time is a cold compile.
+            cache = os.path.join(tmp, f"inductor-cache-{peer}")
+            shutil.rmtree(cache, ignore_errors=True)
+            env["TORCHINDUCTOR_CACHE_DIR"] = cache
+            env["TORCHINDUCTOR_FX_GRAPH_CACHE"] = "0"
+            env["TORCHINDUCTOR_AUTOGRAD_CACHE"] = "0"
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", peer, "--model", model,
                "--batch", str(batch), "--out", a.out, "--cores", a.cores,
                "--threads", str(a.threads), "--tmp", tmp]
@@ -528,7 +535,11 @@ def fmt_table(results, peers):
     def num(v, f):
         return format(v, f) if v is not None else "-"
 
-    lines = []
+    lines = ["\nmedian: of single forward calls; peer/ours: peer median / our median "
+             "(below 1: the peer is faster); setup+1st call: process start to the end "
+             "of the first call (torch.compile compiles there); foreign load: cores' "
+             "worth of CPU other processes used while that peer's kept calls ran; "
+             "redone: chunks dropped and rerun because of foreign load"]
     for res in results:
         lines.append(f"\n### {res['model']}, batch {res['batch']}\n")
         lines.append("| peer | threads | status | rel err vs f64 | setup+1st call s | n "
@@ -545,8 +556,6 @@ def fmt_table(results, peers):
                          f"| {num(r.get('rel_err'), '.1e')} | {num(setup, '.1f')} "
                          f"| {r.get('n', '-')} | {num(med, '.2f')} | {spread} | {ratio} "
                          f"| {num(r.get('foreign_cores'), '.2f')} | {r.get('chunks_redone', '-')} |")
-        lines.append("\nforeign load: cores' worth of CPU other processes used while that "
-                     "peer's kept calls ran; redone: chunks dropped and rerun because of it")
         lines.append("\nbackground load: other processes used "
                      f"{num(res.get('foreign_cores_while_timing'), '.2f')} cores on average "
                      "while the peers were timed (1 s samples with the workers idle: "
@@ -655,6 +664,11 @@ def controller_main(a):
                 + f"\n\nsettings: cores {a.cores}, {a.threads} threads, {a.seconds} s per peer, "
                 f"warm-up {a.warmup} s, {a.rounds} rounds, min {a.min_iters} calls, tol {a.tol:g}, "
                 f"max foreign load {a.max_foreign} cores, wait budget {a.wait_budget} s per case\n"
+                + "".join(f"\n{mname}: crate-compile {mi.get('crate_compile_s', float('nan')):.1f} s"
+                          + (f"; float64 PyTorch model vs the reference implementation's "
+                             f"logits_fp64: rel err {mi['ref64_vs_reference_logits_fp64']:.1e}"
+                             if "ref64_vs_reference_logits_fp64" in mi else "") + "\n"
+                          for mname, mi in report["models"].items())
                 + table + f"\n\ntotal run time {report['total_s']:.0f} s\n")
     log(f"\nwrote {os.path.join(a.out, 'results.json')} and results.md "
         f"({report['total_s']:.0f} s in all)")
@@ -683,6 +697,9 @@ def main(argv=None):
     ap.add_argument("--wait-budget", type=float, default=180.0,
                     help="seconds per case spent waiting and re-running disturbed chunks "
                          "at most; past it chunks are kept as they are (and flagged)")
+    ap.add_argument("--cold-compile", action="store_true",
+                    help="give every torch.compile worker a fresh inductor cache, so that "
+                         "its setup time is a cold compile (slower run)")
     ap.add_argument("--tol", type=float, default=1e-4, help="max relative error vs float64")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="work directory")
     ap.add_argument("--setup-timeout", type=float, default=900.0, help="seconds for a peer's setup")
