@@ -69,6 +69,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
       pm,
       "func.func(convert-linalg-to-loops),"
       "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+      // The model's buffers come from the runtime's allocator
+      // (runtime/cpu/Allocator.cpp), which can report failure.
+      "finalize-memref-to-llvm{use-generic-functions=true},"
       "convert-to-llvm,reconcile-unrealized-casts");
 }
 

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Allocator.h"
 #include "ModelABI.h"
 
 #include "safetensors/SafeTensors.h"
@@ -552,7 +553,7 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
       if (p == allocated)
         return;
     freed.push_back(allocated);
-    std::free(allocated);
+    _mlir_memref_to_llvm_free(allocated);
   };
   int status = CRATE_OK;
   std::string message;

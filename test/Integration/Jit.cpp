@@ -4,6 +4,7 @@
 
 #include "crate/InitCrate.h"
 #include "crate/Pipelines/Pipelines.h"
+#include "cpu/Allocator.h"
 #include "safetensors/SafeTensors.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -78,6 +79,22 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
     return nullptr;
   }
   jit->engine = std::move(*engine);
+  // The model code allocates through the runtime's functions, as in the
+  // emitted libraries.
+  jit->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](const char *name, void *address) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("_mlir_memref_to_llvm_alloc",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_alloc));
+    add("_mlir_memref_to_llvm_aligned_alloc",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
+    add("_mlir_memref_to_llvm_free",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
+    return symbols;
+  });
   return jit;
 }
 
@@ -142,7 +159,7 @@ Tensor Jit::call(const std::string &function, const std::vector<Tensor> &args,
   for (const Descriptor &d : inputs)
     aliasesInput |= d.allocated() == result.allocated();
   if (!aliasesInput)
-    std::free(result.allocated());
+    _mlir_memref_to_llvm_free(result.allocated());
   return out;
 }
 
