@@ -56,11 +56,16 @@ bool linkLibraries(const std::string &objectPath,
     error = "cannot find the crate runtime archive " + runtimeArchive;
     return false;
   }
-  if (!run("g++",
-           {"-shared", "-o", sharedPath, objectPath, runtimeArchive,
-            "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL",
-            "-Wl,-z,defs", "-Wl,--gc-sections", "-Wl,-O1", "-lm", "-lpthread"},
-           verbose, error))
+  std::vector<std::string> linkArgs = {
+      "-shared", "-o", sharedPath, objectPath, runtimeArchive,
+      "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL",
+      "-Wl,-z,defs", "-Wl,--gc-sections", "-Wl,-O1", "-lm", "-lpthread"};
+#ifdef CRATE_SANITIZE_LINK_FLAG
+  // Sanitizer builds (cmake/CrateSanitize.cmake): the runtime archive is
+  // instrumented, so the library links the sanitizer runtime too.
+  linkArgs.push_back(CRATE_SANITIZE_LINK_FLAG);
+#endif
+  if (!run("g++", linkArgs, verbose, error))
     return false;
 
   sys::fs::remove(staticPath);
