@@ -26,10 +26,11 @@ static void appendUpstream(OpPassManager &pm, StringRef pipeline) {
 }
 
 void buildDerivePipeline(OpPassManager &pm, const PipelineOptions &opts) {
-  if (opts.layerOutputs || opts.diagnostics) {
+  if (opts.layerOutputs || opts.diagnostics || !opts.attentionMaps.empty()) {
     CrateLayerOutputsOptions outputs;
     outputs.tokens = opts.layerOutputs;
     outputs.stats = opts.diagnostics;
+    outputs.attention = opts.attentionMaps;
     pm.addPass(createCrateLayerOutputs(outputs));
   }
   pm.addPass(createCrateUnroll());

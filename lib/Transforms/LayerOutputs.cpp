@@ -23,6 +23,12 @@ struct CrateLayerOutputsPass
   using CrateLayerOutputsBase::CrateLayerOutputsBase;
 
   void runOnOperation() override {
+    if (attention != "" && attention != "cls" && attention != "full") {
+      getOperation().emitError()
+          << "crate-layer-outputs: attention must be 'cls' or 'full', got '"
+          << attention << "'";
+      return signalPassFailure();
+    }
     WalkResult result = getOperation().walk([&](UnrollOp op) {
       if (!isa<func::FuncOp>(op->getParentOp()))
         return WalkResult::advance(); // only top-level schedules
@@ -33,10 +39,47 @@ struct CrateLayerOutputsPass
                               yield.getValue());
       if (stats && failed(addStats(b, op, yield)))
         return WalkResult::interrupt();
+      if (!attention.empty() && failed(addAttention(b, op, yield)))
+        return WalkResult::interrupt();
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  /// The attention maps of the layer's compression step: (batch, K, N) for
+  /// the class token's row, (batch, K, N, N) for all rows.
+  LogicalResult addAttention(OpBuilder &b, UnrollOp op, YieldOp yield) {
+    auto steps = op.getBody().front().getOps<GradStepOp>();
+    if (steps.empty())
+      return op.emitOpError() << "has no compression step (crate.grad_step) "
+                                 "in its layer: attention maps are its";
+    GradStepOp step = *steps.begin();
+    CompressionTermOp term = step.getTermOp();
+    Location loc = yield.getLoc();
+    Value z = step.getInput();
+    auto tokenType = cast<RankedTensorType>(z.getType());
+    int64_t n = tokenType.getDimSize(1);
+    if (ShapedType::isDynamic(n))
+      return op.emitOpError() << "needs a static token count for attention "
+                                 "maps, got "
+                              << tokenType;
+    // The step attends on its pre-normalised tokens (crate-math.md); the
+    // LayerNorm is the one the derived step computes, merged by CSE.
+    if (step.getNormWeight())
+      z = LayerNormOp::create(b, loc, z.getType(), z, step.getNormWeight(),
+                              step.getNormBias(), b.getF64FloatAttr(1e-5));
+    bool cls = attention == "cls";
+    SmallVector<int64_t> shape = {tokenType.getDimSize(0), term.getHeads(), n};
+    if (!cls)
+      shape.push_back(n);
+    Value maps = AttentionMapOp::create(
+        b, loc, RankedTensorType::get(shape, tokenType.getElementType()), z,
+        step.getSubspaces(), b.getI64IntegerAttr(term.getHeads()),
+        b.getI64IntegerAttr(term.getHeadDim()),
+        cls ? b.getUnitAttr() : UnitAttr());
+    LayerOutputOp::create(b, loc, "attention_maps", maps);
+    return success();
   }
 
   /// (batch, 5): R^c(Z_half) textbook and normalised, R, l0 / (N d), l1 of

@@ -11,7 +11,8 @@
  *                                          convention (below)
  *   the public C API of NAME.h (NAME_create, NAME_forward, ...), each a thin
  *   wrapper that passes a crate_model_static to the crate_rt_* function of
- *   the same name (declared at the end of this file).
+ *   the same name (declared at the end of this file), and
+ *   const char *NAME_manifest(void), which returns crate_manifest_NAME.
  *
  * Manifest JSON:
  *   { "abi": 1, "name": "crate_mini", "version": "0.1.0",

@@ -17,6 +17,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
@@ -27,6 +28,11 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -95,12 +101,132 @@ cl::opt<bool> layerDiagnostics(
              "layer_stats: R^c after the compression step, textbook and "
              "normalised; R, ||Z||_0/(N d) and ||Z||_1 of the layer output)"),
     cl::cat(category));
-cl::opt<bool> verbose("v", cl::desc("print each step and the link commands"),
+enum class AttentionMaps { none, cls, full };
+cl::opt<AttentionMaps> attentionMaps(
+    "attention-maps", cl::ValueOptional,
+    cl::desc("also hand out every layer's and head's attention map "
+             "softmax(W_k W_k^T / sqrt(p)) (extra output attention_maps)"),
+    cl::values(clEnumValN(AttentionMaps::cls, "cls",
+                          "the class token's row (token 0) only: [batch, "
+                          "layers, heads, N]"),
+               clEnumValN(AttentionMaps::cls, "", "--attention-maps alone: as =cls"),
+               clEnumValN(AttentionMaps::full, "full",
+                          "every row: [batch, layers, heads, N, N]")),
+    cl::init(AttentionMaps::none), cl::cat(category));
+cl::opt<bool> verbose("v",
+                      cl::desc("print each step, the time of every pass and "
+                               "the link commands"),
                       cl::cat(category));
+cl::opt<bool> quiet("quiet",
+                    cl::desc("print nothing but errors (no progress and "
+                             "timing lines, no summary)"),
+                    cl::cat(category));
 
 void step(const llvm::Twine &what) {
-  if (verbose)
+  if (verbose && !quiet)
     llvm::errs() << "crate-compile: " << what << "\n";
+}
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Progress and timing on stderr: one line per finished stage with its
+/// time and its slowest pass (with -v, every pass's time), measured by an
+/// MLIR pass instrumentation. Passes of a nested pipeline may run on
+/// several threads: the records are guarded.
+class Progress : public PassInstrumentation {
+public:
+  static constexpr int kStages = 5;
+
+  /// Starts stage `index` (1-based) named `what`.
+  void begin(int index, llvm::StringRef what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    stage = index;
+    name = what.str();
+    start = Clock::now();
+    passSeconds.clear();
+    order.clear();
+  }
+  /// Prints the finished stage's line.
+  void end() {
+    if (quiet)
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    double total = secondsSince(start);
+    char line[64];
+    std::snprintf(line, sizeof(line), "%.2f s", total);
+    llvm::errs() << "crate-compile: [" << stage << "/" << kStages << "] "
+                 << name << ": " << line;
+    const std::string *slowest = nullptr;
+    for (const std::string &pass : order)
+      if (!slowest || passSeconds[pass] > passSeconds[*slowest])
+        slowest = &pass;
+    if (slowest && !verbose) {
+      std::snprintf(line, sizeof(line), "%.2f s", passSeconds[*slowest]);
+      llvm::errs() << " (slowest pass: " << *slowest << ", " << line << ")";
+    }
+    llvm::errs() << "\n";
+    if (verbose)
+      for (const std::string &pass : order) {
+        std::snprintf(line, sizeof(line), "%8.3f s  ", passSeconds[pass]);
+        llvm::errs() << "crate-compile:   " << line << pass << "\n";
+      }
+  }
+
+  void runBeforePass(Pass *pass, Operation *op) override {
+    if (pass->getArgument().empty()) // pass managers of nested pipelines
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    running[{pass, op}] = Clock::now();
+  }
+  void runAfterPass(Pass *pass, Operation *op) override { record(pass, op); }
+  void runAfterPassFailed(Pass *pass, Operation *op) override {
+    record(pass, op);
+  }
+
+private:
+  void record(Pass *pass, Operation *op) {
+    if (pass->getArgument().empty())
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = running.find({pass, op});
+    if (it == running.end())
+      return;
+    std::string key = pass->getArgument().str();
+    if (!passSeconds.count(key))
+      order.push_back(key);
+    passSeconds[key] += secondsSince(it->second);
+    running.erase(it);
+  }
+
+  std::mutex mutex;
+  int stage = 0;
+  std::string name;
+  Clock::time_point start;
+  std::map<std::pair<Pass *, Operation *>, Clock::time_point> running;
+  std::map<std::string, double> passSeconds;
+  std::vector<std::string> order;
+};
+
+/// A pass manager reporting to `progress` (which outlives it).
+void instrument(PassManager &pm, Progress &progress) {
+  struct Forward : PassInstrumentation {
+    explicit Forward(Progress &p) : p(p) {}
+    void runBeforePass(Pass *pass, Operation *op) override {
+      p.runBeforePass(pass, op);
+    }
+    void runAfterPass(Pass *pass, Operation *op) override {
+      p.runAfterPass(pass, op);
+    }
+    void runAfterPassFailed(Pass *pass, Operation *op) override {
+      p.runAfterPassFailed(pass, op);
+    }
+    Progress &p;
+  };
+  pm.addInstrumentation(std::make_unique<Forward>(progress));
 }
 
 bool fail(const llvm::Twine &message) {
@@ -215,15 +341,22 @@ bool compile(MLIRContext &context) {
                 "' is not a C identifier (choose one with --name)");
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
 
+  Progress progress;
   step("deriving the network from its objective");
+  progress.begin(1, "derive the network from its objective");
   PassManager derive(&context);
+  instrument(derive, progress);
   crate::PipelineOptions options;
   options.layerOutputs = layerOutputs;
   options.diagnostics = layerDiagnostics;
+  if (attentionMaps != AttentionMaps::none)
+    options.attentionMaps =
+        attentionMaps == AttentionMaps::full ? "full" : "cls";
   crate::buildDerivePipeline(derive, options);
   derive.addPass(crate::createCrateWeightsToArguments());
   if (failed(derive.run(*module)))
     return false;
+  progress.end();
   if (emit == Emit::crate)
     return print(*module);
 
@@ -240,17 +373,23 @@ bool compile(MLIRContext &context) {
   }
 
   step("lowering to linalg");
+  progress.begin(2, "lower to linalg");
   PassManager toLinalg(&context);
+  instrument(toLinalg, progress);
   crate::buildLowerToLinalgPipeline(toLinalg);
   if (failed(toLinalg.run(*module)))
     return false;
+  progress.end();
   if (emit == Emit::linalg)
     return print(*module);
   step("lowering to the LLVM dialect");
+  progress.begin(3, "lower to the LLVM dialect");
   PassManager toLLVM(&context);
+  instrument(toLLVM, progress);
   crate::buildLinalgToLLVMPipeline(toLLVM);
   if (failed(toLLVM.run(*module)))
     return false;
+  progress.end();
   if (emit == Emit::llvm)
     return print(*module);
 
@@ -259,8 +398,12 @@ bool compile(MLIRContext &context) {
   // Everything is written under temporary names and renamed into place at
   // the end: a failing or interrupted compile leaves the previous library.
   Outputs outputs(outputDir, name);
-  step("generating code for " + (cpu.empty() ? std::string("the host CPU")
-                                             : "--cpu=" + cpu));
+  std::string codegenWhat = "generate code for " +
+                            (cpu.empty() ? std::string("the host CPU")
+                                         : "--cpu=" + cpu) +
+                            " (LLVM)";
+  step(codegenWhat);
+  progress.begin(4, codegenWhat);
   crate::codegen::ObjectOptions objectOptions;
   objectOptions.cpu = cpu;
   objectOptions.features = mattr;
@@ -268,7 +411,9 @@ bool compile(MLIRContext &context) {
                                   weightsAtRuntime ? nullptr : &blob,
                                   objectOptions, outputs.object, error))
     return fail(error);
+  progress.end();
   step("linking");
+  progress.begin(5, "link");
   if (!crate::codegen::linkLibraries(outputs.object, runtimeArchive,
                                      outputs.temp(0), outputs.temp(1), verbose,
                                      error) ||
@@ -281,6 +426,9 @@ bool compile(MLIRContext &context) {
     return fail("cannot write " + outputs.temp(3) + ": " + ec.message());
   if (!outputs.commit(error))
     return fail(error);
+  progress.end();
+  if (quiet)
+    return true;
   llvm::errs() << "crate-compile: wrote " << outputDir << "/lib" << name
                << ".so, lib" << name << ".a, " << name
                << ".h and crate_model.py ("

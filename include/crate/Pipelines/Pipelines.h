@@ -28,6 +28,11 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("also return every layer's objective measurements "
                      "(layer_stats) as an extra function result"),
       llvm::cl::init(false)};
+  Option<std::string> attentionMaps{
+      *this, "attention-maps",
+      llvm::cl::desc("also return every head's attention map "
+                     "(attention_maps): 'cls' (the class token's row) or "
+                     "'full'")};
   Option<bool> simplify{
       *this, "simplify",
       llvm::cl::desc("run crate-simplify after the derivation"),

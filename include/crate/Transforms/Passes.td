@@ -115,12 +115,20 @@ def CrateLayerOutputs : Pass<"crate-layer-outputs", "mlir::ModuleOp"> {
       (rows of Z U_k to unit length, eps = 0.01), then the coding rate
       R(Z^{l+1}), the sparsity ||Z^{l+1}||_0 / (N d) and ||Z^{l+1}||_1 of
       the layer's output. eps of R and R^c come from the objective.
+    * `attention=cls|full`: the attention map of every head of the
+      compression step, softmax(W_k W_k^T / sqrt(p)) with W_k = LN(Z^l) U_k
+      (the step's pre-norm and subspaces), as `attention_maps`: `cls` keeps
+      the class token's row (token 0), (batch, L, K, N); `full` every row,
+      (batch, L, K, N, N).
   }];
   let options = [
     Option<"tokens", "tokens", "bool", /*default=*/"false",
            "hand out every layer's output tokens (layer_tokens)">,
     Option<"stats", "stats", "bool", /*default=*/"false",
-           "hand out every layer's objective measurements (layer_stats)">
+           "hand out every layer's objective measurements (layer_stats)">,
+    Option<"attention", "attention", "std::string", /*default=*/"\"\"",
+           "hand out every head's attention map (attention_maps): 'cls' "
+           "(the class token's row) or 'full'">
   ];
   let dependentDialects = ["crate::CrateDialect", "mlir::tensor::TensorDialect"];
 }

@@ -76,6 +76,10 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
        << "#define " << upper << "_OUTPUT_" << out << " " << i << "\n"
        << "#define " << upper << "_" << out << "_SIZE "
        << perItem(info.outputs[i].shape) << "\n";
+    if (info.outputs[i].name == "attention_maps")
+      os << "/* Per image, layer and head: softmax(W_k W_k^T / sqrt(p)) of "
+            "the compression\n * step, W_k = LN(Z) U_k; [.., N] is the class "
+            "token's row, [.., N, N] all rows. */\n";
     if (info.outputs[i].name == "layer_stats")
       os << "/* Per image and layer: [0] R^c after the compression step, "
             "[1] R^c normalised\n * (the CRATE papers' plots), [2] R, [3] "
@@ -113,6 +117,9 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
      << "_model *model, int64_t *dims);\n"
      << "int " << n << "_output_shape(const " << n
      << "_model *model, int64_t *dims);\n\n"
+     << "/* The manifest: JSON naming the input, the outputs (extra ones "
+        "too) and the\n * weights with their shapes (runtime/cpu/ModelABI.h). */\n"
+     << "const char *" << n << "_manifest(void);\n\n"
      << "/* The runtime version, e.g. \"crate 0.1.0 (abi 1)\". */\n"
      << "const char *" << n << "_version(void);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << upper << "_H */\n";

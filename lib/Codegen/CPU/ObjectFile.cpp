@@ -70,6 +70,7 @@ public:
                              ConstantInt::get(i64, weightsSize), entry}),
         "crate_static_" + info.name);
     wrappers(modelStatic);
+    exportManifest(manifest);
     return true;
   }
 
@@ -141,6 +142,17 @@ private:
     wrap("input_shape", i32, {ptr, ptr}, nullptr);
     wrap("output_shape", i32, {ptr, ptr}, nullptr);
     wrap("version", ptr, {}, nullptr);
+  }
+
+  /// const char *NAME_manifest(void): the manifest JSON, so tools that
+  /// dlopen a library (crate-run) learn its extra outputs and their shapes.
+  void exportManifest(Constant *manifest) {
+    std::string name = info.name + "_manifest";
+    Function *f = Function::Create(FunctionType::get(ptr, {}, false),
+                                   GlobalValue::ExternalLinkage, name, m);
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+    b.CreateRet(manifest);
+    exported.insert(name);
   }
 
   Module &m;

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionMap.h"
 #include "LinalgBuilders.h"
 
 #include "crate/Conversion/Passes.h"
@@ -541,6 +542,7 @@ struct ConvertCrateToLinalgPass
                  ClsPosEmbedLowering, PoolLowering, ClassifierHeadLowering,
                  CodingRateLowering, CompressionRateLowering, L1NormLowering,
                  L0FractionLowering>(ctx);
+    populateAttentionMapLowering(patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     // Nothing refers to an objective once its steps are derived.

@@ -295,6 +295,32 @@ LogicalResult CompressionRateOp::verify() {
                          std::to_string(dim));
 }
 
+LogicalResult AttentionMapOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "tokens", getTokens());
+  if (failed(dim) || failed(expectPositive(*this, "heads", getHeads())) ||
+      failed(expectPositive(*this, "head_dim", getHeadDim())))
+    return failure();
+  auto type = cast<RankedTensorType>(getTokens().getType());
+  if (type.isDynamicDim(1))
+    return emitOpError() << "expects a static number of tokens (the map is "
+                            "N wide), got "
+                         << type;
+  FailureOr<int64_t> width = headsWidth(*this, getHeads(), getHeadDim());
+  if (failed(width) ||
+      failed(expectShape(*this, "subspaces", getSubspaces(), {*width, *dim},
+                         "heads*head_dim x dim = " +
+                             std::to_string(getHeads()) + "*" +
+                             std::to_string(getHeadDim()) + " x " +
+                             std::to_string(*dim))))
+    return failure();
+  int64_t batch = type.getDimSize(0), n = type.getDimSize(1);
+  if (getClassToken())
+    return expectShape(*this, "result", getResult(), {batch, getHeads(), n},
+                       "batch x heads x tokens: the class token's row");
+  return expectShape(*this, "result", getResult(), {batch, getHeads(), n, n},
+                     "batch x heads x tokens x tokens");
+}
+
 LogicalResult L1NormOp::verify() {
   return verifyMeasurement(*this, getTokens(), getResult(), false);
 }

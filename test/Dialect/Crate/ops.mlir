@@ -41,6 +41,18 @@ func.func @measurements(%z: tensor<?x65x192xf32>, %u: tensor<192x192xf32>)
   return %r, %rc, %l1, %l0 : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
 }
 
+// CHECK-LABEL: func.func @attention_maps
+func.func @attention_maps(%z: tensor<?x65x192xf32>, %u: tensor<192x192xf32>)
+    -> (tensor<?x3x65xf32>, tensor<?x3x65x65xf32>) {
+  // CHECK: crate.attention_map %{{.*}}, %{{.*}} heads = 3, head_dim = 64 class_token : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x3x65xf32>
+  %row = crate.attention_map %z, %u heads = 3, head_dim = 64 class_token
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x3x65xf32>
+  // CHECK: crate.attention_map %{{.*}}, %{{.*}} heads = 3, head_dim = 64 : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x3x65x65xf32>
+  %all = crate.attention_map %z, %u heads = 3, head_dim = 64
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x3x65x65xf32>
+  return %row, %all : tensor<?x3x65xf32>, tensor<?x3x65x65xf32>
+}
+
 // CHECK-LABEL: func.func @steps
 func.func @steps(%x: tensor<2x65x192xf32>) -> tensor<2x65x192xf32> {
   // CHECK: %[[OUT:.*]] = crate.unroll layers = 6(%{{.*}}) : tensor<2x65x192xf32> {

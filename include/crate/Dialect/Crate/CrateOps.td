@@ -172,6 +172,35 @@ def Crate_L0FractionOp : Crate_MeasureOp<"l0_fraction"> {
   let hasVerifier = 1;
 }
 
+def Crate_AttentionMapOp : Crate_Op<"attention_map", [Pure,
+    SameOperandsAndResultElementType]> {
+  let summary = "the attention of each head: softmax(W_k W_k^T / sqrt(p)) rows";
+  let description = [{
+    For tokens Z of shape (B, N, d) (already normalised: MSSA's input) and
+    `subspaces` (heads * head_dim, d) stacking U_k^T as rows (CRATE's qkv
+    weight), W_k = Z U_k and the map of head k is the row softmax of
+    W_k W_k^T / sqrt(head_dim): row i is how token i attends to every token.
+    Without `class_token` the result holds every row, shape (B, K, N, N);
+    with it only row 0 (the class token of CRATE's classifier), shape
+    (B, K, N). Needs a static token count.
+
+    ```mlir
+    %a = crate.attention_map %z, %u heads = 3, head_dim = 64 class_token
+           : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x3x65xf32>
+    ```
+  }];
+  let arguments = (ins Crate_Tensor:$tokens, Crate_Tensor:$subspaces,
+                       Crate_Int:$heads, Crate_Int:$head_dim,
+                       UnitAttr:$class_token);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $tokens `,` $subspaces `heads` `=` $heads `,` `head_dim` `=` $head_dim
+    (`class_token` $class_token^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Optimisation steps and the unroll that repeats them
 //===----------------------------------------------------------------------===//
