@@ -5,7 +5,8 @@
 set -euo pipefail
 
 need_pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools cmake ninja-build
-           g++ libgtest-dev nlohmann-json3-dev python3 clang-22 libclang-rt-22-dev)
+           g++ libgtest-dev nlohmann-json3-dev python3 clang-22 libclang-rt-22-dev
+           libpng-dev libjpeg-dev)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

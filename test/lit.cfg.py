@@ -18,4 +18,4 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.crate_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["crate-opt", "crate-compile", "FileCheck", "not", "count"], tool_dirs)
+llvm_config.add_tool_substitutions(["crate-opt", "crate-compile", "crate-run", "FileCheck", "not", "count"], tool_dirs)
