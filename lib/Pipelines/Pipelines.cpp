@@ -58,6 +58,14 @@ void buildToLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   buildLowerToLinalgPipeline(pm);
 }
 
+void buildPerImagePipeline(OpPassManager &pm) {
+  pm.addPass(createCrateSpecializeBatch());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCratePretransposeWeights());
+  pm.addPass(createCanonicalizerPass());
+}
+
 void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCrateReadOnlyInputs());
   appendUpstream(
@@ -66,6 +74,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   pm.addPass(createCrateExpandMemRefCopy());
+  pm.addNestedPass<func::FuncOp>(createCrateVectorizeProducts());
   appendUpstream(
       pm,
       "func.func(convert-linalg-to-loops),"

@@ -18,15 +18,17 @@
 #include "ModelABI.h"
 
 #include "safetensors/SafeTensors.h"
+#include "weights/DerivedWeights.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -45,8 +47,14 @@ static_assert(sizeof(void *) == sizeof(int64_t),
               "descriptors store pointers in int64-sized words");
 static_assert(sizeof(float) == 4, "the ABI's tensors are float32");
 
-using json = nlohmann::json;
-using crate::st::formatShape;
+// Every container of the runtime allocates through crate::rt (Allocator.h),
+// so that an allocation failure in create or forward ends the call cleanly:
+// the manifest's JSON tree too.
+using crate::rt::String;
+template <typename T> using Vector = crate::rt::Vector<T>;
+using json = nlohmann::basic_json<std::map, std::vector, String, bool,
+                                  std::int64_t, std::uint64_t, double,
+                                  crate::rt::Allocator>;
 
 namespace {
 
@@ -56,54 +64,97 @@ constexpr size_t kWeightAlignment = 64;
 /// A weight of the model: its buffer (ours, 64-byte aligned) and the memref
 /// descriptor handed to the entry, built once in create.
 struct Weight {
-  std::string name;
-  std::vector<int64_t> shape;
+  String name;
+  Vector<int64_t> shape;
   uint64_t offset = 0; // Byte offset into the embedded weights.
   int64_t numel = 0;
   float *data = nullptr;
-  std::vector<int64_t> descriptor; // 3 + 2 * rank words.
+  Vector<int64_t> descriptor; // 3 + 2 * rank words.
+  // Weights loaded at run time may be derived from a file tensor
+  // (weights/DerivedWeights.h); empty `derive` for a tensor read as it is.
+  String derive;
+  String from;
+  double step = 0;
 };
 
 } // namespace
 
 /// One result of the entry: the main output, then the extra outputs.
 struct Output {
-  std::string name;
-  std::vector<int64_t> shape;  // dims[0] == -1.
+  String name;
+  Vector<int64_t> shape;  // dims[0] == -1.
   int64_t sampleElements = 0; // prod(shape[1:]).
 };
 
 struct crate_rt_model {
-  std::string name;
-  std::vector<int64_t> inputShape;  // dims[0] == -1.
+  String name;
+  Vector<int64_t> inputShape;  // dims[0] == -1.
   int64_t inputSampleElements = 0;  // prod(inputShape[1:]).
-  std::vector<Output> outputs;      // outputs[0]: the main output.
-  std::vector<Weight> weights;
+  int64_t entryBatch = 0;           // Images per entry call; 0: any.
+  Vector<Output> outputs;      // outputs[0]: the main output.
+  Vector<Weight> weights;
   void (*entry)(void **args) = nullptr;
 
   ~crate_rt_model() {
     for (Weight &w : weights)
-      std::free(w.data);
+      crate::rt::deallocate(w.data);
+  }
+  // The object itself is tracked memory too.
+  static void *operator new(size_t bytes, const std::nothrow_t &) noexcept {
+    return crate::rt::allocate(bytes, alignof(crate_rt_model));
+  }
+  static void operator delete(void *p) noexcept { crate::rt::deallocate(p); }
+  static void operator delete(void *p, const std::nothrow_t &) noexcept {
+    crate::rt::deallocate(p);
   }
 };
 
 namespace {
 
-thread_local std::string lastError;
+/// The calling thread's last error: a fixed buffer, so that reporting an
+/// error (out of memory included) never allocates. Longer messages are cut.
+thread_local char lastError[1024];
 
-int fail(int code, std::string message) {
-  lastError = std::move(message);
+void setLastError(const char *message) {
+  std::snprintf(lastError, sizeof lastError, "%s", message);
+}
+
+int fail(int code, const String &message) {
+  setLastError(message.c_str());
   return code;
 }
 
 int succeed() {
-  lastError.clear();
+  lastError[0] = '\0';
   return CRATE_OK;
 }
 
+String toString(int64_t v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%lld", static_cast<long long>(v));
+  return String(text);
+}
+String toString(uint64_t v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(v));
+  return String(text);
+}
+String toString(int v) { return toString(static_cast<int64_t>(v)); }
+
+/// "[1, 2, 3]", as crate::st::formatShape writes shapes.
+String formatShape(const Vector<int64_t> &shape) {
+  String s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += toString(shape[i]);
+  }
+  return s + "]";
+}
+
 /// `v` as JSON text, cut short so a corrupt manifest cannot flood a message.
-std::string brief(const json &v) {
-  std::string s = v.dump();
+String brief(const json &v) {
+  String s = v.dump();
   if (s.size() > 60)
     s = s.substr(0, 57) + "...";
   return s;
@@ -118,8 +169,8 @@ bool mulNonNeg(int64_t a, int64_t b, int64_t &out) {
 }
 
 /// Row-major strides of `sizes`.
-std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &sizes) {
-  std::vector<int64_t> strides(sizes.size());
+Vector<int64_t> rowMajorStrides(const Vector<int64_t> &sizes) {
+  Vector<int64_t> strides(sizes.size());
   int64_t stride = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = stride;
@@ -129,14 +180,14 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &sizes) {
 }
 
 /// Fills `words` with the descriptor of a contiguous row-major array.
-void buildDescriptor(std::vector<int64_t> &words, float *data,
-                     const std::vector<int64_t> &sizes) {
+void buildDescriptor(Vector<int64_t> &words, float *data,
+                     const Vector<int64_t> &sizes) {
   size_t rank = sizes.size();
   words.assign(3 + 2 * rank, 0);
   std::memcpy(&words[0], &data, sizeof data); // allocated
   std::memcpy(&words[1], &data, sizeof data); // aligned
   words[2] = 0;                               // offset
-  std::vector<int64_t> strides = rowMajorStrides(sizes);
+  Vector<int64_t> strides = rowMajorStrides(sizes);
   for (size_t i = 0; i < rank; ++i) {
     words[3 + i] = sizes[i];
     words[3 + rank + i] = strides[i];
@@ -152,20 +203,20 @@ float *descriptorPointer(const int64_t *words, int index) {
 /// Reads an input/output shape ([-1, d1, ...], each di >= 0) from
 /// manifest[key]["shape"] and its per-sample element count.
 bool parseIOShape(const json &manifest, const char *key,
-                  std::vector<int64_t> &shape, int64_t &sampleElements,
-                  std::string &error) {
+                  Vector<int64_t> &shape, int64_t &sampleElements,
+                  String &error) {
   auto it = manifest.find(key);
   if (it == manifest.end() || !it->is_object()) {
-    error = std::string("manifest lacks an object '") + key + "'";
+    error = String("manifest lacks an object '") + key + "'";
     return false;
   }
   auto s = it->find("shape");
   if (s == it->end() || !s->is_array()) {
-    error = std::string("manifest '") + key + "' lacks a 'shape' array";
+    error = String("manifest '") + key + "' lacks a 'shape' array";
     return false;
   }
   if (s->empty()) {
-    error = std::string("manifest '") + key +
+    error = String("manifest '") + key +
             "' shape is empty; it needs at least the batch dimension -1";
     return false;
   }
@@ -174,7 +225,7 @@ bool parseIOShape(const json &manifest, const char *key,
   for (size_t i = 0; i < s->size(); ++i) {
     const json &d = (*s)[i];
     if (!d.is_number_integer()) {
-      error = std::string("manifest '") + key + "' shape " + brief(*s) +
+      error = String("manifest '") + key + "' shape " + brief(*s) +
               " has a non-integer dimension";
       return false;
     }
@@ -183,19 +234,19 @@ bool parseIOShape(const json &manifest, const char *key,
                     ? -2 // Out of range: report as an invalid dimension.
                     : d.get<int64_t>();
     if (i == 0 && v != -1) {
-      error = std::string("manifest '") + key + "' shape " + brief(*s) +
+      error = String("manifest '") + key + "' shape " + brief(*s) +
               " must start with the batch dimension -1";
       return false;
     }
     if (i > 0 && v < 0) {
-      error = std::string("manifest '") + key + "' shape " + brief(*s) +
-              " has dimension " + brief(d) + " at index " + std::to_string(i) +
+      error = String("manifest '") + key + "' shape " + brief(*s) +
+              " has dimension " + brief(d) + " at index " + toString(i) +
               " (only dimension 0 may be -1)";
       return false;
     }
     shape.push_back(v);
     if (i > 0 && !mulNonNeg(sampleElements, v, sampleElements)) {
-      error = std::string("manifest '") + key + "' shape " + brief(*s) +
+      error = String("manifest '") + key + "' shape " + brief(*s) +
               " has an element count that overflows int64";
       return false;
     }
@@ -205,8 +256,8 @@ bool parseIOShape(const json &manifest, const char *key,
 
 /// Reads the optional "extra_outputs": [{"name": ..., "shape": [...]}, ...]
 /// (more results of the entry, after the main output).
-bool parseExtraOutputs(const json &manifest, std::vector<Output> &outputs,
-                       std::string &error) {
+bool parseExtraOutputs(const json &manifest, Vector<Output> &outputs,
+                       String &error) {
   auto extras = manifest.find("extra_outputs");
   if (extras == manifest.end())
     return true;
@@ -221,7 +272,7 @@ bool parseExtraOutputs(const json &manifest, std::vector<Output> &outputs,
               " lacks a string 'name'";
       return false;
     }
-    Output out{name->get<std::string>(), {}, 0};
+    Output out{name->get<String>(), {}, 0};
     json holder = json::object();
     holder[out.name] = e;
     if (!parseIOShape(holder, out.name.c_str(), out.shape, out.sampleElements,
@@ -235,15 +286,21 @@ bool parseExtraOutputs(const json &manifest, std::vector<Output> &outputs,
 /// Parses and validates the manifest into `m` (all but the weight data).
 /// `embedded` says whether weight offsets are required.
 bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
-                   std::string &error) {
-  json manifest = json::parse(text, text + std::strlen(text), nullptr,
-                              /*allow_exceptions=*/false);
+                   String &error) {
+  json manifest;
+  {
+    // The parser's own scratch buffers use the standard allocator: no
+    // jump out of it (Allocator.h). The tree it builds is tracked.
+    crate::rt::NoJump noJump;
+    manifest = json::parse(text, text + std::strlen(text), nullptr,
+                           /*allow_exceptions=*/false);
+  }
   if (manifest.is_discarded()) {
     error = "manifest is not valid JSON";
     return false;
   }
   if (!manifest.is_object()) {
-    error = "manifest is a JSON " + std::string(manifest.type_name()) +
+    error = "manifest is a JSON " + String(manifest.type_name()) +
             ", expected an object";
     return false;
   }
@@ -251,9 +308,9 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
   // model, but check the ABI before relying on anything else.
   auto name = manifest.find("name");
   bool nameOk = name != manifest.end() && name->is_string() &&
-                !name->get_ref<const std::string &>().empty();
+                !name->get_ref<const String &>().empty();
   if (nameOk)
-    m.name = name->get<std::string>();
+    m.name = name->get<String>();
 
   auto abi = manifest.find("abi");
   if (abi == manifest.end()) {
@@ -263,7 +320,7 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
   if (!abi->is_number_integer() ||
       abi->get<int64_t>() != CRATE_MODEL_ABI_VERSION) {
     error = "manifest has abi " + brief(*abi) + ", but this runtime implements "
-            "abi " + std::to_string(CRATE_MODEL_ABI_VERSION) +
+            "abi " + toString(CRATE_MODEL_ABI_VERSION) +
             "; rebuild the model with a matching crate-compile";
     return false;
   }
@@ -280,18 +337,27 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
     return false;
   if (!parseExtraOutputs(manifest, m.outputs, error))
     return false;
+  // Optional: the entry was compiled for this many images per call.
+  if (auto eb = manifest.find("entry_batch"); eb != manifest.end()) {
+    if (!eb->is_number_integer() || eb->get<int64_t>() < 0 ||
+        eb->get<int64_t>() > 1024) {
+      error = "manifest has entry_batch " + brief(*eb) +
+              ", expected an integer in [0, 1024]";
+      return false;
+    }
+    m.entryBatch = eb->get<int64_t>();
+  }
 
   auto weights = manifest.find("weights");
   if (weights == manifest.end() || !weights->is_array()) {
     error = "manifest lacks a 'weights' array";
     return false;
   }
-  std::unordered_set<std::string> seen;
   m.weights.clear();
   m.weights.reserve(weights->size());
   for (size_t i = 0; i < weights->size(); ++i) {
     const json &entry = (*weights)[i];
-    std::string where = "manifest weight " + std::to_string(i);
+    String where = "manifest weight " + toString(i);
     if (!entry.is_object()) {
       error = where + " is not an object";
       return false;
@@ -299,13 +365,16 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
     Weight w;
     auto wn = entry.find("name");
     if (wn == entry.end() || !wn->is_string() ||
-        wn->get_ref<const std::string &>().empty()) {
+        wn->get_ref<const String &>().empty()) {
       error = where + " lacks a non-empty string 'name'";
       return false;
     }
-    w.name = wn->get<std::string>();
+    w.name = wn->get<String>();
     where += " ('" + w.name + "')";
-    if (!seen.insert(w.name).second) {
+    bool repeated = false;
+    for (const Weight &earlier : m.weights)
+      repeated = repeated || earlier.name == w.name;
+    if (repeated) {
       error = where + " repeats the name of an earlier weight";
       return false;
     }
@@ -329,6 +398,21 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
                 " whose size in bytes overflows int64";
         return false;
       }
+    }
+    if (auto wd = entry.find("derive"); wd != entry.end()) {
+      auto op = wd->is_object() ? wd->find("op") : wd->end();
+      auto from = wd->is_object() ? wd->find("from") : wd->end();
+      auto step = wd->is_object() ? wd->find("step") : wd->end();
+      if (embedded || op == wd->end() || !op->is_string() ||
+          from == wd->end() || !from->is_string() ||
+          (step != wd->end() && !step->is_number())) {
+        error = where + " has 'derive' " + brief(*wd) +
+                ", expected {op, from, step} (weights loaded at run time)";
+        return false;
+      }
+      w.derive = op->get_ref<const String &>();
+      w.from = from->get_ref<const String &>();
+      w.step = step != wd->end() ? step->get<double>() : 0.0;
     }
     auto wo = entry.find("offset");
     if (wo != entry.end()) {
@@ -354,10 +438,8 @@ float *allocateWeight(int64_t numel) {
   bytes = (bytes + kWeightAlignment - 1) / kWeightAlignment * kWeightAlignment;
   if (bytes == 0)
     bytes = kWeightAlignment;
-  void *p = nullptr;
-  if (posix_memalign(&p, kWeightAlignment, bytes) != 0)
-    return nullptr;
-  return static_cast<float *>(p);
+  // A checked allocation: never jumps, so callers handle null.
+  return static_cast<float *>(crate::rt::tryAllocate(bytes, kWeightAlignment));
 }
 
 int createImpl(const crate_model_static *model, const char *weightsPath,
@@ -375,13 +457,13 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
   if (!m)
     return fail(CRATE_ERROR_OUT_OF_MEMORY, "crate_rt_create: out of memory");
   bool embedded = model->weights != nullptr;
-  std::string error;
+  String error;
   if (!parseManifest(model->manifest, embedded, *m, error)) {
     // The name may not have been parsed; name the function then.
-    std::string who = m->name.empty() ? "crate_rt_create" : m->name;
+    String who = m->name.empty() ? "crate_rt_create" : m->name;
     return fail(CRATE_ERROR_INTERNAL, who + ": " + error);
   }
-  const std::string &name = m->name;
+  const String &name = m->name;
   if (!model->entry)
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 name + ": model->entry is null");
@@ -398,15 +480,15 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
           w.offset > model->weights_size - bytes)
         return fail(CRATE_ERROR_INTERNAL,
                     name + ": embedded weight '" + w.name + "' at offset " +
-                        std::to_string(w.offset) + " with " +
-                        std::to_string(bytes) +
+                        toString(w.offset) + " with " +
+                        toString(bytes) +
                         " bytes lies outside the embedded weights (" +
-                        std::to_string(model->weights_size) + " bytes)");
+                        toString(model->weights_size) + " bytes)");
       w.data = allocateWeight(w.numel);
       if (!w.data)
         return fail(CRATE_ERROR_OUT_OF_MEMORY,
                     name + ": out of memory for weight '" + w.name + "' (" +
-                        std::to_string(bytes) + " bytes)");
+                        toString(bytes) + " bytes)");
       if (bytes)
         std::memcpy(w.data, model->weights + w.offset, bytes);
     }
@@ -415,21 +497,56 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
       return fail(CRATE_ERROR_INVALID_ARGUMENT,
                   name + ": weights are not embedded in this library; pass "
                          "the path of a .safetensors file to create");
-    crate::st::SafeTensorsFile file;
-    if (!crate::st::SafeTensorsFile::open(weightsPath, file, error))
-      return fail(CRATE_ERROR_WEIGHTS, name + ": " + error);
-    std::vector<float> values;
-    for (Weight &w : m->weights) {
-      if (!file.readF32(w.name, w.shape, values, error))
-        return fail(CRATE_ERROR_WEIGHTS, name + ": " + error);
-      w.data = allocateWeight(w.numel);
-      if (!w.data)
-        return fail(CRATE_ERROR_OUT_OF_MEMORY,
-                    name + ": out of memory for weight '" + w.name + "' (" +
-                        std::to_string(w.numel * 4) + " bytes)");
-      if (!values.empty())
-        std::memcpy(w.data, values.data(), values.size() * sizeof(float));
+    // The safetensors reader uses the standard allocator: while its
+    // objects live, nothing may jump (Allocator.h); the weight buffers are
+    // checked allocations.
+    int status = CRATE_OK;
+    String message;
+    {
+      crate::rt::NoJump noJump;
+      crate::st::SafeTensorsFile file;
+      std::string readError;
+      std::vector<float> values;
+      if (!crate::st::SafeTensorsFile::open(weightsPath, file, readError)) {
+        status = CRATE_ERROR_WEIGHTS;
+        message = name + ": " + readError.c_str();
+      }
+      for (Weight &w : m->weights) {
+        if (status != CRATE_OK)
+          break;
+        std::vector<int64_t> shape(w.shape.begin(), w.shape.end());
+        bool read;
+        if (w.derive.empty()) {
+          read = file.readF32(std::string(w.name.c_str()), shape, values,
+                              readError);
+        } else {
+          crate::weights::Derivation d{w.derive.c_str(), w.from.c_str(),
+                                       w.step};
+          std::vector<int64_t> sourceShape;
+          std::vector<float> source;
+          read = crate::weights::sourceShape(d, shape, sourceShape,
+                                             readError) &&
+                 file.readF32(d.from, sourceShape, source, readError) &&
+                 crate::weights::derive(d, shape, source, values, readError);
+        }
+        if (!read) {
+          status = CRATE_ERROR_WEIGHTS;
+          message = name + ": " + readError.c_str();
+          break;
+        }
+        w.data = allocateWeight(w.numel);
+        if (!w.data) {
+          status = CRATE_ERROR_OUT_OF_MEMORY;
+          message = name + ": out of memory for weight '" + w.name + "' (" +
+                    toString(w.numel * 4) + " bytes)";
+          break;
+        }
+        if (!values.empty())
+          std::memcpy(w.data, values.data(), values.size() * sizeof(float));
+      }
     }
+    if (status != CRATE_OK)
+      return fail(status, message);
   }
 
   for (Weight &w : m->weights)
@@ -439,7 +556,7 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
 }
 
 /// Copies the strided result `desc` of shape `sizes` to contiguous `dst`.
-void copyStrided(const int64_t *desc, const std::vector<int64_t> &sizes,
+void copyStrided(const int64_t *desc, const Vector<int64_t> &sizes,
                  int64_t elements, float *dst) {
   size_t rank = sizes.size();
   const float *base = descriptorPointer(desc, 1) + desc[2];
@@ -459,7 +576,7 @@ void copyStrided(const int64_t *desc, const std::vector<int64_t> &sizes,
   }
   // General case: walk the index space in row-major order, innermost
   // dimension in a tight loop.
-  std::vector<int64_t> index(rank, 0);
+  Vector<int64_t> index(rank, 0);
   int64_t inner = sizes[rank - 1];
   int64_t innerStride = strides[rank - 1];
   for (int64_t done = 0; done < elements; done += inner) {
@@ -477,56 +594,36 @@ void copyStrided(const int64_t *desc, const std::vector<int64_t> &sizes,
   }
 }
 
-/// Runs the entry; outputs[i] receives result i when non-null (`count`
-/// pointers are given; results past them are computed and dropped).
-int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
-                float *const *outputs, size_t count) {
-  if (!model)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                "crate_rt_forward: model is null");
-  const std::string &name = model->name;
-  if (!input)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": input is null");
-  if (!outputs)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": outputs is null");
-  if (batch <= 0)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                name + ": batch is " + std::to_string(batch) +
-                    ", expected a positive count");
+/// Runs the entry once on `batch` consecutive images; outputs[i] receives
+/// result i when non-null.
+int runEntry(crate_rt_model *model, const float *input, int64_t batch,
+             float *const *outputs, size_t count) {
+  const String &name = model->name;
   const size_t numOutputs = model->outputs.size();
-  std::vector<int64_t> outElements(numOutputs);
-  int64_t inElements;
-  bool fits = mulNonNeg(batch, model->inputSampleElements, inElements) &&
-              inElements <= kInt64Max / 4;
-  for (size_t i = 0; i < numOutputs && fits; ++i)
-    fits = mulNonNeg(batch, model->outputs[i].sampleElements, outElements[i]) &&
-           outElements[i] <= kInt64Max / 4;
-  if (!fits)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                name + ": batch " + std::to_string(batch) +
-                    " is too large: the input or output size overflows int64");
-
+  Vector<int64_t> outElements(numOutputs);
+  for (size_t i = 0; i < numOutputs; ++i)
+    outElements[i] = batch * model->outputs[i].sampleElements;
   // Per-call descriptors: nothing shared is written, so concurrent calls on
   // one instance are safe. The results are consecutive descriptors (one
   // result: its descriptor; several: MLIR's struct of descriptors).
-  std::vector<int64_t> inSizes = model->inputShape;
+  Vector<int64_t> inSizes = model->inputShape;
   inSizes[0] = batch;
-  std::vector<int64_t> inDesc;
+  Vector<int64_t> inDesc;
   buildDescriptor(inDesc, const_cast<float *>(input), inSizes);
-  std::vector<size_t> outAt(numOutputs);
+  Vector<size_t> outAt(numOutputs);
   size_t outWords = 0;
   for (size_t i = 0; i < numOutputs; ++i) {
     outAt[i] = outWords;
     outWords += 3 + 2 * model->outputs[i].shape.size();
   }
-  std::vector<int64_t> outDesc(outWords, 0);
+  Vector<int64_t> outDesc(outWords, 0);
 
   size_t weightWords = 0;
   for (const Weight &w : model->weights)
     weightWords += w.descriptor.size();
-  std::vector<int64_t> weightDescs;
+  Vector<int64_t> weightDescs;
   weightDescs.reserve(weightWords);
-  std::vector<void *> args;
+  Vector<void *> args;
   args.reserve(2 + model->weights.size());
   args.push_back(outDesc.data());
   args.push_back(inDesc.data());
@@ -542,7 +639,7 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
   model->entry(args.data());
 
   // Free every result buffer once, unless it aliases memory we do not own.
-  std::vector<float *> freed;
+  Vector<float *> freed;
   auto release = [&](float *allocated) {
     if (!allocated || allocated == input)
       return;
@@ -556,14 +653,14 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
     _mlir_memref_to_llvm_free(allocated);
   };
   int status = CRATE_OK;
-  std::string message;
+  String message;
   for (size_t i = 0; i < numOutputs; ++i) {
     const int64_t *desc = outDesc.data() + outAt[i];
-    std::vector<int64_t> sizes = model->outputs[i].shape;
+    Vector<int64_t> sizes = model->outputs[i].shape;
     sizes[0] = batch;
-    std::vector<int64_t> got(desc + 3, desc + 3 + sizes.size());
+    Vector<int64_t> got(desc + 3, desc + 3 + sizes.size());
     const float *aligned = descriptorPointer(desc, 1);
-    std::string what =
+    String what =
         i == 0 ? "an output" : "its '" + model->outputs[i].name + "' output";
     if (status == CRATE_OK && got != sizes) {
       status = CRATE_ERROR_INTERNAL;
@@ -581,6 +678,53 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
   }
   if (status != CRATE_OK)
     return fail(status, message);
+  return CRATE_OK;
+}
+
+
+/// Runs the entry; outputs[i] receives result i when non-null (`count`
+/// pointers are given; results past them are computed and dropped).
+int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
+                float *const *outputs, size_t count) {
+  if (!model)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_forward: model is null");
+  const String &name = model->name;
+  if (!input)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": input is null");
+  if (!outputs)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": outputs is null");
+  if (batch <= 0)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                name + ": batch is " + toString(batch) +
+                    ", expected a positive count");
+  const size_t numOutputs = model->outputs.size();
+  Vector<int64_t> outElements(numOutputs);
+  int64_t inElements;
+  bool fits = mulNonNeg(batch, model->inputSampleElements, inElements) &&
+              inElements <= kInt64Max / 4;
+  for (size_t i = 0; i < numOutputs && fits; ++i)
+    fits = mulNonNeg(batch, model->outputs[i].sampleElements, outElements[i]) &&
+           outElements[i] <= kInt64Max / 4;
+  if (!fits)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                name + ": batch " + toString(batch) +
+                    " is too large: the input or output size overflows int64");
+
+  // The entry computes `entryBatch` images per call (0: any number); the
+  // images are handed to it in chunks of that size.
+  const int64_t chunk = model->entryBatch ? model->entryBatch : batch;
+  Vector<float *> chunkOutputs(count);
+  for (int64_t first = 0; first < batch; first += chunk) {
+    for (size_t i = 0; i < count; ++i)
+      chunkOutputs[i] =
+          outputs[i] ? outputs[i] + first * model->outputs[i].sampleElements
+                     : nullptr;
+    if (int status = runEntry(model, input + first * model->inputSampleElements,
+                              chunk, chunkOutputs.data(), count);
+        status != CRATE_OK)
+      return status;
+  }
   return succeed();
 }
 
@@ -591,7 +735,7 @@ int shapeImpl(const crate_rt_model *model, int64_t *dims, bool input) {
                : "crate_rt_output_shape: model is null");
     return -1;
   }
-  const std::vector<int64_t> &shape =
+  const Vector<int64_t> &shape =
       input ? model->inputShape : model->outputs[0].shape;
   if (dims)
     for (size_t i = 0; i < shape.size(); ++i)
@@ -600,31 +744,81 @@ int shapeImpl(const crate_rt_model *model, int64_t *dims, bool input) {
   return static_cast<int>(shape.size());
 }
 
+// create and forward run in a call scope (Allocator.h): if an allocation
+// fails, everything the call allocated is freed and the call returns
+// CRATE_ERROR_OUT_OF_MEMORY; the model object, if any, is untouched.
+
+struct CreateCall {
+  const crate_model_static *model;
+  const char *weightsPath;
+  crate_rt_model **out;
+};
+
+int createBody(void *p) {
+  auto *call = static_cast<CreateCall *>(p);
+  return createImpl(call->model, call->weightsPath, call->out);
+}
+
+struct ForwardCall {
+  crate_rt_model *model;
+  const float *input;
+  int64_t batch;
+  float *const *outputs;
+  size_t count;
+};
+
+int forwardBody(void *p) {
+  auto *call = static_cast<ForwardCall *>(p);
+  return forwardImpl(call->model, call->input, call->batch, call->outputs,
+                     call->count);
+}
+
+int forwardInScope(crate_rt_model *model, const float *input, int64_t batch,
+                   float *const *outputs, size_t count) {
+  ForwardCall call{model, input, batch, outputs, count};
+  return crate::rt::runInScope(forwardBody, &call, crate::rt::OnReturn::FreeAll,
+                               model ? model->name.c_str() : "crate_rt_forward",
+                               setLastError);
+}
+
 } // namespace
 
 extern "C" {
 
 int crate_rt_create(const crate_model_static *model, const char *weights_path,
                     crate_rt_model **out) {
-  return createImpl(model, weights_path, out);
+  CreateCall call{model, weights_path, out};
+  // The model's name is not known before its manifest is parsed, and what
+  // was parsed is gone after a failure: name the model static's entry then.
+  int status = crate::rt::runInScope(createBody, &call,
+                                     crate::rt::OnReturn::KeepOnSuccess,
+                                     "crate_rt_create", setLastError);
+  if (status != CRATE_OK && out)
+    *out = nullptr;
+  return status;
 }
 
 int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
                      float *output) {
-  if (model && !output)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT, model->name + ": output is null");
-  return forwardImpl(model, input, batch, &output, 1);
+  if (model && !output) {
+    char message[256];
+    std::snprintf(message, sizeof message, "%s: output is null",
+                  model->name.c_str());
+    setLastError(message);
+    return CRATE_ERROR_INVALID_ARGUMENT;
+  }
+  return forwardInScope(model, input, batch, &output, 1);
 }
 
 int crate_rt_forward_outputs(crate_rt_model *model, const float *input,
                              int64_t batch, float *const *outputs) {
-  return forwardImpl(model, input, batch, outputs,
-                     model ? model->outputs.size() : 0);
+  return forwardInScope(model, input, batch, outputs,
+                        model ? model->outputs.size() : 0);
 }
 
 void crate_rt_destroy(crate_rt_model *model) { delete model; }
 
-const char *crate_rt_last_error(void) { return lastError.c_str(); }
+const char *crate_rt_last_error(void) { return lastError; }
 
 int crate_rt_input_shape(const crate_rt_model *model, int64_t *dims) {
   return shapeImpl(model, dims, /*input=*/true);

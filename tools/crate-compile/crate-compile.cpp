@@ -21,6 +21,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -360,6 +361,19 @@ bool compile(MLIRContext &context) {
   if (emit == Emit::crate)
     return print(*module);
 
+  step("lowering to linalg");
+  progress.begin(2, "lower to linalg");
+  PassManager toLinalg(&context);
+  instrument(toLinalg, progress);
+  crate::buildLowerToLinalgPipeline(toLinalg);
+  crate::buildPerImagePipeline(toLinalg);
+  if (failed(toLinalg.run(*module)))
+    return false;
+  progress.end();
+  if (emit == Emit::linalg)
+    return print(*module);
+  // The interface is read after the per-image pipeline: it adds derived
+  // weights (pre-transposed products).
   FailureOr<crate::codegen::ModelInfo> info =
       crate::codegen::describeEntry(entry, name);
   if (failed(info))
@@ -372,16 +386,6 @@ bool compile(MLIRContext &context) {
       return fail(error);
   }
 
-  step("lowering to linalg");
-  progress.begin(2, "lower to linalg");
-  PassManager toLinalg(&context);
-  instrument(toLinalg, progress);
-  crate::buildLowerToLinalgPipeline(toLinalg);
-  if (failed(toLinalg.run(*module)))
-    return false;
-  progress.end();
-  if (emit == Emit::linalg)
-    return print(*module);
   step("lowering to the LLVM dialect");
   progress.begin(3, "lower to the LLVM dialect");
   PassManager toLLVM(&context);
@@ -429,10 +433,19 @@ bool compile(MLIRContext &context) {
   progress.end();
   if (quiet)
     return true;
+  // Tensors of the file, and those computed from them (transposes, ...).
+  llvm::StringSet<> fileTensors;
+  size_t derived = 0;
+  for (const auto &w : info->weights) {
+    fileTensors.insert(w.derive.empty() ? w.name : w.from);
+    derived += !w.derive.empty();
+  }
   llvm::errs() << "crate-compile: wrote " << outputDir << "/lib" << name
                << ".so, lib" << name << ".a, " << name
                << ".h and crate_model.py ("
-               << info->weights.size() << " weight tensors"
+               << fileTensors.size() << " weight tensors, " << derived
+               << (weightsAtRuntime ? " derived at create time"
+                                    : " derived at compile time")
                << (weightsAtRuntime
                        ? ", loaded at run time"
                        : ", " + std::to_string(blob.size() >> 10) +

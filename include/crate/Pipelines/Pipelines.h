@@ -50,8 +50,14 @@ void buildToLinalgPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts)
 /// linalg on tensors.
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 
+/// Linalg on tensors, made ready for the CPU libraries' kernels: the entry
+/// computes one image per call (static shapes) and weight products read
+/// their weights pre-transposed (derived weights).
+void buildPerImagePipeline(mlir::OpPassManager &pm);
+
 /// From linalg on tensors to the LLVM dialect for the CPU: bufferize (never
-/// into function arguments), deallocate, loops, LLVM.
+/// into function arguments), deallocate, register-tiled vector products
+/// where shapes are static, loops, LLVM.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
 
 /// crate-cpu-jit: crate-to-linalg, then buildLinalgToLLVMPipeline; ready for

@@ -133,4 +133,59 @@ def CrateLayerOutputs : Pass<"crate-layer-outputs", "mlir::ModuleOp"> {
   let dependentDialects = ["crate::CrateDialect", "mlir::tensor::TensorDialect"];
 }
 
+def CrateSpecializeBatch : Pass<"crate-specialize-batch", "mlir::ModuleOp"> {
+  let summary = "compile the entry for one image: a static batch of 1";
+  let description = [{
+    Gives the leading (batch) dimension of the first argument and of every
+    result of each public func.func the static size 1, with tensor.cast ops
+    at the boundary; canonicalization then makes every shape inside static.
+    Static shapes let tiling and vectorisation produce full register tiles
+    without remainder loops over the batch; the runtime calls the entry
+    once per image (and spreads images over its threads).
+    Functions whose first argument has a static batch are left alone.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
+def CratePretransposeWeights : Pass<"crate-pretranspose-weights", "mlir::ModuleOp"> {
+  let summary = "hand products their weights already transposed";
+  let description = [{
+    Runs on linalg on tensors, after crate-weights-to-arguments. A weight
+    product y W^T (`linalg.matmul` reading the weight argument W (n, k)
+    through the map (m, n, k) -> (n, k)) streams W against its storage
+    order. Each such weight gets one more argument W^T (k, n), recorded in
+    the function's `crate.weights` as a derived weight
+    `{name = "W#transpose", derive = "transpose", from = "W"}`, and the
+    products read it through the plain map (m, n, k) -> (k, n). The weight
+    is transposed once: by crate-compile when it embeds the weights, by the
+    runtime at create time otherwise. W stays an argument only while
+    something else reads it.
+  }];
+}
+
+def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncOp"> {
+  let summary = "register-tile and vectorise the static matrix products";
+  let description = [{
+    Runs on buffers (after bufferization). Every `linalg.matmul` with the
+    plain maps (C += A B, B row-major) and static shapes is tiled into
+    `mr` x `nr` register blocks (n outermost, then m, then k one at a time),
+    the loops whose trip does not divide are peeled so every block is
+    static, and each block becomes a vector.contract that is lowered to
+    outer products: `mr` x `nr` accumulators stay in registers while k
+    runs, B rows are loaded as vectors and A elements broadcast
+    (../shared/design/cpu-path.md). Products of other forms are left to the
+    generic lowering.
+  }];
+  let options = [
+    Option<"mr", "mr", "int64_t", /*default=*/"6",
+           "rows of the register tile">,
+    Option<"nr", "nr", "int64_t", /*default=*/"64",
+           "columns of the register tile (a multiple of the vector width)">
+  ];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 #endif // CRATE_TRANSFORMS_PASSES_TD

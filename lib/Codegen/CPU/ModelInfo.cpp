@@ -23,11 +23,14 @@ static FailureOr<std::vector<int64_t>> batchShape(func::FuncOp entry,
       return entry.emitOpError() << "expects the " << what
                                  << " to be static but for the batch, got "
                                  << type;
-  shape[0] = -1; // the batch is chosen per call, static or not in the IR
-  if (!tensor.isDynamicDim(0))
+  // The batch is chosen per call: dynamic in the IR, or 1 when the entry
+  // was compiled for one image at a time.
+  if (!tensor.isDynamicDim(0) && shape[0] != 1)
     return entry.emitOpError()
            << "expects the " << what
-           << " to have a dynamic batch (first) dimension, got " << type;
+           << " to have a dynamic or unit batch (first) dimension, got "
+           << type;
+  shape[0] = -1;
   return shape;
 }
 
@@ -61,27 +64,51 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
     }
     info.outputs.push_back({outName, *out});
   }
+  auto input = cast<RankedTensorType>(type.getInput(0));
+  info.entryBatch = input.isDynamicDim(0) ? 0 : 1;
   for (size_t i = 0; i < numWeights; ++i) {
     auto tensor = cast<RankedTensorType>(type.getInput(i + 1));
+    ModelInfo::Weight w;
+    w.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    if (auto plain = dyn_cast<StringAttr>(names[i])) {
+      w.name = plain.str();
+    } else {
+      // A derived weight (crate-pretranspose-weights, crate-fold-ista).
+      auto dict = dyn_cast<DictionaryAttr>(names[i]);
+      auto name = dict ? dict.getAs<StringAttr>("name") : StringAttr();
+      auto derive = dict ? dict.getAs<StringAttr>("derive") : StringAttr();
+      auto from = dict ? dict.getAs<StringAttr>("from") : StringAttr();
+      if (!name || !derive || !from)
+        return entry.emitOpError()
+               << "has weight entry " << names[i]
+               << ", expected a name or {name, derive, from}";
+      w.name = name.str();
+      w.derive = derive.str();
+      w.from = from.str();
+      if (auto step = dict.getAs<FloatAttr>("step"))
+        w.step = step.getValueAsDouble();
+    }
     if (!tensor.getElementType().isF32())
       return entry.emitOpError() << "supports f32 weights only, got "
-                                 << tensor << " for "
-                                 << cast<StringAttr>(names[i]);
-    info.weights.push_back({cast<StringAttr>(names[i]).str(),
-                            std::vector<int64_t>(tensor.getShape().begin(),
-                                                 tensor.getShape().end()),
-                            0});
+                                 << tensor << " for " << w.name;
+    info.weights.push_back(std::move(w));
   }
   return info;
 }
 
-std::string manifestJson(const ModelInfo &info) {
+std::string manifestJson(const ModelInfo &info, bool embedded) {
   llvm::json::Array weights;
-  for (const ModelInfo::Weight &w : info.weights)
-    weights.push_back(llvm::json::Object{
-        {"name", w.name},
-        {"shape", llvm::json::Array(w.shape)},
-        {"offset", static_cast<int64_t>(w.offset)}});
+  for (const ModelInfo::Weight &w : info.weights) {
+    llvm::json::Object entry{{"name", w.name},
+                             {"shape", llvm::json::Array(w.shape)},
+                             {"offset", static_cast<int64_t>(w.offset)}};
+    // Embedded weights are stored derived already; weights loaded at run
+    // time are derived by the runtime at create time.
+    if (!w.derive.empty() && !embedded)
+      entry["derive"] = llvm::json::Object{
+          {"op", w.derive}, {"from", w.from}, {"step", w.step}};
+    weights.push_back(std::move(entry));
+  }
   llvm::json::Array extras;
   for (size_t i = 1; i < info.outputs.size(); ++i)
     extras.push_back(llvm::json::Object{
@@ -95,6 +122,7 @@ std::string manifestJson(const ModelInfo &info) {
       {"output", llvm::json::Object{
                      {"shape", llvm::json::Array(info.outputs[0].shape)}}},
       {"extra_outputs", std::move(extras)},
+      {"entry_batch", info.entryBatch},
       {"weights", std::move(weights)}};
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -51,7 +51,8 @@ public:
     }
     Function *entry = packedEntry(ciface);
     Constant *manifest = bytes("crate_manifest_" + info.name,
-                               StringRef(manifestJson(info)), true, 1);
+                               StringRef(manifestJson(info, blob != nullptr)), true,
+                               1);
     Constant *weights = ConstantPointerNull::get(ptr);
     uint64_t weightsSize = 0;
     if (blob) {

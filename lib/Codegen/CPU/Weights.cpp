@@ -3,6 +3,7 @@
 #include "crate/Codegen/CPU/Library.h"
 
 #include "safetensors/SafeTensors.h"
+#include "weights/DerivedWeights.h"
 
 #include <cstring>
 
@@ -14,9 +15,19 @@ bool packWeights(ModelInfo &info, const std::string &path,
   if (!st::SafeTensorsFile::open(path, file, error))
     return false;
   std::vector<float> values;
+  std::vector<float> source;
+  std::vector<int64_t> sourceShape;
   for (ModelInfo::Weight &w : info.weights) {
-    if (!file.readF32(w.name, w.shape, values, error))
-      return false;
+    if (w.derive.empty()) {
+      if (!file.readF32(w.name, w.shape, values, error))
+        return false;
+    } else {
+      weights::Derivation d{w.derive, w.from, w.step};
+      if (!weights::sourceShape(d, w.shape, sourceShape, error) ||
+          !file.readF32(w.from, sourceShape, source, error) ||
+          !weights::derive(d, w.shape, source, values, error))
+        return false;
+    }
     if (!blob)
       continue;
     // 64-byte alignment: a cache line, and what aligned vector loads like.

@@ -26,6 +26,11 @@ struct ModelInfo {
     std::string name;
     std::vector<int64_t> shape;
     uint64_t offset = 0; // bytes into the embedded blob
+    /// A weight computed from another (DerivedWeights.h): empty `derive`
+    /// for a weight read from the file as it is.
+    std::string derive;
+    std::string from;
+    double step = 0;
   };
   /// A result of the entry; the first is the main output ("output"), the
   /// others are named by the result attribute `crate.output`.
@@ -38,17 +43,22 @@ struct ModelInfo {
   std::vector<int64_t> inputShape;
   std::vector<Output> outputs;
   std::vector<Weight> weights;
+  /// Images the entry computes per call: 1 when compiled for one image
+  /// (crate-specialize-batch), 0 when the entry takes any batch.
+  int64_t entryBatch = 0;
 };
 
 /// Reads the model's interface from `entry` after crate-weights-to-arguments:
 /// one float32 input and one or more float32 results, each with a dynamic
-/// batch dimension first and static sizes otherwise, then the weights. Errors are
-/// emitted on the function.
+/// or unit batch dimension first and static sizes otherwise, then the
+/// weights (named, or derived: DerivedWeights.h). Errors are emitted on the
+/// function.
 mlir::FailureOr<ModelInfo> describeEntry(mlir::func::FuncOp entry,
                                          llvm::StringRef name);
 
-/// The manifest JSON of ModelABI.h.
-std::string manifestJson(const ModelInfo &info);
+/// The manifest JSON of ModelABI.h; `embedded` says whether the weights
+/// (derived ones included) are stored in the library.
+std::string manifestJson(const ModelInfo &info, bool embedded);
 
 /// Reads every weight of `info` from a .safetensors file (checking names,
 /// shapes, dtypes) and, when `blob` is non-null, packs them as float32 at

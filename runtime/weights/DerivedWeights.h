@@ -1,0 +1,41 @@
+//===- DerivedWeights.h - weights the compiler computes from weights -*- C++ -*-===//
+//
+// Some kernel operands are functions of the model's weights alone: a
+// product's weight transposed into the layout the kernel streams, or the
+// one-product ISTA operator M = I + eta (D - D^T D) (crate-math.md). They
+// are computed once, in float64 and rounded once: by crate-compile for
+// embedded weights, by the runtime when weights are loaded at create time.
+// No LLVM/MLIR dependency: the same code serves both.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CRATE_RUNTIME_WEIGHTS_DERIVEDWEIGHTS_H
+#define CRATE_RUNTIME_WEIGHTS_DERIVEDWEIGHTS_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crate::weights {
+
+/// How a derived weight is made from its source weight `from`.
+struct Derivation {
+  std::string op;   // "transpose" or "ista_operator"
+  std::string from; // the source weight's name
+  double step = 0;  // eta, for "ista_operator"
+};
+
+/// The source's shape for a derived weight of shape `shape`, or an error.
+bool sourceShape(const Derivation &d, const std::vector<int64_t> &shape,
+                 std::vector<int64_t> &source, std::string &error);
+
+/// Computes the derived weight of shape `shape` from `source` (row-major,
+/// of sourceShape(...)). Returns false with `error` for an unknown op or
+/// a shape the op does not take.
+bool derive(const Derivation &d, const std::vector<int64_t> &shape,
+            const std::vector<float> &source, std::vector<float> &out,
+            std::string &error);
+
+} // namespace crate::weights
+
+#endif // CRATE_RUNTIME_WEIGHTS_DERIVEDWEIGHTS_H
