@@ -357,14 +357,18 @@ int printDiagnostics(const std::vector<Output> &outputs,
                          : ("mean of " + std::to_string(batch) + " inputs").c_str());
   std::printf("layer  R^c(Z^{l+1/2})  R^c normalised  R(Z^{l+1})  "
               "||Z^{l+1}||_0/(N d)  ||Z^{l+1}||_1\n");
+  Panel textbook{"compression: R^c(Z^{l+1/2}) (the objective's eps)",
+                 "R^c", {}};
   Panel compression{"compression: R^c(Z^{l+1/2}) normalised (eps 0.01)",
                     "R^c (normalised)", {}};
   Panel sparsity{"sparsity: ||Z^{l+1}||_0 / (N d)", "fraction of non-zeros",
                  {}};
   for (int64_t b = 0; b < batch; ++b) {
+    textbook.series.emplace_back();
     compression.series.emplace_back();
     sparsity.series.emplace_back();
     for (int64_t l = 0; l < layers; ++l) {
+      textbook.series.back().push_back(stat(b, l, 0));
       compression.series.back().push_back(stat(b, l, 1));
       sparsity.series.back().push_back(stat(b, l, 3));
     }
@@ -380,7 +384,7 @@ int printDiagnostics(const std::vector<Output> &outputs,
   std::string svgPath = outDir + "/layers.svg";
   std::ofstream svg(svgPath);
   svg << layerwiseSvg(name + ": compression and sparsity across layers",
-                      {compression, sparsity});
+                      {textbook, compression, sparsity});
   svg.close();
   if (!svg)
     return fail("cannot write " + svgPath);
@@ -470,9 +474,12 @@ int run() {
   std::string error;
   if (!parseManifest(api.manifest(), inputShape, outputs, error))
     return fail(libraryPath + ": " + error);
-  if (outputs[0].shape.size() != 2)
-    return fail("the model's output " + shapeText(outputs[0].shape) +
-                " is not (batch, classes): crate-run prints classes");
+  // Classifiers get their top classes printed; other models their output
+  // shape (and, with --diagnostics, the measurements).
+  bool classifier = outputs[0].shape.size() == 2;
+  if (!classifier && !labelsPath.empty())
+    return fail("--labels: the model's output " + shapeText(outputs[0].shape) +
+                " is not (batch, classes)");
   bool hasStats = std::any_of(outputs.begin(), outputs.end(), [](const Output &o) {
     return o.name == "layer_stats";
   });
@@ -525,9 +532,12 @@ int run() {
               api.version ? ", " : "", api.version ? api.version() : "",
               (long long)batch, batch == 1 ? "" : "s", inputPath.c_str(),
               description.c_str());
-  int64_t classes = outputs[0].shape[1];
+  if (!classifier)
+    std::printf("output: %s per input (not classes: no top-k)\n",
+                shapeText(outputs[0].shape).c_str());
+  int64_t classes = classifier ? outputs[0].shape[1] : 0;
   int k = static_cast<int>(std::min<int64_t>(topK, classes));
-  for (int64_t b = 0; b < batch; ++b) {
+  for (int64_t b = 0; classifier && b < batch; ++b) {
     const float *logits = &results[0][b * classes];
     std::vector<int> order(classes);
     std::iota(order.begin(), order.end(), 0);
@@ -568,7 +578,8 @@ int main(int argc, char **argv) {
       "shape [batch, ...input] or [...input].\n\n"
       "--diagnostics needs a library compiled with --diagnostics; it prints "
       "the per-layer measurements (mean over the inputs) and writes "
-      "DIR/layers.svg (normalised R^c and sparsity across layers) and, for "
+      "DIR/layers.svg (R^c, textbook and normalised, and sparsity across "
+      "layers) and, for "
       "a library compiled with --attention-maps too, DIR/attention.png (per "
       "layer and head, the class token's attention over the patches, "
       "overlaid on the input).\n");
