@@ -3,12 +3,14 @@
 // Unit tests of runtime/cpu (the crate_rt_* functions of ModelABI.h). The
 // model is a hand-written fake of what crate-compile emits: a manifest string,
 // a packed entry function that reads memref descriptors and returns its
-// result in a malloc'ed buffer, and (for embedded weights) a 64-byte aligned
+// result in a buffer from the runtime's allocator (as generated code does:
+// Allocator.h), and (for embedded weights) a 64-byte aligned
 // weight blob. Weight files are written by the tests in the safetensors
 // format.
 //
 //===----------------------------------------------------------------------===//
 
+#include "cpu/Allocator.h"
 #include "cpu/ModelABI.h"
 
 #include <gtest/gtest.h>
@@ -97,8 +99,8 @@ int64_t checkArgs(void **args) {
   return batch;
 }
 
-/// The entry as generated code would be: result in a fresh malloc'ed,
-/// contiguous buffer.
+/// The entry as generated code would be: result in a fresh, contiguous
+/// buffer from the runtime's allocator.
 void entryLinear(void **args) {
   int64_t *out = static_cast<int64_t *>(args[0]);
   int64_t batch = checkArgs(args);
@@ -107,7 +109,7 @@ void entryLinear(void **args) {
     return;
   }
   const int64_t *in = static_cast<const int64_t *>(args[1]);
-  float *y = static_cast<float *>(std::malloc(batch * kOut * sizeof(float)));
+  float *y = static_cast<float *>(_mlir_memref_to_llvm_alloc(batch * kOut * sizeof(float)));
   linear(ptrAt(in, 1), ptrAt(static_cast<int64_t *>(args[2]), 1),
          ptrAt(static_cast<int64_t *>(args[3]), 1), batch, y, kOut, 1);
   setPtr(out, 0, y);
@@ -131,7 +133,7 @@ void entryStrided(void **args) {
   }
   const int64_t *in = static_cast<const int64_t *>(args[1]);
   float *base =
-      static_cast<float *>(std::malloc((8 + batch * kOut) * sizeof(float)));
+      static_cast<float *>(_mlir_memref_to_llvm_alloc((8 + batch * kOut) * sizeof(float)));
   float *aligned = base + 2;
   const int64_t offset = 3;
   linear(ptrAt(in, 1), ptrAt(static_cast<int64_t *>(args[2]), 1),
@@ -151,7 +153,7 @@ void entryWrongShape(void **args) {
   int64_t *out = static_cast<int64_t *>(args[0]);
   int64_t batch = static_cast<const int64_t *>(args[1])[3];
   float *y =
-      static_cast<float *>(std::malloc(batch * (kOut + 1) * sizeof(float)));
+      static_cast<float *>(_mlir_memref_to_llvm_alloc(batch * (kOut + 1) * sizeof(float)));
   setPtr(out, 0, y);
   setPtr(out, 1, y);
   out[2] = 0;
@@ -861,3 +863,117 @@ TEST(Runtime, DestroyNullIsNoOp) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Allocation failures in the model code (Allocator.h): the call ends in
+// CRATE_ERROR_OUT_OF_MEMORY, everything it allocated is freed (LeakSanitizer
+// checks that in scripts/sanitize.sh asan), and the model stays usable.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// More than any allocator gives: the runtime refuses it without asking
+/// malloc.
+constexpr uint64_t kImpossible = uint64_t(1) << 62;
+std::atomic<bool> failNextCall{false};
+
+/// entryLinear, but first allocates scratch buffers and, when asked to, one
+/// it cannot get (never reaching its free).
+void entryFailingAlloc(void **args) {
+  void *scratch = _mlir_memref_to_llvm_aligned_alloc(64, 1000);
+  void *more = _mlir_memref_to_llvm_alloc(77);
+  if (failNextCall.exchange(false))
+    _mlir_memref_to_llvm_alloc(kImpossible); // Does not return.
+  _mlir_memref_to_llvm_free(more);
+  _mlir_memref_to_llvm_free(scratch);
+  entryLinear(args);
+}
+
+/// A parallel region as a thread pool would run it: two workers each
+/// allocate (and keep) a buffer; worker 1 then fails when asked to. Returns
+/// the number of failed tasks. Its std::vector and threads are gone when it
+/// returns: checkWorkerFailure (which may jump) is called only after that.
+int parallelRegion(crate::rt::CallScope *scope, bool fail) {
+  std::atomic<int> failedTasks{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 2; ++w)
+    workers.emplace_back([&, w] {
+      struct Task {
+        int index;
+        bool fail;
+      } task{w, fail && w == 1};
+      bool ok = crate::rt::runWorkerTask(
+          scope,
+          [](void *p) {
+            auto *t = static_cast<Task *>(p);
+            _mlir_memref_to_llvm_alloc(4096); // Left for the scope to free.
+            if (t->fail)
+              _mlir_memref_to_llvm_alloc(kImpossible);
+          },
+          &task);
+      if (!ok)
+        ++failedTasks;
+    });
+  for (std::thread &t : workers)
+    t.join();
+  return failedTasks;
+}
+
+void entryFailingWorker(void **args) {
+  bool fail = failNextCall.exchange(false);
+  int failed = parallelRegion(crate::rt::currentScope(), fail);
+  if (failed != (fail ? 1 : 0))
+    std::abort(); // The worker's failure must be reported as such.
+  crate::rt::checkWorkerFailure(); // Jumps out when a worker failed.
+  entryLinear(args);
+}
+
+} // namespace
+
+TEST(Runtime, AllocationFailureInModelCodeEndsTheCallCleanly) {
+  std::string text = manifest();
+  crate_model_static failing = embeddedModel(text, entryFailingAlloc);
+  crate_rt_model *m = create(failing, nullptr);
+  ASSERT_NE(m, nullptr);
+  std::vector<float> x = makeInput(3, 1), y(3 * kOut);
+  for (int round = 0; round < 3; ++round) {
+    failNextCall = true;
+    EXPECT_EQ(crate_rt_forward(m, x.data(), 3, y.data()),
+              CRATE_ERROR_OUT_OF_MEMORY);
+    EXPECT_STREQ(crate_rt_last_error(),
+                 "crate_fake: out of memory (an allocation of "
+                 "4611686018427387904 bytes failed); the call was undone");
+    // The same object works, with the exact results.
+    EXPECT_EQ(run(m, x), reference(x));
+  }
+  crate_rt_destroy(m);
+}
+
+TEST(Runtime, AllocationFailureOnAWorkerIsReportedByTheCall) {
+  std::string text = manifest();
+  crate_model_static parallel = embeddedModel(text, entryFailingWorker);
+  crate_rt_model *m = create(parallel, nullptr);
+  ASSERT_NE(m, nullptr);
+  std::vector<float> x = makeInput(2, 5), y(2 * kOut);
+  failNextCall = true;
+  EXPECT_EQ(crate_rt_forward(m, x.data(), 2, y.data()),
+            CRATE_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(std::string(crate_rt_last_error()).find("crate_fake: out of memory"),
+            std::string::npos)
+      << crate_rt_last_error();
+  // Without a failure the workers' buffers are freed with the call too.
+  EXPECT_EQ(run(m, x), reference(x));
+  crate_rt_destroy(m);
+}
+
+// Outside create/forward (e.g. code JIT-compiled by the integration tests)
+// a failed allocation returns null, as malloc would.
+TEST(Runtime, AllocationFailureOutsideACallReturnsNull) {
+  EXPECT_EQ(_mlir_memref_to_llvm_alloc(kImpossible), nullptr);
+  EXPECT_EQ(_mlir_memref_to_llvm_aligned_alloc(64, kImpossible), nullptr);
+  void *p = _mlir_memref_to_llvm_aligned_alloc(256, 10);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 256, 0u);
+  _mlir_memref_to_llvm_free(p);
+  _mlir_memref_to_llvm_free(nullptr);
+}

@@ -267,6 +267,10 @@ float bfloat16ToFloat(uint16_t bits) {
   return bitsToFloat(static_cast<uint32_t>(bits) << 16);
 }
 
+#ifdef CRATE_RT_FAULT_INJECTION
+extern "C" void crate_rt_fault_after_open(const char *path);
+#endif
+
 bool SafeTensorsFile::open(const std::string &path, SafeTensorsFile &out,
                            std::string &error) {
   std::FILE *f = std::fopen(path.c_str(), "rb");
@@ -278,6 +282,11 @@ bool SafeTensorsFile::open(const std::string &path, SafeTensorsFile &out,
   struct stat st;
   if (::fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
     bytes.reserve(static_cast<size_t>(st.st_size));
+#ifdef CRATE_RT_FAULT_INJECTION
+  // Test builds of the runtime: the file may be changed here, between the
+  // open (and the size it reported) and the read.
+  crate_rt_fault_after_open(path.c_str());
+#endif
   // Read in chunks rather than trusting the stat size, so pipes and files
   // that change size while being read are handled too.
   uint8_t chunk[1 << 16];

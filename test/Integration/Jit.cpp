@@ -72,7 +72,12 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
     return nullptr;
 
   ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(2, 0, nullptr);
+  // `transformer` is a function_ref: the std::function it refers to must
+  // outlive create() (a temporary here was a stack-use-after-scope found by
+  // the ASan build, scripts/sanitize.sh).
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(2, 0, nullptr);
+  engineOptions.transformer = optimize;
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine) {
     diagnostics << llvm::toString(engine.takeError());
