@@ -29,7 +29,7 @@
  *
  * Packed entry: args[0] points to the output descriptor -- with extra
  * outputs, to the consecutive descriptors of all results, in manifest order
- * (MLIR's struct of results) -- which the entry fills (the result buffer is allocated with malloc by the model code; the
+ * (MLIR's struct of results) -- which the entry fills (the result buffer is allocated by the model code through _mlir_memref_to_llvm_alloc (Allocator.h); the
  * caller copies it out and frees `allocated` unless it is the input or a
  * weight buffer). The model code never writes its input or weight buffers
  * (crate-readonly-inputs): concurrent calls share the weights;
