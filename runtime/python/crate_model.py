@@ -22,6 +22,7 @@ library's status code and its error message.
 """
 
 import ctypes
+import json
 import os
 import re
 import sys
@@ -149,6 +150,16 @@ class Model:
         self._output_shape_fn = self._fn("output_shape", ctypes.c_int,
                                          [vp, _I64_PTR])
         self._version = self._fn("version", ctypes.c_char_p, [])
+        self._forward_outputs = self._fn(
+            "forward_outputs", ctypes.c_int,
+            [vp, _F32_PTR, ctypes.c_int64, ctypes.POINTER(_F32_PTR)])
+        # NAME_manifest is absent from libraries of older compilers.
+        try:
+            self._manifest_fn = getattr(self._lib, f"{self.name}_manifest")
+            self._manifest_fn.restype = ctypes.c_char_p
+            self._manifest_fn.argtypes = []
+        except AttributeError:
+            self._manifest_fn = None
 
     def _error_text(self, handle):
         text = self._last_error(handle)
@@ -180,6 +191,31 @@ class Model:
         """The runtime version string, e.g. ``"crate 0.1.0 (abi 1)"``."""
         text = self._version()
         return text.decode("utf-8", "replace") if text else ""
+
+    @property
+    def manifest(self):
+        """The library's manifest (input, outputs, extra outputs, weights) as
+        a dict, or ``None`` for a library without ``NAME_manifest``."""
+        if self._manifest_fn is None:
+            return None
+        return json.loads(self._manifest_fn().decode("utf-8"))
+
+    @property
+    def outputs(self):
+        """``[(name, shape), ...]`` of every result, the main output first
+        (named ``"output"``), then the extra outputs (``layer_tokens``,
+        ``layer_stats``, ``attention_maps``) of a library compiled with
+        ``--layer-outputs``, ``--diagnostics`` or ``--attention-maps``;
+        ``None`` stands for the batch."""
+        manifest = self.manifest
+        if manifest is None:
+            return [("output", self._output_shape)]
+        def shape(dims):
+            return tuple(None if i == 0 and d < 0 else int(d)
+                         for i, d in enumerate(dims))
+        return [("output", shape(manifest["output"]["shape"]))] + [
+            (e["name"], shape(e["shape"]))
+            for e in manifest.get("extra_outputs", [])]
 
     @property
     def closed(self):
@@ -232,6 +268,44 @@ class Model:
         return out[0] if single else out
 
     __call__ = forward
+
+    def forward_outputs(self, x):
+        """Runs the model and returns every result by name: ``"output"``
+        and the extra outputs listed by :attr:`outputs`, each a float32
+        array with the batch first. ``x`` as for :meth:`forward` (a single
+        example gets a batch of one)."""
+        if self._model is None:
+            raise ValueError(f"{self.name}: forward on a closed model")
+        if self._manifest_fn is None:
+            # Without the manifest the number of results is unknown, and
+            # NAME_forward_outputs writes every one of them.
+            raise ValueError(f"{self.library_path} exports no "
+                             f"{self.name}_manifest() (an older crate-compile): "
+                             "use forward(), or compile it again")
+        x = np.asarray(x)
+        if np.iscomplexobj(x):
+            raise TypeError(f"{self.name}: input must be real, got dtype {x.dtype}")
+        sample = tuple(self._input_shape[1:])
+        if x.shape == sample:
+            x = x[np.newaxis]
+        if x.ndim != len(sample) + 1 or tuple(x.shape[1:]) != sample:
+            expected = "(batch, " + ", ".join(str(d) for d in sample) + ")"
+            raise ValueError(
+                f"{self.name}: expected input of shape {expected} or {sample} "
+                f"for a single example, got {tuple(x.shape)}")
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        batch = x.shape[0]
+        results = {name: np.empty((batch,) + tuple(shape[1:]), dtype=np.float32)
+                   for name, shape in self.outputs}
+        if batch > 0:
+            pointers = (_F32_PTR * len(results))(
+                *[a.ctypes.data_as(_F32_PTR) for a in results.values()])
+            status = self._forward_outputs(self._model,
+                                           x.ctypes.data_as(_F32_PTR), batch,
+                                           pointers)
+            if status != 0:
+                raise CrateError(status, self._error_text(self._model))
+        return results
 
     # -- lifetime --------------------------------------------------------
 
