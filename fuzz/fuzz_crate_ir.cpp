@@ -9,8 +9,9 @@
 //
 // The pipeline options come from the input itself, so the fuzzer can reach
 // them: the text "layer-outputs" anywhere in the input (e.g. in a comment)
-// turns on layer-outputs, "diagnostics" turns on diagnostics, "no-simplify"
-// turns simplify off.
+// turns on layer-outputs, "diagnostics" turns on diagnostics,
+// "attention-maps" the class token's attention maps ("attention-maps-full"
+// every row), "no-simplify" turns simplify off.
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,6 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   options.layerOutputs = text.find("layer-outputs") != std::string::npos;
   options.diagnostics = text.find("diagnostics") != std::string::npos;
   options.simplify = text.find("no-simplify") == std::string::npos;
+  if (text.find("attention-maps") != std::string::npos)
+    options.attentionMaps =
+        text.find("attention-maps-full") != std::string::npos ? "full" : "cls";
 
   PassManager derive(&context);
   crate::buildDerivePipeline(derive, options);

@@ -292,6 +292,9 @@ def crate_ir_seeds():
     seeds["tiny_no_simplify"] = "// no-simplify\n" + model
     seeds["tiny_diagnostics"] = "// diagnostics layer-outputs\n" + tiny(
         "neumann", "cls")
+    seeds["tiny_attention_maps"] = "// attention-maps diagnostics\n" + model
+    seeds["tiny_attention_maps_full"] = "// attention-maps-full\n" + tiny(
+        "exact", "cls")
     # Explicit per-layer taps, stacked by crate-unroll.
     seeds["tiny_layer_output_taps"] = model.replace(
         "    crate.yield %z", "    crate.layer_output \"before\" %in : "

@@ -78,6 +78,7 @@ CRATE_OPS = [
     "crate.weight", "crate.objective", "crate.term.coding_rate",
     "crate.term.compression", "crate.term.sparsity", "crate.coding_rate",
     "crate.compression_rate", "crate.l1_norm", "crate.l0_fraction",
+    "crate.attention_map",
     "crate.grad_step", "crate.prox_step", "crate.unroll", "crate.yield",
     "crate.layer_output",
     "crate.layer_norm", "crate.mssa", "crate.ista", "crate.compression_grad",
