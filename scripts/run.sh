@@ -2,7 +2,8 @@
 # The README's main command: installs what is missing, builds, compiles the
 # bundled CRATE mini model (objective + schedule + weights) into a standalone
 # library with crate-compile, builds a small C program against it, and
-# classifies the bundled input images.
+# classifies the bundled input images; then runs the trained digits model
+# with crate-run --diagnostics (per-layer table, plots).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CRATE_BUILD_DIR:-$root/build}
@@ -16,3 +17,16 @@ cc -O2 "$root/examples/classify.c" -I "$out" -L "$out" -lcrate_mini \
   -Wl,-rpath,"$out" -o "$out/classify"
 echo "== $out/classify examples/data/crate_mini_input.f32"
 "$out/classify" "$root/examples/data/crate_mini_input.f32"
+
+# The trained digits CRATE (examples/digits) with its white-box diagnostics:
+# the per-layer measurements on the test split, the layer-wise plot and the
+# attention heatmaps (crate-run).
+digits="$build/example-digits"
+echo "== crate-compile examples/digits/digits.mlir --diagnostics --attention-maps -> $digits"
+"$build/bin/crate-compile" "$root/examples/digits/digits.mlir" \
+  --weights "$root/examples/digits/digits_weights.safetensors" \
+  --diagnostics --attention-maps -o "$digits"
+echo "== crate-run on examples/digits/digit_0.png, then on the 360 test images"
+"$build/bin/crate-run" "$digits/libdigits.so" "$root/examples/digits/digit_0.png" --top=3
+"$build/bin/crate-run" "$digits/libdigits.so" "$root/examples/digits/digits_test.safetensors" \
+  --top=1 --diagnostics -o "$digits" | sed -n '/^per-layer/,$p'
