@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -88,7 +89,8 @@ cl::opt<bool> diagnostics(
              "attention.png when the library has attention maps)"),
     cl::cat(category));
 cl::opt<std::string> outDir("o",
-                            cl::desc("directory for the --diagnostics plots"),
+                            cl::desc("directory for the --diagnostics plots "
+                                     "(created if missing)"),
                             cl::value_desc("dir"), cl::init("."),
                             cl::cat(category));
 cl::opt<int> heatmapInput(
@@ -381,6 +383,10 @@ int printDiagnostics(const std::vector<Output> &outputs,
     std::printf("%5lld  %14.4f  %14.4f  %10.4f  %19.4f  %13.2f\n",
                 (long long)l + 1, m[0], m[1], m[2], m[3], m[4]);
   }
+  std::error_code ec;
+  std::filesystem::create_directories(outDir.getValue(), ec);
+  if (ec)
+    return fail("cannot create the directory " + outDir + ": " + ec.message());
   std::string svgPath = outDir + "/layers.svg";
   std::ofstream svg(svgPath);
   svg << layerwiseSvg(name + ": compression and sparsity across layers",
