@@ -175,9 +175,10 @@ std::vector<float> forwardRt(const std::string &weights) {
   EXPECT_EQ(crate_mini_rt_create(weights.c_str(), &m), CRATE_OK)
       << crate_mini_rt_last_error(nullptr);
   std::vector<float> in = images(), out(kBatch * kClasses);
-  if (m)
+  if (m) {
     EXPECT_EQ(crate_mini_rt_forward(m, in.data(), kBatch, out.data()),
               CRATE_OK);
+  }
   crate_mini_rt_destroy(m);
   return out;
 }
