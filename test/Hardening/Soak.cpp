@@ -123,6 +123,9 @@ int main(int argc, char **argv) {
   }
   const long start = residentKiB();
   long peak = start;
+  // The first and last samples of each phase: within a phase, with its
+  // model(s) and threads alive, RSS must stay flat too.
+  long first1 = -1, last1 = -1, first2 = -1, last2 = -1;
   std::printf("crate-soak: %ld cycles, %ld forwards on %ld threads, batch "
               "%ld; RSS after warm-up %ld KiB\n",
               o.cycles, o.forwards, o.threads, o.batch, start);
@@ -146,6 +149,8 @@ int main(int argc, char **argv) {
     if ((i + 1) % every1 == 0 || i + 1 == o.cycles) {
       long rss = residentKiB();
       peak = rss > peak ? rss : peak;
+      first1 = first1 < 0 ? rss : first1;
+      last1 = rss;
       std::printf("  cycles %7ld  RSS %7ld KiB  %.1f s\n", i + 1, rss,
                   seconds(t0));
       std::fflush(stdout);
@@ -180,6 +185,8 @@ int main(int argc, char **argv) {
       if (n >= reported + every2 || n >= o.forwards) {
         long rss = residentKiB();
         peak = rss > peak ? rss : peak;
+        first2 = first2 < 0 ? rss : first2;
+        last2 = rss;
         reported = n < o.forwards ? n : o.forwards;
         std::printf("  forwards %7ld  RSS %7ld KiB  %.1f s\n", reported, rss,
                     seconds(t1));
@@ -205,8 +212,12 @@ int main(int argc, char **argv) {
               "mismatches %ld\n",
               seconds(t0) - seconds(t1), seconds(t1), errors.load(),
               mismatches.load());
+  std::printf("crate-soak: within the cycles %ld -> %ld KiB, within the "
+              "threaded forwards %ld -> %ld KiB\n",
+              first1, last1, first2, last2);
   bool ok = errors == 0 && mismatches == 0 && end - start <= o.toleranceKiB &&
-            afterCycles - start <= o.toleranceKiB;
+            afterCycles - start <= o.toleranceKiB &&
+            last1 - first1 <= o.toleranceKiB && last2 - first2 <= o.toleranceKiB;
   std::printf("crate-soak: %s\n", ok ? "PASSED" : "FAILED");
   return ok ? 0 : 1;
 }
