@@ -311,10 +311,15 @@ int readInput(const std::vector<int64_t> &modelShape, std::vector<float> &data,
                   " tensor " + shapeText(t.shape);
   }
 
+  if (diagnostics && (heatmapInput < 0 || heatmapInput >= batch))
+    return fail("--heatmap-input=" + std::to_string(heatmapInput) +
+                ": the input holds " + std::to_string(batch) + " item" +
+                (batch == 1 ? "" : "s") + " (0 to " + std::to_string(batch - 1) +
+                ")");
   // The image the heatmaps are drawn over: the model's input de-normalised.
   if (isImageModel && diagnostics) {
     int H = static_cast<int>(modelShape[2]), W = static_cast<int>(modelShape[3]);
-    int64_t which = std::clamp<int64_t>(heatmapInput, 0, batch - 1);
+    int64_t which = heatmapInput;
     const float *src = data.data() + which * perItem(modelShape);
     // Upscale small inputs (nearest) so a cell is at least 128 pixels.
     int scale = std::max(1, (128 + std::max(H, W) - 1) / std::max(H, W));
@@ -420,7 +425,7 @@ int printDiagnostics(const std::vector<Output> &outputs,
                 " non-class tokens of the attention maps on the " +
                 std::to_string(H) + "x" + std::to_string(W) + " input as square patches");
   int gh = static_cast<int>(H / P), gw = static_cast<int>(W / P);
-  int64_t which = std::clamp<int64_t>(heatmapInput, 0, batch - 1);
+  int64_t which = heatmapInput;
   std::vector<std::vector<std::vector<float>>> maps(layers);
   const std::vector<float> &attn = results[attnIndex];
   int64_t rowLen = full ? n * n : n;
