@@ -1,26 +1,23 @@
-//===- VectorizeProducts.cpp - register-tiled vector matrix products ------===//
+//===- VectorizeProducts.cpp - register-blocked vector matrix products ----===//
 //
-// The recipe of ../shared/design/cpu-path.md, applied from C++ so the tile
-// shape can follow each product's static sizes: tile C += A B into mr x nr
-// register blocks, peel the loops whose trip does not divide (so every
-// block is static), vectorise each block, and lower the contractions to
-// outer products with the accumulators hoisted out of the k loop.
+// Every contraction C += A B whose n loop runs along the innermost
+// dimension of B and C becomes explicit register blocks: for each block of
+// `mr` rows and `nr` columns of C the rows are loaded once into vector
+// accumulators, a k loop carries them (scf.for iter_args) while it loads
+// one row of B as a vector and broadcasts one element of A per row into an
+// FMA, and the accumulators are stored once at the end. Blocks at the
+// edges take the static remainder sizes, so no masks and no scalar
+// remainder loops are needed.
+//
+// This is the micro-kernel the upstream tile + vectorize + hoist recipe of
+// cpu-path.md aims at, built directly: on bufferized IR that recipe's
+// hoisting skips any buffer that also has a view (expand/collapse_shape)
+// elsewhere in the function, which is every buffer of a real model, and the
+// accumulators then go through memory on every k step.
 //
 //===----------------------------------------------------------------------===//
 
 #include "crate/Transforms/Passes.h"
-
-#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
-#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
-#include "mlir/Interfaces/TilingInterface.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace crate {
 #define GEN_PASS_DEF_CRATEVECTORIZEPRODUCTS
@@ -31,127 +28,185 @@ using namespace mlir;
 
 namespace {
 
-/// C += A B with B row-major (k, n), all on static memrefs.
-bool isPlainStaticMatmul(linalg::MatmulOp op) {
-  if (!op.hasPureBufferSemantics())
-    return false;
-  for (Value v : op->getOperands())
-    if (!cast<MemRefType>(v.getType()).hasStaticShape())
-      return false;
-  MLIRContext *ctx = op.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  auto maps = op.getIndexingMapsArray();
-  return maps.size() == 3 &&
-         maps[0] == AffineMap::get(3, 0, {m, k}, ctx) &&
-         maps[1] == AffineMap::get(3, 0, {k, n}, ctx) &&
-         maps[2] == AffineMap::get(3, 0, {m, n}, ctx);
+/// The loops of a contraction C += A B: one m, one n and one k loop, and
+/// batch loops; `a` and `b` are the operand numbers of A and B.
+struct ProductLoops {
+  SmallVector<unsigned> batch;
+  unsigned m, n, k;
+  unsigned a, b;
+};
+
+/// A contraction whose blocks vectorise well: static buffers with a unit
+/// innermost stride, projected-permutation maps, one m, n and k loop, and
+/// the n loop running along the innermost dimension of B and C.
+FailureOr<ProductLoops> vectorFriendlyProduct(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return failure();
+  for (Value v : op->getOperands()) {
+    auto type = cast<MemRefType>(v.getType());
+    int64_t offset;
+    SmallVector<int64_t> strides;
+    if (!type.hasStaticShape() || type.getRank() == 0 ||
+        !type.getElementType().isF32() ||
+        failed(type.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1)
+      return failure();
+  }
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (AffineMap map : maps)
+    if (!map.isProjectedPermutation())
+      return failure();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  // Every loop must be one of these (not, e.g., a loop only C reads).
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 ||
+      dims->batch.size() + 3 != op.getNumLoops())
+    return failure();
+  ProductLoops loops;
+  loops.batch.assign(dims->batch.begin(), dims->batch.end());
+  loops.m = dims->m[0];
+  loops.n = dims->n[0];
+  loops.k = dims->k[0];
+  // B is the input that reads n.
+  loops.b = maps[0].isFunctionOfDim(loops.n) ? 0 : 1;
+  loops.a = 1 - loops.b;
+  auto innermostIsN = [&](AffineMap map) {
+    return cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
+           loops.n;
+  };
+  if (!innermostIsN(maps[loops.b]) || !innermostIsN(maps[2]))
+    return failure();
+  return loops;
+}
+
+/// The indices of an operand read through `map` at the loop values `ivs`.
+SmallVector<Value> indicesAt(AffineMap map, ArrayRef<Value> ivs) {
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults())
+    indices.push_back(ivs[cast<AffineDimExpr>(e).getPosition()]);
+  return indices;
 }
 
 struct CrateVectorizeProductsPass
     : crate::impl::CrateVectorizeProductsBase<CrateVectorizeProductsPass> {
   using CrateVectorizeProductsBase::CrateVectorizeProductsBase;
 
-  /// Tiles one product into register blocks and peels its partial tiles;
-  /// the blocks are left as small static linalg.matmul ops.
-  LogicalResult tileIntoRegisterBlocks(IRRewriter &rw, linalg::MatmulOp op) {
-    auto c = cast<MemRefType>(op.getDpsInits()[0].getType());
-    int64_t rows = c.getDimSize(0), cols = c.getDimSize(1);
-    int64_t tm = std::min<int64_t>(mr, rows), tn = std::min<int64_t>(nr, cols);
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), {tm, tn, 1}));
-    // n outermost: a column panel of B stays in cache while m runs.
-    options.setInterchange({1, 0, 2});
-    rw.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> tiled =
-        scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()),
-                          options);
-    if (failed(tiled))
-      return op.emitOpError("could not be tiled into register blocks");
-    rw.eraseOp(op);
-    // Loops in nest order: n, m, k. Peel the inner one first so the outer
-    // peel copies an already static inner structure.
-    auto nLoop = cast<scf::ForOp>(tiled->loops[0]);
-    auto mLoop = cast<scf::ForOp>(tiled->loops[1]);
-    scf::ForOp partial;
-    if (rows % tm != 0)
-      (void)scf::peelForLoopAndSimplifyBounds(rw, mLoop, partial);
-    if (cols % tn != 0)
-      (void)scf::peelForLoopAndSimplifyBounds(rw, nLoop, partial);
-    return success();
+  /// One register block of `rows` x `cols` at (m0, n0) for the batch
+  /// indices already in `ivs`.
+  void emitBlock(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                 const ProductLoops &loops, SmallVector<Value> ivs,
+                 Value m0, Value n0, int64_t rows, int64_t cols,
+                 int64_t depth) {
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    Value aBuf = op->getOperand(loops.a), bBuf = op->getOperand(loops.b);
+    Value cBuf = op.getDpsInits()[0];
+    auto vecType = VectorType::get({cols}, b.getF32Type());
+    SmallVector<Value> rowIndex;
+    for (int64_t i = 0; i < rows; ++i)
+      rowIndex.push_back(
+          arith::AddIOp::create(b, loc, m0,
+                                arith::ConstantIndexOp::create(b, loc, i)));
+    ivs[loops.n] = n0;
+    ivs[loops.k] = arith::ConstantIndexOp::create(b, loc, 0); // unused by C
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < rows; ++i) {
+      ivs[loops.m] = rowIndex[i];
+      acc.push_back(vector::LoadOp::create(b, loc, vecType, cBuf,
+                                           indicesAt(maps[2], ivs)));
+    }
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value kEnd = arith::ConstantIndexOp::create(b, loc, depth);
+    auto kLoop = scf::ForOp::create(
+        b, loc, zero, kEnd, one, acc,
+        [&](OpBuilder &nb, Location nl, Value k, ValueRange carried) {
+          SmallVector<Value> at = ivs;
+          at[loops.k] = k;
+          Value row = vector::LoadOp::create(nb, nl, vecType, bBuf,
+                                             indicesAt(maps[loops.b], at));
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < rows; ++i) {
+            at[loops.m] = rowIndex[i];
+            Value a = memref::LoadOp::create(nb, nl, aBuf,
+                                             indicesAt(maps[loops.a], at));
+            Value splat = vector::BroadcastOp::create(nb, nl, vecType, a);
+            next.push_back(
+                vector::FMAOp::create(nb, nl, splat, row, carried[i]));
+          }
+          scf::YieldOp::create(nb, nl, next);
+        });
+    for (int64_t i = 0; i < rows; ++i) {
+      ivs[loops.m] = rowIndex[i];
+      vector::StoreOp::create(b, loc, kLoop.getResult(i), cBuf,
+                              indicesAt(maps[2], ivs));
+    }
+  }
+
+  /// Loops over the blocks of one extent: full blocks of `step`, then one
+  /// remainder block; `body` receives the block start and its static size.
+  void forBlocks(OpBuilder &b, Location loc, int64_t extent, int64_t step,
+                 function_ref<void(OpBuilder &, Value, int64_t)> body) {
+    int64_t full = extent / step * step;
+    if (full > 0) {
+      Value lo = arith::ConstantIndexOp::create(b, loc, 0);
+      Value hi = arith::ConstantIndexOp::create(b, loc, full);
+      Value st = arith::ConstantIndexOp::create(b, loc, step);
+      scf::ForOp::create(b, loc, lo, hi, st, ValueRange{},
+                         [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                           body(nb, iv, step);
+                           scf::YieldOp::create(nb, loc);
+                         });
+    }
+    if (extent > full)
+      body(b, arith::ConstantIndexOp::create(b, loc, full), extent - full);
+  }
+
+  void rewrite(linalg::LinalgOp op, const ProductLoops &loops) {
+    Location loc = op.getLoc();
+    SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    OpBuilder b(op);
+    SmallVector<Value> ivs(bounds.size());
+    // Batch loops outermost, then column panels (a panel of B stays in
+    // cache while the rows run), then row blocks.
+    std::function<void(OpBuilder &, size_t)> nest = [&](OpBuilder &nb,
+                                                        size_t level) {
+      if (level < loops.batch.size()) {
+        unsigned dim = loops.batch[level];
+        Value lo = arith::ConstantIndexOp::create(nb, loc, 0);
+        Value hi = arith::ConstantIndexOp::create(nb, loc, bounds[dim]);
+        Value st = arith::ConstantIndexOp::create(nb, loc, 1);
+        scf::ForOp::create(nb, loc, lo, hi, st, ValueRange{},
+                           [&](OpBuilder &ib, Location, Value iv, ValueRange) {
+                             ivs[dim] = iv;
+                             nest(ib, level + 1);
+                             scf::YieldOp::create(ib, loc);
+                           });
+        return;
+      }
+      forBlocks(nb, loc, bounds[loops.n], nr,
+                [&](OpBuilder &cb, Value n0, int64_t cols) {
+                  forBlocks(cb, loc, bounds[loops.m], mr,
+                            [&](OpBuilder &rb, Value m0, int64_t rows) {
+                              emitBlock(rb, loc, op, loops, ivs, m0, n0, rows,
+                                        cols, bounds[loops.k]);
+                            });
+                });
+    };
+    nest(b, 0);
+    op->erase();
   }
 
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    MLIRContext *ctx = &getContext();
-    SmallVector<linalg::MatmulOp> products;
-    func.walk([&](linalg::MatmulOp op) {
-      if (isPlainStaticMatmul(op))
-        products.push_back(op);
+    SmallVector<std::pair<linalg::LinalgOp, ProductLoops>> products;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      FailureOr<ProductLoops> loops = vectorFriendlyProduct(op);
+      if (succeeded(loops))
+        products.push_back({op, *loops});
     });
-    if (products.empty())
-      return;
-    IRRewriter rw(ctx);
-    for (linalg::MatmulOp op : products)
-      if (failed(tileIntoRegisterBlocks(rw, op)))
-        return signalPassFailure();
-    {
-      // Fold the peeled bounds so the blocks' shapes become static.
-      RewritePatternSet patterns(ctx);
-      scf::ForOp::getCanonicalizationPatterns(patterns, ctx);
-      affine::AffineMinOp::getCanonicalizationPatterns(patterns, ctx);
-      memref::SubViewOp::getCanonicalizationPatterns(patterns, ctx);
-      (void)applyPatternsGreedily(func, std::move(patterns));
-    }
-    // Vectorise every static block (the products were the only matmuls of
-    // plain form with static shapes; their blocks are small).
-    SmallVector<linalg::MatmulOp> blocks;
-    func.walk([&](linalg::MatmulOp op) {
-      if (op->getParentOfType<scf::ForOp>() && isPlainStaticMatmul(op))
-        blocks.push_back(op);
-    });
-    for (linalg::MatmulOp op : blocks) {
-      rw.setInsertionPoint(op);
-      if (succeeded(linalg::vectorize(rw, op)))
-        rw.eraseOp(op);
-    }
-    {
-      RewritePatternSet patterns(ctx);
-      vector::populateVectorReductionToContractPatterns(patterns);
-      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-      // Without folding the subviews into the transfers, hoisting finds
-      // nothing to hoist.
-      memref::populateFoldMemRefAliasOpPatterns(patterns);
-      vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
-      vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
-      (void)applyPatternsGreedily(func, std::move(patterns));
-    }
-    // The accumulators live in registers across the k loop.
-    linalg::hoistRedundantVectorTransfers(func);
-    {
-      RewritePatternSet patterns(ctx);
-      vector::populateVectorContractLoweringPatterns(
-          patterns, vector::VectorContractLowering::OuterProduct);
-      vector::populateVectorMultiReductionLoweringPatterns(
-          patterns, vector::VectorMultiReductionLowering::InnerParallel);
-      (void)applyPatternsGreedily(func, std::move(patterns));
-    }
-    {
-      // No canonicalization here: it rebuilds the accumulators through
-      // from_elements on every iteration (cpu-path.md).
-      RewritePatternSet patterns(ctx);
-      populateVectorToSCFConversionPatterns(
-          patterns, VectorTransferToSCFOptions().setTargetRank(1).enableFullUnroll());
-      vector::populateVectorTransferLoweringPatterns(patterns, 1);
-      vector::populateVectorTransposeLoweringPatterns(
-          patterns, vector::VectorTransposeLowering::Shuffle1D);
-      vector::populateVectorShapeCastLoweringPatterns(patterns);
-      vector::populateVectorOuterProductLoweringPatterns(patterns);
-      vector::populateVectorBroadcastLoweringPatterns(patterns);
-      GreedyRewriteConfig config;
-      config.enableFolding(false);
-      (void)applyPatternsGreedily(func, std::move(patterns), config);
-    }
+    for (auto &[op, loops] : products)
+      rewrite(op, loops);
   }
 };
 

@@ -7,7 +7,7 @@
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<2x3x4xf32>, %[[U:[^:]*]]: tensor<8x4xf32>) -> tensor<2x2x3x3xf32>
 // CHECK:         linalg.matmul {{.*}} ins(%{{.*}}, %[[U]] : tensor<6x4xf32>, tensor<8x4xf32>)
 // CHECK:         tensor.expand_shape {{.*}} into tensor<2x3x2x4xf32>
-// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32>) outs(%{{.*}} : tensor<2x2x3x3xf32>)
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<2x3x2x4xf32>, tensor<2x2x4x3xf32>) outs(%{{.*}} : tensor<2x2x3x3xf32>)
 // CHECK:         arith.constant 5.000000e-01 : f32
 // CHECK:         arith.maximumf
 // CHECK:         math.exp

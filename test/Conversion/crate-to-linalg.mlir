@@ -55,7 +55,8 @@ func.func @layer_norm(%x: tensor<2x3x4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32
 // CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[Q]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%[[ACC]] : tensor<6x4xf32>) -> tensor<6x4xf32>
 // CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
 // CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 3, 2, 2] : tensor<2x3x4xf32> into tensor<2x3x2x2xf32>
-// CHECK:         %[[RAW:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[W4]] : {{.*}}) outs(%{{.*}} : tensor<2x2x3x3xf32>)
+// CHECK:         %[[WT:.*]] = linalg.transpose ins(%[[W4]] : tensor<2x3x2x2xf32>) outs(%{{.*}} : tensor<2x2x2x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK:         %[[RAW:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[WT]] : {{.*}}) outs(%{{.*}} : tensor<2x2x3x3xf32>)
 // CHECK:         %[[SC:.*]] = linalg.generic {{.*}} ins(%[[RAW]] : tensor<2x2x3x3xf32>)
 // CHECK:           arith.constant 0.707106769 : f32
 // CHECK:         %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
@@ -107,7 +108,8 @@ func.func @mssa_softmax(%z: tensor<2x3x4xf32>, %q: tensor<4x4xf32>, %wo: tensor<
 // CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[Q]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<?x4xf32>) -> tensor<?x4xf32>
 // CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]] output_shape [%[[B]], 3, 4] : tensor<?x4xf32> into tensor<?x3x4xf32>
 // CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]] output_shape [%{{.*}}, 3, 2, 2] : tensor<?x3x4xf32> into tensor<?x3x2x2xf32>
-// CHECK:         %[[SC:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[W4]] : {{.*}}) outs(%{{.*}} : tensor<?x2x3x3xf32>)
+// CHECK:         %[[WT:.*]] = linalg.transpose ins(%[[W4]] : tensor<?x3x2x2xf32>) outs(%{{.*}} : tensor<?x2x2x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK:         %[[SC:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[WT]] : {{.*}}) outs(%{{.*}} : tensor<?x2x3x3xf32>)
 // CHECK-NOT:     math.exp
 // CHECK:         %[[MIX:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[SC]], %[[W4]] :
 // CHECK-NEXT:    ^bb0
@@ -293,7 +295,8 @@ func.func @compression_grad_exact(%z: tensor<2x3x4xf32>, %u: tensor<4x4xf32>) ->
 // CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[U]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<?x4xf32>)
 // CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]]
 // CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]]
-// CHECK:         %[[SC:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[W4]] : {{.*}}) outs(%{{.*}} : tensor<?x2x3x3xf32>)
+// CHECK:         %[[WT:.*]] = linalg.transpose ins(%[[W4]] : tensor<?x3x2x2xf32>) outs(%{{.*}} : tensor<?x2x2x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK:         %[[SC:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[WT]] : {{.*}}) outs(%{{.*}} : tensor<?x2x3x3xf32>)
 // CHECK:         %[[MIX:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[SC]], %[[W4]] :
 // CHECK:         %[[X4:.*]] = linalg.generic {{.*}} ins(%[[W4]], %[[MIX]] :
 // CHECK:           arith.constant 2.66666675 : f32

@@ -4,7 +4,6 @@
 #define CRATE_TRANSFORMS_PASSES_H
 
 #include "crate/Dialect/Crate/CrateDialect.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

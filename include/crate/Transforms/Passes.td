@@ -164,28 +164,28 @@ def CratePretransposeWeights : Pass<"crate-pretranspose-weights", "mlir::ModuleO
 }
 
 def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncOp"> {
-  let summary = "register-tile and vectorise the static matrix products";
+  let summary = "register-blocked vector code for the static matrix products";
   let description = [{
-    Runs on buffers (after bufferization). Every `linalg.matmul` with the
-    plain maps (C += A B, B row-major) and static shapes is tiled into
-    `mr` x `nr` register blocks (n outermost, then m, then k one at a time),
-    the loops whose trip does not divide are peeled so every block is
-    static, and each block becomes a vector.contract that is lowered to
-    outer products: `mr` x `nr` accumulators stay in registers while k
-    runs, B rows are loaded as vectors and A elements broadcast
-    (../shared/design/cpu-path.md). Products of other forms are left to the
-    generic lowering.
+    Runs on buffers (after bufferization). Every contraction C += A B
+    (linalg.matmul, or a linalg.generic with batch loops such as the
+    per-head products of attention) on static f32 buffers whose n loop runs
+    along the innermost dimension of B and C becomes register blocks of
+    `mr` rows x `nr` columns: the block of C is loaded into `mr` vector
+    accumulators once, a k loop carries them while it loads a row of B as
+    a vector and broadcasts one element of A per row into an FMA, and the
+    block is stored once. Edge blocks take the static remainder sizes.
+    Other products are left to the generic lowering.
   }];
   let options = [
     Option<"mr", "mr", "int64_t", /*default=*/"6",
-           "rows of the register tile">,
+           "rows of the register block">,
     Option<"nr", "nr", "int64_t", /*default=*/"64",
-           "columns of the register tile (a multiple of the vector width)">
+           "columns of the register block (a multiple of the vector width)">
   ];
   let dependentDialects = ["mlir::vector::VectorDialect",
                            "mlir::scf::SCFDialect",
-                           "mlir::affine::AffineDialect",
-                           "mlir::memref::MemRefDialect"];
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 #endif // CRATE_TRANSFORMS_PASSES_TD

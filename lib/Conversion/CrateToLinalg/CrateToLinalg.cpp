@@ -75,15 +75,6 @@ Value prox(OpBuilder &b, Location loc, Value v, Value threshold,
   return math::CopySignOp::create(b, loc, kept, v);
 }
 
-/// (B, K, p, N) from (B, N, K, p), and back: the solves work on W_k^T.
-Value permute(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
-  SmallVector<OpFoldResult> in = sizesOf(b, loc, x), out;
-  for (int64_t p : perm)
-    out.push_back(in[p]);
-  Value init = tensor::EmptyOp::create(b, loc, out, eltOf(x));
-  return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
-}
-
 /// Collapses the two leading axes of x.
 Value mergeLeading2(OpBuilder &b, Location loc, Value x) {
   unsigned r = cast<RankedTensorType>(x.getType()).getRank();

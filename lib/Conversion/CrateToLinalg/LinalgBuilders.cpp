@@ -300,15 +300,26 @@ Value headGram(OpBuilder &b, Location loc, Value w4) {
                  iterators(5, {4}), mulAdd);
 }
 
+Value permute(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> in = sizesOf(b, loc, x), out;
+  for (int64_t p : perm)
+    out.push_back(in[p]);
+  Value init = tensor::EmptyOp::create(b, loc, out, eltOf(x));
+  return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
+}
+
 Value headScores(OpBuilder &b, Location loc, Value w4, double scale) {
   MLIRContext *ctx = b.getContext();
   SmallVector<OpFoldResult> s = sizesOf(b, loc, w4); // B, N, K, p
   Type elt = eltOf(w4);
   Value init = filledTensor(b, loc, {s[0], s[2], s[1], s[1]}, elt, 0.0);
+  // The right factor W_k^T as (B, K, p, N): its rows run along j, the
+  // scores' innermost dimension, so a block of scores is a vector product.
+  Value wT = permute(b, loc, w4, {0, 2, 3, 1});
   // Loops (b, k, i, j, c).
   Value scores =
-      generic(b, loc, ValueRange{w4, w4}, init,
-              {loopMap(ctx, 5, {0, 2, 1, 4}), loopMap(ctx, 5, {0, 3, 1, 4}),
+      generic(b, loc, ValueRange{w4, wT}, init,
+              {loopMap(ctx, 5, {0, 2, 1, 4}), loopMap(ctx, 5, {0, 1, 4, 3}),
                loopMap(ctx, 5, {0, 1, 2, 3})},
               iterators(5, {4}), mulAdd);
   if (scale == 1.0)

@@ -96,6 +96,10 @@ mlir::Value mergeLast2(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// For W of shape (B, N, K, p): G[b, k, c1, c2] = sum_n W[b,n,k,c1] W[b,n,k,c2].
 mlir::Value headGram(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w4);
 
+/// x with its axes permuted: result axis i is x's axis perm[i].
+mlir::Value permute(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    llvm::ArrayRef<int64_t> perm);
+
 /// For W of shape (B, N, K, p): S[b, k, i, j] = scale * sum_c W[b,i,k,c] W[b,j,k,c].
 mlir::Value headScores(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w4,
                        double scale);
