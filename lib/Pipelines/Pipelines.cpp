@@ -35,8 +35,10 @@ void buildDerivePipeline(OpPassManager &pm, const PipelineOptions &opts) {
   }
   pm.addPass(createCrateUnroll());
   pm.addPass(createCrateDeriveSteps());
-  if (opts.simplify)
+  if (opts.simplify) {
     pm.addPass(createCrateSimplify());
+    pm.addPass(createCrateFoldISTA());
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -94,7 +96,7 @@ void registerPipelines() {
   PassPipelineRegistration<PipelineOptions>(
       "crate-derive",
       "derive the network from its objective: crate-unroll, "
-      "crate-derive-steps, crate-simplify, canonicalize, cse",
+      "crate-derive-steps, crate-simplify, crate-fold-ista, canonicalize, cse",
       buildDerivePipeline);
   PassPipelineRegistration<PipelineOptions>(
       "crate-to-linalg",

@@ -2,7 +2,7 @@
 //
 // --crate-derive: crate-unroll, crate-derive-steps, crate-simplify,
 // canonicalize, cse. Six layers, each LN -> MSSA (softmax, K = 3, p = 64)
-// -> residual add, then LN -> ISTA in the factored form; no unroll and no
+// -> residual add, then LN -> ISTA folded into one product; no unroll and no
 // step is left, and every weight name is explicit.
 // RUN: crate-opt %crate_src/examples/crate_mini.mlir --crate-derive | FileCheck %s --check-prefix=DERIVE
 // RUN: crate-opt %crate_src/examples/crate_mini.mlir --crate-derive | FileCheck %s --check-prefix=DERIVE-LN
@@ -48,7 +48,8 @@
 // DERIVE-NEXT:  %[[H0:.*]] = arith.addf %[[X]], %[[M0]] : tensor<?x65x192xf32>
 // DERIVE:       %[[D0:.*]] = crate.weight "transformer.layers.0.1.fn.weight" : tensor<192x192xf32>
 // DERIVE:       %[[Y0:.*]] = crate.layer_norm %[[H0]], %{{.*}}, %{{.*}} :
-// DERIVE-NEXT:  %[[I0:.*]] = crate.ista %[[Y0]], %[[D0]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = factored : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+// DERIVE-NEXT:  %[[M0:.*]] = crate.ista_operator %[[D0]] step = 1.000000e-01 : tensor<192x192xf32>
+// DERIVE-NEXT:  %[[I0:.*]] = crate.ista %[[Y0]], %[[M0]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = folded : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
 
 // Layer 1.
 // DERIVE:       %[[A1W:.*]] = crate.weight "transformer.layers.1.0.norm.weight" : tensor<192xf32>
@@ -61,7 +62,8 @@
 // DERIVE-NEXT:  %[[H1:.*]] = arith.addf %[[I0]], %[[M1]] : tensor<?x65x192xf32>
 // DERIVE:       %[[D1:.*]] = crate.weight "transformer.layers.1.1.fn.weight" : tensor<192x192xf32>
 // DERIVE:       %[[Y1:.*]] = crate.layer_norm %[[H1]], %{{.*}}, %{{.*}} :
-// DERIVE-NEXT:  %[[I1:.*]] = crate.ista %[[Y1]], %[[D1]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = factored : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+// DERIVE-NEXT:  %[[M1:.*]] = crate.ista_operator %[[D1]] step = 1.000000e-01 : tensor<192x192xf32>
+// DERIVE-NEXT:  %[[I1:.*]] = crate.ista %[[Y1]], %[[M1]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = folded : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
 
 // Layer 2.
 // DERIVE:       %[[A2W:.*]] = crate.weight "transformer.layers.2.0.norm.weight" : tensor<192xf32>
@@ -74,7 +76,8 @@
 // DERIVE-NEXT:  %[[H2:.*]] = arith.addf %[[I1]], %[[M2]] : tensor<?x65x192xf32>
 // DERIVE:       %[[D2:.*]] = crate.weight "transformer.layers.2.1.fn.weight" : tensor<192x192xf32>
 // DERIVE:       %[[Y2:.*]] = crate.layer_norm %[[H2]], %{{.*}}, %{{.*}} :
-// DERIVE-NEXT:  %[[I2:.*]] = crate.ista %[[Y2]], %[[D2]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = factored : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+// DERIVE-NEXT:  %[[M2:.*]] = crate.ista_operator %[[D2]] step = 1.000000e-01 : tensor<192x192xf32>
+// DERIVE-NEXT:  %[[I2:.*]] = crate.ista %[[Y2]], %[[M2]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = folded : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
 
 // Layer 3.
 // DERIVE:       %[[A3W:.*]] = crate.weight "transformer.layers.3.0.norm.weight" : tensor<192xf32>
@@ -87,7 +90,8 @@
 // DERIVE-NEXT:  %[[H3:.*]] = arith.addf %[[I2]], %[[M3]] : tensor<?x65x192xf32>
 // DERIVE:       %[[D3:.*]] = crate.weight "transformer.layers.3.1.fn.weight" : tensor<192x192xf32>
 // DERIVE:       %[[Y3:.*]] = crate.layer_norm %[[H3]], %{{.*}}, %{{.*}} :
-// DERIVE-NEXT:  %[[I3:.*]] = crate.ista %[[Y3]], %[[D3]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = factored : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+// DERIVE-NEXT:  %[[M3:.*]] = crate.ista_operator %[[D3]] step = 1.000000e-01 : tensor<192x192xf32>
+// DERIVE-NEXT:  %[[I3:.*]] = crate.ista %[[Y3]], %[[M3]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = folded : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
 
 // Layer 4.
 // DERIVE:       %[[A4W:.*]] = crate.weight "transformer.layers.4.0.norm.weight" : tensor<192xf32>
@@ -100,7 +104,8 @@
 // DERIVE-NEXT:  %[[H4:.*]] = arith.addf %[[I3]], %[[M4]] : tensor<?x65x192xf32>
 // DERIVE:       %[[D4:.*]] = crate.weight "transformer.layers.4.1.fn.weight" : tensor<192x192xf32>
 // DERIVE:       %[[Y4:.*]] = crate.layer_norm %[[H4]], %{{.*}}, %{{.*}} :
-// DERIVE-NEXT:  %[[I4:.*]] = crate.ista %[[Y4]], %[[D4]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = factored : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+// DERIVE-NEXT:  %[[M4:.*]] = crate.ista_operator %[[D4]] step = 1.000000e-01 : tensor<192x192xf32>
+// DERIVE-NEXT:  %[[I4:.*]] = crate.ista %[[Y4]], %[[M4]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = folded : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
 
 // Layer 5.
 // DERIVE:       %[[A5W:.*]] = crate.weight "transformer.layers.5.0.norm.weight" : tensor<192xf32>
@@ -113,7 +118,8 @@
 // DERIVE-NEXT:  %[[H5:.*]] = arith.addf %[[I4]], %[[M5]] : tensor<?x65x192xf32>
 // DERIVE:       %[[D5:.*]] = crate.weight "transformer.layers.5.1.fn.weight" : tensor<192x192xf32>
 // DERIVE:       %[[Y5:.*]] = crate.layer_norm %[[H5]], %{{.*}}, %{{.*}} :
-// DERIVE-NEXT:  %[[I5:.*]] = crate.ista %[[Y5]], %[[D5]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = factored : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+// DERIVE-NEXT:  %[[M5:.*]] = crate.ista_operator %[[D5]] step = 1.000000e-01 : tensor<192x192xf32>
+// DERIVE-NEXT:  %[[I5:.*]] = crate.ista %[[Y5]], %[[M5]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = folded : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
 // DERIVE-NOT:   "transformer.layers.6.
 // DERIVE:       %[[V:.*]] = crate.pool %[[I5]] cls : tensor<?x65x192xf32> -> tensor<?x192xf32>
 // DERIVE:       %[[L:.*]] = crate.classifier_head %[[V]],
@@ -129,7 +135,7 @@
 // DERIVE-MSSA-NOT:     crate.mssa
 // DERIVE-ADD-COUNT-6: arith.addf
 // DERIVE-ADD-NOT:     arith.addf
-// DERIVE-ISTA-COUNT-6: crate.ista {{.*}} nonnegative form = factored :
+// DERIVE-ISTA-COUNT-6: crate.ista {{.*}} nonnegative form = folded :
 // DERIVE-ISTA-NOT:     crate.ista
 
 // REF-NOT:      crate.unroll
@@ -164,13 +170,26 @@
 // MMT-DAG:      #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // MMT-LABEL:    func.func @crate_mini
 // MMT:          linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
-// MMT-COUNT-18: linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMT-COUNT-12: linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
 // MMT:          linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<10x192xf32>) outs(%{{.*}} : tensor<?x10xf32>)
 // MMT-NOT:      linalg.matmul
 // MMT:          return
 
 // MMP-LABEL:    func.func @crate_mini
-// MMP-COUNT-6:  linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// Per layer, with weights bound: D^T D of the ISTA operator (computed in the
+// graph), then the one ISTA product y M.
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<192x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<192x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<192x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<192x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<192x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<192x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<192x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<192x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<192x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<192x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<192x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<192x192xf32>)
+// MMP:          linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x192xf32>, tensor<192x192xf32>) outs(%{{.*}} : tensor<?x192xf32>)
 // MMP-NOT:      linalg.matmul ins(
 // MMP:          return
 

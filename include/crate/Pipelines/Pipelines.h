@@ -35,7 +35,8 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
                      "'full'")};
   Option<bool> simplify{
       *this, "simplify",
-      llvm::cl::desc("run crate-simplify after the derivation"),
+      llvm::cl::desc("run crate-simplify and crate-fold-ista after the "
+                     "derivation"),
       llvm::cl::init(true)};
 };
 

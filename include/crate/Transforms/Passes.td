@@ -133,6 +133,20 @@ def CrateLayerOutputs : Pass<"crate-layer-outputs", "mlir::ModuleOp"> {
   let dependentDialects = ["crate::CrateDialect", "mlir::tensor::TensorDialect"];
 }
 
+def CrateFoldISTA : Pass<"crate-fold-ista", "mlir::ModuleOp"> {
+  let summary = "the warm-started ISTA step as one product";
+  let description = [{
+    A proximal step that starts at its own input is linear in it before the
+    prox: y + eta (y - y D^T) D = y M with M = I + eta (D - D^T D)
+    (crate-math.md). Every `crate.ista` in the reference or factored form
+    becomes the `folded` form reading `crate.ista_operator` of its
+    dictionary: one d x d product per step instead of three (or two). With
+    D a weight, M is a derived weight (crate-weights-to-arguments), computed
+    once in float64.
+  }];
+  let dependentDialects = ["crate::CrateDialect"];
+}
+
 def CrateSpecializeBatch : Pass<"crate-specialize-batch", "mlir::ModuleOp"> {
   let summary = "compile the entry for one image: a static batch of 1";
   let description = [{

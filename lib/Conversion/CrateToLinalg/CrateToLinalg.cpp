@@ -171,6 +171,17 @@ struct ISTALowering : OpConversionPattern<ISTAOp> {
     // eta * lambda folded once into the threshold.
     double threshold = eta * op.getLambda().convertToDouble();
     bool nonneg = op.getNonnegative();
+    if (op.getForm() == IstaForm::folded) {
+      // prox(y M; eta lambda): d is M = I + eta (D - D^T D).
+      Value out = map(rw, loc, linear(rw, loc, y, d),
+                      [&](OpBuilder &nb, Location nl, Value v) {
+                        return prox(nb, nl, v,
+                                    floatConst(nb, nl, elt, threshold),
+                                    nonneg);
+                      });
+      rw.replaceOp(op, out);
+      return success();
+    }
     Value yDt = linearTransposed(rw, loc, y, d, Value()); // y D^T
     auto sub = [](OpBuilder &nb, Location nl, Value u, Value v) {
       return arith::SubFOp::create(nb, nl, u, v).getResult();
@@ -195,6 +206,26 @@ struct ISTALowering : OpConversionPattern<ISTAOp> {
                                       nonneg);
                         });
     rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// M = I + eta (D - D^T D), computed in the graph (in f32) when D is not a
+/// weight that crate-weights-to-arguments turns into a derived weight.
+struct ISTAOperatorLowering : OpConversionPattern<ISTAOperatorOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ISTAOperatorOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value d = a.getDictionary();
+    Value gram = linear(rw, loc, permute(rw, loc, d, {1, 0}), d); // D^T D
+    Value diff = zipWith(rw, loc, d, gram,
+                         [](OpBuilder &nb, Location nl, Value u, Value v) {
+                           return arith::SubFOp::create(nb, nl, u, v)
+                               .getResult();
+                         });
+    rw.replaceOp(op, identityPlus(rw, loc, diff,
+                                  op.getStep().convertToDouble()));
     return success();
   }
 };
@@ -529,6 +560,7 @@ struct ConvertCrateToLinalgPass
                       CompressionTermOp, SparsityTermOp>();
     RewritePatternSet patterns(ctx);
     patterns.add<LayerNormLowering, MSSALowering, ISTALowering,
+                 ISTAOperatorLowering,
                  CompressionGradLowering, PatchEmbedLowering,
                  ClsPosEmbedLowering, PoolLowering, ClassifierHeadLowering,
                  CodingRateLowering, CompressionRateLowering, L1NormLowering,

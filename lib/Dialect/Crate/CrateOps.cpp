@@ -505,6 +505,16 @@ LogicalResult ISTAOp::verify() {
   return expectNonNegative(*this, "lambda", getLambda().convertToDouble());
 }
 
+LogicalResult ISTAOperatorOp::verify() {
+  if (failed(expectShape(*this, "dictionary", getDictionary(), {kAny, kAny},
+                         "dim x dim")))
+    return failure();
+  auto d = cast<RankedTensorType>(getDictionary().getType());
+  if (!d.hasStaticShape() || d.getDimSize(0) != d.getDimSize(1))
+    return emitOpError() << "expects a static square dictionary, got " << d;
+  return expectPositive(*this, "step", getStep().convertToDouble());
+}
+
 LogicalResult PatchEmbedOp::verify() {
   if (failed(expectShape(*this, "image", getImage(), {kAny, kAny, kAny, kAny},
                          "batch x channels x height x width")) ||

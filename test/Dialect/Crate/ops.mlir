@@ -127,6 +127,11 @@ func.func @blocks(%img: tensor<?x3x64x64xf32>, %n1: tensor<192xf32>, %e: tensor<
   // CHECK: crate.ista %{{.*}}, %{{.*}} step = 5.000000e-02, lambda = 0.000000e+00 :
   %s2 = crate.ista %s, %d step = 0.05, lambda = 0.0
       : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
+  // CHECK: %[[OP:.*]] = crate.ista_operator %{{.*}} step = 1.000000e-01 : tensor<192x192xf32>
+  %op = crate.ista_operator %d step = 0.1 : tensor<192x192xf32>
+  // CHECK: crate.ista %{{.*}}, %[[OP]] step = 1.000000e-01, lambda = 1.000000e-01 nonnegative form = folded :
+  %s3 = crate.ista %s2, %op step = 0.1, lambda = 0.1 nonnegative form = folded
+      : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
   // CHECK: crate.pool %{{.*}} cls : tensor<?x65x192xf32> -> tensor<?x192xf32>
   %c = crate.pool %s2 cls : tensor<?x65x192xf32> -> tensor<?x192xf32>
   // CHECK: crate.pool %{{.*}} mean : tensor<?x65x192xf32> -> tensor<?x192xf32>

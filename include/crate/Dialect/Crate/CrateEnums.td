@@ -44,7 +44,9 @@ def Crate_IstaForm : I32EnumAttr<"IstaForm", "product form of the ISTA step", [
       // y + eta (y D - (y D^T) D): three d x d products, as the reference code
       I32EnumAttrCase<"reference", 0>,
       // y + eta (y - y D^T) D: two products
-      I32EnumAttrCase<"factored", 1>
+      I32EnumAttrCase<"factored", 1>,
+      // y M with M = I + eta (D - D^T D) (crate.ista_operator): one product
+      I32EnumAttrCase<"folded", 2>
     ]> {
   let cppNamespace = "::crate";
 }

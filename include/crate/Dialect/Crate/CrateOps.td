@@ -377,7 +377,10 @@ def Crate_ISTAOp : Crate_Op<"ista", [Pure, SameOperandsAndResultElementType, All
     `form` only says how the products are formed: `reference` computes
     y D^T, (y D^T) D and y D as the reference implementation does (the
     default, printed only when it is not); `factored` computes
-    (y - y D^T) D, one product fewer.
+    (y - y D^T) D, one product fewer. With `folded` the second operand is
+    not D but the operator M = I + eta (D - D^T D) of
+    `crate.ista_operator` (crate-fold-ista): the step is linear in y before
+    the prox, so it is prox(y M; eta lambda), one product.
   }];
   let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$dictionary,
                        F64Attr:$step, F64Attr:$lambda, UnitAttr:$nonnegative,
@@ -388,6 +391,24 @@ def Crate_ISTAOp : Crate_Op<"ista", [Pure, SameOperandsAndResultElementType, All
     $input `,` $dictionary `step` `=` $step `,` `lambda` `=` $lambda
     (`nonnegative` $nonnegative^)? (`form` `=` $form^)? attr-dict `:`
     functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Crate_ISTAOperatorOp : Crate_Op<"ista_operator", [Pure,
+    AllTypesMatch<["dictionary", "result"]>]> {
+  let summary = "M = I + eta (D - D^T D): the warm-started ISTA step as one matrix";
+  let description = [{
+    The ISTA step from A = y is y + eta (y - y D^T) D = y M with
+    M = I + eta (D - D^T D), a function of the dictionary alone
+    (crate-math.md). crate-fold-ista makes each `crate.ista` use it. When D
+    is a weight, M becomes a derived weight, computed once in float64 (at
+    compile time for embedded weights, at create time otherwise).
+  }];
+  let arguments = (ins Crate_Tensor:$dictionary, F64Attr:$step);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $dictionary `step` `=` $step attr-dict `:` type($dictionary)
   }];
   let hasVerifier = 1;
 }

@@ -89,7 +89,7 @@ func.func @f(%x: tensor<?x65x192xf32>, %d: tensor<192x192xf16>) {
 
 // form is reference or factored.
 func.func @f(%x: tensor<?x65x192xf32>, %d: tensor<192x192xf32>) {
-  // expected-error @+1 {{custom op 'crate.ista' expected string or keyword containing one of the following enum values for attribute 'form' [reference, factored]}}
+  // expected-error @+1 {{custom op 'crate.ista' expected string or keyword containing one of the following enum values for attribute 'form' [reference, factored, folded]}}
   %y = crate.ista %x, %d step = 0.1, lambda = 0.1 nonnegative form = fused : (tensor<?x65x192xf32>, tensor<192x192xf32>) -> tensor<?x65x192xf32>
   return
 }

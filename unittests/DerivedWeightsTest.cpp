@@ -1,0 +1,87 @@
+//===- DerivedWeightsTest.cpp - weights computed from weights -------------===//
+
+#include "weights/DerivedWeights.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using crate::weights::Derivation;
+using crate::weights::derive;
+
+namespace {
+std::vector<float> randomMatrix(int64_t rows, int64_t cols, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> normal(0.0f, 0.3f);
+  std::vector<float> m(rows * cols);
+  for (float &v : m)
+    v = normal(gen);
+  return m;
+}
+
+/// The warm-started ISTA step in the reference code's three products, in
+/// float64, for one row y: y + eta (y D - (y D^T) D).
+std::vector<double> istaStepReference(const std::vector<double> &y,
+                                      const std::vector<float> &d, int64_t n,
+                                      double eta) {
+  std::vector<double> yD(n, 0), yDt(n, 0), yDtD(n, 0), out(n);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t r = 0; r < n; ++r) {
+      yD[j] += y[r] * d[r * n + j];
+      yDt[j] += y[r] * d[j * n + r];
+    }
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t r = 0; r < n; ++r)
+      yDtD[j] += yDt[r] * d[r * n + j];
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = y[j] + eta * (yD[j] - yDtD[j]);
+  return out;
+}
+} // namespace
+
+TEST(DerivedWeights, IstaOperatorReproducesTheThreeProductStep) {
+  const int64_t n = 7;
+  const double eta = 0.1;
+  std::vector<float> d = randomMatrix(n, n, 3), m;
+  std::string error;
+  ASSERT_TRUE(derive({"ista_operator", "d", eta}, {n, n}, d, m, error))
+      << error;
+  std::mt19937 gen(5);
+  std::normal_distribution<double> normal;
+  for (int trial = 0; trial < 4; ++trial) {
+    std::vector<double> y(n);
+    for (double &v : y)
+      v = normal(gen);
+    std::vector<double> want = istaStepReference(y, d, n, eta);
+    for (int64_t j = 0; j < n; ++j) {
+      double got = 0;
+      for (int64_t r = 0; r < n; ++r)
+        got += y[r] * m[r * n + j];
+      // M is rounded once to float32.
+      EXPECT_NEAR(got, want[j], 1e-6 * (1 + std::fabs(want[j])))
+          << "trial " << trial << ", column " << j;
+    }
+  }
+}
+
+TEST(DerivedWeights, TransposeSwapsTheAxes) {
+  std::vector<float> w = randomMatrix(2, 3, 1), t;
+  std::string error;
+  ASSERT_TRUE(derive({"transpose", "w", 0}, {3, 2}, w, t, error)) << error;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 2; ++j)
+      EXPECT_EQ(t[i * 2 + j], w[j * 3 + i]);
+}
+
+TEST(DerivedWeights, RejectsUnknownOpsAndShapes) {
+  std::vector<float> w(6), out;
+  std::string error;
+  EXPECT_FALSE(derive({"invert", "w", 0}, {2, 3}, w, out, error));
+  EXPECT_EQ(error, "cannot derive a weight of rank 2 by 'invert' from 'w'");
+  EXPECT_FALSE(derive({"ista_operator", "w", 0.1}, {2, 3}, w, out, error));
+  EXPECT_EQ(error,
+            "cannot derive a weight of rank 2 by 'ista_operator' from 'w'");
+  EXPECT_FALSE(derive({"transpose", "w", 0}, {2, 2}, w, out, error));
+  EXPECT_EQ(error, "the source 'w' has 6 elements, expected 4");
+}
