@@ -4,7 +4,8 @@
 # its seed corpus; fails if any target finds a crash, a timeout, an
 # out-of-memory or a sanitizer report. Prints the executions per target.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: safetensors, crate-ir
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: safetensors, crate-ir,
+#                                             crate-run-input
 #
 # Environment: BUILD_DIR (default build-fuzz), WORK_DIR (default
 # build-fuzz/runs: the corpora grown by the run, the logs and any crash
@@ -16,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(safetensors crate-ir)
+[ "${#targets[@]}" -gt 0 ] || targets=(safetensors crate-ir crate-run-input)
 build=${BUILD_DIR:-$root/build-fuzz}
 work=${WORK_DIR:-$build/runs}
 
@@ -26,8 +27,8 @@ case $seconds in
 esac
 for t in "${targets[@]}"; do
   case $t in
-    safetensors|crate-ir) ;;
-    *) echo "fuzz.sh: unknown target '$t' (safetensors, crate-ir)" >&2; exit 2 ;;
+    safetensors|crate-ir|crate-run-input) ;;
+    *) echo "fuzz.sh: unknown target '$t' (safetensors, crate-ir, crate-run-input)" >&2; exit 2 ;;
   esac
 done
 command -v clang++-22 >/dev/null || {
