@@ -16,10 +16,12 @@
 
 #include "Allocator.h"
 #include "ModelABI.h"
+#include "Parallel.h"
 
 #include "safetensors/SafeTensors.h"
 #include "weights/DerivedWeights.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -91,6 +93,7 @@ struct crate_rt_model {
   Vector<int64_t> inputShape;  // dims[0] == -1.
   int64_t inputSampleElements = 0;  // prod(inputShape[1:]).
   int64_t entryBatch = 0;           // Images per entry call; 0: any.
+  int threads = 1;                  // Threads a forward call may use.
   Vector<Output> outputs;      // outputs[0]: the main output.
   Vector<Weight> weights;
   void (*entry)(void **args) = nullptr;
@@ -468,6 +471,7 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 name + ": model->entry is null");
   m->entry = model->entry;
+  m->threads = crate::rt::defaultThreads();
 
   if (embedded) {
     if (weightsPath)
@@ -682,6 +686,38 @@ int runEntry(crate_rt_model *model, const float *input, int64_t batch,
 }
 
 
+/// The images of one forward call, cut into chunks of the entry's batch.
+struct ChunkWork {
+  crate_rt_model *model;
+  const float *input;
+  float *const *outputs;
+  size_t count;
+  int64_t chunk;
+  std::atomic<int> status{CRATE_OK}; // the first failure
+  char message[1024] = "";
+};
+
+/// Runs chunk `index` of a call (on the caller or a helper thread).
+void runChunk(void *ctx, int64_t index) {
+  auto *work = static_cast<ChunkWork *>(ctx);
+  if (work->status.load() != CRATE_OK)
+    return;
+  const crate_rt_model *model = work->model;
+  int64_t first = index * work->chunk;
+  Vector<float *> chunkOutputs(work->count);
+  for (size_t i = 0; i < work->count; ++i)
+    chunkOutputs[i] =
+        work->outputs[i]
+            ? work->outputs[i] + first * model->outputs[i].sampleElements
+            : nullptr;
+  int status = runEntry(work->model, work->input + first * model->inputSampleElements,
+                        work->chunk, chunkOutputs.data(), work->count);
+  int expected = CRATE_OK;
+  if (status != CRATE_OK && work->status.compare_exchange_strong(expected, status))
+    std::snprintf(work->message, sizeof work->message, "%s",
+                  lastError);
+}
+
 /// Runs the entry; outputs[i] receives result i when non-null (`count`
 /// pointers are given; results past them are computed and dropped).
 int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
@@ -712,19 +748,18 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
                     " is too large: the input or output size overflows int64");
 
   // The entry computes `entryBatch` images per call (0: any number); the
-  // images are handed to it in chunks of that size.
-  const int64_t chunk = model->entryBatch ? model->entryBatch : batch;
-  Vector<float *> chunkOutputs(count);
-  for (int64_t first = 0; first < batch; first += chunk) {
-    for (size_t i = 0; i < count; ++i)
-      chunkOutputs[i] =
-          outputs[i] ? outputs[i] + first * model->outputs[i].sampleElements
-                     : nullptr;
-    if (int status = runEntry(model, input + first * model->inputSampleElements,
-                              chunk, chunkOutputs.data(), count);
-        status != CRATE_OK)
-      return status;
-  }
+  // images are handed to it in chunks of that size, spread over the cores.
+  ChunkWork work;
+  work.model = model;
+  work.input = input;
+  work.outputs = outputs;
+  work.count = count;
+  work.chunk = model->entryBatch ? model->entryBatch : batch;
+  int64_t chunks = (batch + work.chunk - 1) / work.chunk;
+  crate::rt::parallelFor(chunks, model->threads, runChunk, &work);
+  crate::rt::checkWorkerFailure();
+  if (work.status.load() != CRATE_OK)
+    return fail(work.status.load(), String(work.message));
   return succeed();
 }
 
