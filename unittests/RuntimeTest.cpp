@@ -12,10 +12,14 @@
 
 #include "cpu/Allocator.h"
 #include "cpu/ModelABI.h"
+#include "cpu/Parallel.h"
+
+#include <pthread.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
@@ -976,4 +980,57 @@ TEST(Runtime, AllocationFailureOutsideACallReturnsNull) {
   EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 256, 0u);
   _mlir_memref_to_llvm_free(p);
   _mlir_memref_to_llvm_free(nullptr);
+}
+
+namespace {
+
+pthread_t regionCaller;
+std::atomic<bool> failCallersShare{false};
+
+/// One image of a parallel region: on the calling thread it fails to
+/// allocate (when asked to); on a helper it first waits, then writes the
+/// call's buffer -- after a caller that jumped straight out of the region,
+/// that buffer would already be freed.
+void regionTask(void *ctx, int64_t i) {
+  auto *buffer = static_cast<float *>(ctx);
+  if (pthread_equal(pthread_self(), regionCaller)) {
+    if (failCallersShare)
+      _mlir_memref_to_llvm_alloc(kImpossible);
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  buffer[i] = static_cast<float>(i);
+}
+
+void entryParallelRegion(void **args) {
+  regionCaller = pthread_self();
+  auto *buffer =
+      static_cast<float *>(_mlir_memref_to_llvm_alloc(8 * sizeof(float)));
+  crate::rt::parallelFor(8, 2, regionTask, buffer);
+  crate::rt::checkWorkerFailure();
+  _mlir_memref_to_llvm_free(buffer);
+  entryLinear(args);
+}
+
+} // namespace
+
+// An allocation failure in the calling thread's own share of a parallel
+// region (runtime/cpu/Parallel.cpp): the region still waits for its helpers
+// before the call is undone (ASan: no use-after-free of the call's buffers;
+// TSan: no race with their release).
+TEST(Runtime, AllocationFailureInTheCallersShareOfAParallelRegion) {
+  std::string text = manifest();
+  crate_model_static parallel = embeddedModel(text, entryParallelRegion);
+  crate_rt_model *m = create(parallel, nullptr);
+  ASSERT_NE(m, nullptr);
+  std::vector<float> x = makeInput(2, 3), y(2 * kOut);
+  failCallersShare = true;
+  EXPECT_EQ(crate_rt_forward(m, x.data(), 2, y.data()),
+            CRATE_ERROR_OUT_OF_MEMORY);
+  failCallersShare = false;
+  // Time for a helper left running by a region that did not wait for it to
+  // write the freed buffer (its 8 images take 20 ms each).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(run(m, x), reference(x));
+  crate_rt_destroy(m);
 }

@@ -28,7 +28,9 @@
 // Threads (the rule for a thread pool running parts of a call's model code):
 // a longjmp never crosses threads. A worker that runs model code on behalf
 // of a call must do so through runWorkerTask(scope, ...), with the scope the
-// calling thread got from currentScope(). Its allocations are tracked in the
+// calling thread got from currentScope(); so must the calling thread for its
+// own share of a parallel region (a jump straight out of the region would
+// leave the workers running on buffers the scope then frees). Its allocations are tracked in the
 // call's scope (the list is locked); an allocation failure on the worker
 // jumps to the worker's own jump point (its task is abandoned) and marks
 // the scope failed. The calling thread, once the workers of that parallel

@@ -88,7 +88,12 @@ void parallelFor(int64_t n, int maxThreads,
   for (; started < helpers; ++started)
     if (pthread_create(&threads[started], nullptr, helperMain, &work) != 0)
       break;
-  drain(&work);
+  // The caller's own share runs under a jump point of its own too: an
+  // allocation failure in it must not jump out of this frame while the
+  // helpers still run (they use `work` and the call's buffers, which the
+  // call's scope frees after the jump: a use-after-free TSan found). The
+  // failure is recorded in the scope; checkWorkerFailure() reports it.
+  runWorkerTask(work.scope, drain, &work);
   for (int i = 0; i < started; ++i)
     pthread_join(threads[i], nullptr);
   helperBudget() += helpers;
