@@ -1,5 +1,6 @@
 //===- PretransposeWeights.cpp - products read weights in streaming order -===//
 
+#include "crate/Transforms/DerivedWeights.h"
 #include "crate/Transforms/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -59,13 +60,8 @@ struct CratePretransposeWeightsPass
         wT = entry.addArgument(
             type.clone({type.getDimSize(1), type.getDimSize(0)}), w.getLoc());
         auto from = cast<StringAttr>(weights[w.getArgNumber() - firstWeight]);
-        weights.push_back(DictionaryAttr::get(
-            ctx, {NamedAttribute(StringAttr::get(ctx, "name"),
-                                 StringAttr::get(ctx, from.str() +
-                                                          "#transpose")),
-                  NamedAttribute(StringAttr::get(ctx, "derive"),
-                                 StringAttr::get(ctx, "transpose")),
-                  NamedAttribute(StringAttr::get(ctx, "from"), from)}));
+        weights.push_back(crate::derivedWeightEntry(
+            ctx, from.str() + "#transpose", "transpose", from));
       }
       OpBuilder b(op);
       auto product = linalg::MatmulOp::create(

@@ -2,6 +2,7 @@
 
 #include "crate/Dialect/Crate/CrateOps.h"
 #include "crate/Dialect/Crate/WeightName.h"
+#include "crate/Transforms/DerivedWeights.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -94,16 +95,8 @@ struct CrateWeightsToArgumentsPass
       Type type = d.ops.front().getType();
       BlockArgument arg = entry.addArgument(type, d.ops.front().getLoc());
       inputs.push_back(type);
-      names.push_back(DictionaryAttr::get(
-          ctx, {NamedAttribute(StringAttr::get(ctx, "name"),
-                               StringAttr::get(ctx, d.name)),
-                NamedAttribute(StringAttr::get(ctx, "derive"),
-                               StringAttr::get(ctx, "ista_operator")),
-                NamedAttribute(StringAttr::get(ctx, "from"),
-                               StringAttr::get(ctx, d.from)),
-                NamedAttribute(StringAttr::get(ctx, "step"),
-                               FloatAttr::get(Float64Type::get(ctx),
-                                              d.step))}));
+      names.push_back(
+          derivedWeightEntry(ctx, d.name, "ista_operator", d.from, d.step));
       for (ISTAOperatorOp op : d.ops) {
         op.replaceAllUsesWith(arg);
         op.erase();

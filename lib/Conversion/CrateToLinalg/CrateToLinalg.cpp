@@ -160,6 +160,11 @@ struct MSSALowering : OpConversionPattern<MSSAOp> {
   }
 };
 
+/// u - v, elementwise (for zipWith).
+Value subtract(OpBuilder &b, Location loc, Value u, Value v) {
+  return arith::SubFOp::create(b, loc, u, v);
+}
+
 struct ISTALowering : OpConversionPattern<ISTAOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ISTAOp op, OpAdaptor a,
@@ -183,18 +188,15 @@ struct ISTALowering : OpConversionPattern<ISTAOp> {
       return success();
     }
     Value yDt = linearTransposed(rw, loc, y, d, Value()); // y D^T
-    auto sub = [](OpBuilder &nb, Location nl, Value u, Value v) {
-      return arith::SubFOp::create(nb, nl, u, v).getResult();
-    };
     // The gradient step direction (y - y D^T) D, formed in two ways.
     Value grad;
     if (op.getForm() == IstaForm::reference) {
       // As the reference code: y D - (y D^T) D, three products.
       grad = zipWith(rw, loc, linear(rw, loc, y, d), linear(rw, loc, yDt, d),
-                     sub);
+                     subtract);
     } else {
       // (y - y D^T) D: one product fewer.
-      grad = linear(rw, loc, zipWith(rw, loc, y, yDt, sub), d);
+      grad = linear(rw, loc, zipWith(rw, loc, y, yDt, subtract), d);
     }
     Value out = zipWith(rw, loc, y, grad,
                         [&](OpBuilder &nb, Location nl, Value yv, Value gv) {
@@ -219,11 +221,7 @@ struct ISTAOperatorLowering : OpConversionPattern<ISTAOperatorOp> {
     Location loc = op.getLoc();
     Value d = a.getDictionary();
     Value gram = linear(rw, loc, permute(rw, loc, d, {1, 0}), d); // D^T D
-    Value diff = zipWith(rw, loc, d, gram,
-                         [](OpBuilder &nb, Location nl, Value u, Value v) {
-                           return arith::SubFOp::create(nb, nl, u, v)
-                               .getResult();
-                         });
+    Value diff = zipWith(rw, loc, d, gram, subtract);
     rw.replaceOp(op, identityPlus(rw, loc, diff,
                                   op.getStep().convertToDouble()));
     return success();

@@ -1,0 +1,40 @@
+//===- DerivedWeights.h - entries of crate.weights for derived weights -*- C++ -*-===//
+//
+// A function's `crate.weights` names each weight argument: a string for a
+// tensor of the weights file, or {name, derive, from[, step]} for a weight
+// computed from one (runtime/weights/DerivedWeights.h). Passes that add
+// derived weights build their entries here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CRATE_TRANSFORMS_DERIVEDWEIGHTS_H
+#define CRATE_TRANSFORMS_DERIVEDWEIGHTS_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <optional>
+
+namespace crate {
+
+/// The `crate.weights` entry of weight `name`, made by `derive` from the
+/// file tensor `from` (with `step` for derivations that take one).
+inline mlir::DictionaryAttr
+derivedWeightEntry(mlir::MLIRContext *ctx, llvm::StringRef name,
+                   llvm::StringRef derive, llvm::StringRef from,
+                   std::optional<double> step = std::nullopt) {
+  auto str = [&](llvm::StringRef s) { return mlir::StringAttr::get(ctx, s); };
+  llvm::SmallVector<mlir::NamedAttribute> fields = {
+      {str("name"), str(name)},
+      {str("derive"), str(derive)},
+      {str("from"), str(from)}};
+  if (step)
+    fields.push_back(
+        {str("step"),
+         mlir::FloatAttr::get(mlir::Float64Type::get(ctx), *step)});
+  return mlir::DictionaryAttr::get(ctx, fields);
+}
+
+} // namespace crate
+
+#endif // CRATE_TRANSFORMS_DERIVEDWEIGHTS_H
