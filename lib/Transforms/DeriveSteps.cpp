@@ -81,6 +81,56 @@ struct DeriveSparsificationStep : OpRewritePattern<ProxStepOp> {
   }
 };
 
+/// T proximal gradient steps on a LASSO: the generic sparse-coding block,
+/// with the step 1/L of the dictionary when none is given (family.md).
+struct DeriveProxGradSteps : OpRewritePattern<ProxGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ProxGradOp op,
+                                PatternRewriter &rw) const override {
+    SparsityTermOp term = op.getTermOp();
+    if (!term)
+      return rw.notifyMatchFailure(op, "not a step on a sparsity term");
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    Value y = x;
+    if (op.getNormWeight())
+      y = LayerNormOp::create(rw, loc, x.getType(), x, op.getNormWeight(),
+                              op.getNormBias(), op.getNormEpsAttr());
+    Value stepSize;
+    if (!op.getStepAttr()) {
+      Type elt = getElementTypeOrSelf(x.getType());
+      stepSize = InverseLipschitzOp::create(
+          rw, loc, RankedTensorType::get({1}, elt), op.getDictionary());
+    }
+    Value code = SparseCodeOp::create(
+        rw, loc, op.getType(), y, op.getDictionary(), op.getSynthesis(),
+        stepSize, op.getStepsAttr(), op.getStepAttr(), term.getLambdaAttr(),
+        term.getNonnegativeAttr(), op.getStartAttr(), op.getAccelAttr(),
+        op.getReconstructAttr());
+    if (op.getResidual())
+      rw.replaceOpWithNewOp<arith::AddFOp>(op, x, code);
+    else
+      rw.replaceOp(op, code);
+    return success();
+  }
+};
+
+/// A learned (LISTA) step: its lambda and prox come from the sparsity term.
+struct DeriveLearnedProxStep : OpRewritePattern<LearnedProxStepOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LearnedProxStepOp op,
+                                PatternRewriter &rw) const override {
+    SparsityTermOp term = op.getTermOp();
+    if (!term)
+      return rw.notifyMatchFailure(op, "not a step on a sparsity term");
+    rw.replaceOpWithNewOp<ShrinkOp>(
+        op, op.getType(), op.getCodes(), op.getData(), op.getDataWeight(),
+        op.getCodesWeight(), op.getThreshold(), term.getLambdaAttr(),
+        term.getNonnegativeAttr());
+    return success();
+  }
+};
+
 struct CrateDeriveStepsPass
     : crate::impl::CrateDeriveStepsBase<CrateDeriveStepsPass> {
   void runOnOperation() override {
@@ -115,13 +165,13 @@ struct CrateDeriveStepsPass
       return signalPassFailure();
 
     RewritePatternSet patterns(&getContext());
-    patterns.add<DeriveCompressionStep, DeriveSparsificationStep>(
-        &getContext());
+    patterns.add<DeriveCompressionStep, DeriveSparsificationStep,
+                 DeriveProxGradSteps, DeriveLearnedProxStep>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // A step left over refers to a term no pattern derives.
     WalkResult left = getOperation()->walk([](Operation *op) {
-      if (isa<GradStepOp, ProxStepOp>(op)) {
+      if (isa<GradStepOp, ProxStepOp, ProxGradOp, LearnedProxStepOp>(op)) {
         op->emitOpError() << "has no derivation for its term";
         return WalkResult::interrupt();
       }

@@ -10,6 +10,9 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/bit.h"
 
+#include <optional>
+#include <tuple>
+
 namespace crate {
 #define GEN_PASS_DEF_CRATEWEIGHTSTOARGUMENTS
 #include "crate/Transforms/Passes.h.inc"
@@ -28,30 +31,50 @@ struct CrateWeightsToArgumentsPass
   }
 
   LogicalResult convert(func::FuncOp func) {
-    // Operators computed from one weight alone (crate.ista_operator of a
-    // crate.weight) become derived weights, computed once from the file.
+    // Operators computed from one weight alone (crate.ista_operator or
+    // crate.inverse_lipschitz of a crate.weight) become derived weights,
+    // computed once from the file.
     struct Derived {
-      std::string name, from;
-      double step;
-      SmallVector<ISTAOperatorOp> ops;
+      std::string name, from, kind;
+      std::optional<double> step;
+      SmallVector<int64_t> fromShape;
+      SmallVector<Operation *> ops;
     };
-    llvm::MapVector<std::pair<StringRef, uint64_t>, Derived> derived;
-    llvm::StringMap<unsigned> perWeight; // operators of each weight so far
-    func.walk([&](ISTAOperatorOp op) {
-      auto weight = op.getDictionary().getDefiningOp<WeightOp>();
+    using Key = std::tuple<StringRef, StringRef, uint64_t>;
+    llvm::MapVector<Key, Derived> derived;
+    llvm::StringMap<unsigned> perWeight; // operators of each kind so far
+    auto collect = [&](Operation *op, Value source, StringRef kind,
+                       std::optional<double> step) {
+      auto weight = source.getDefiningOp<WeightOp>();
       if (!weight || isLayerTemplate(weight.getName()))
         return;
-      double step = op.getStep().convertToDouble();
-      Derived &d =
-          derived[{weight.getName(), llvm::bit_cast<uint64_t>(step)}];
+      Derived &d = derived[{weight.getName(), kind,
+                            llvm::bit_cast<uint64_t>(step.value_or(0.0))}];
       if (d.ops.empty()) {
         d.from = weight.getName().str();
+        d.kind = kind.str();
         d.step = step;
         // One weight under two step sizes: number the second operator.
-        unsigned n = perWeight[d.from]++;
-        d.name = d.from + "#ista_operator" + (n ? std::to_string(n) : "");
+        std::string base = d.from + "#" + d.kind;
+        unsigned n = perWeight[base]++;
+        d.name = base + (n ? std::to_string(n) : "");
       }
       d.ops.push_back(op);
+    };
+    func.walk([&](Operation *op) {
+      if (auto ista = dyn_cast<ISTAOperatorOp>(op)) {
+        collect(op, ista.getDictionary(), "ista_operator",
+                ista.getStep().convertToDouble());
+      } else if (auto inv = dyn_cast<InverseLipschitzOp>(op)) {
+        // A (1) result does not say the dictionary's shape: record it.
+        size_t before = derived.size();
+        collect(op, inv.getDictionary(), "inverse_lipschitz", std::nullopt);
+        if (derived.size() != before) {
+          auto shape =
+              cast<RankedTensorType>(inv.getDictionary().getType()).getShape();
+          derived.back().second.fromShape.assign(shape.begin(), shape.end());
+        }
+      }
     });
 
     llvm::MapVector<StringRef, SmallVector<WeightOp>> byName;
@@ -92,14 +115,14 @@ struct CrateWeightsToArgumentsPass
     }
     MLIRContext *ctx = &getContext();
     for (auto &[key, d] : derived) {
-      Type type = d.ops.front().getType();
-      BlockArgument arg = entry.addArgument(type, d.ops.front().getLoc());
+      Type type = d.ops.front()->getResult(0).getType();
+      BlockArgument arg = entry.addArgument(type, d.ops.front()->getLoc());
       inputs.push_back(type);
-      names.push_back(
-          derivedWeightEntry(ctx, d.name, "ista_operator", d.from, d.step));
-      for (ISTAOperatorOp op : d.ops) {
-        op.replaceAllUsesWith(arg);
-        op.erase();
+      names.push_back(derivedWeightEntry(ctx, d.name, d.kind, d.from, d.step,
+                                         d.fromShape));
+      for (Operation *op : d.ops) {
+        op->getResult(0).replaceAllUsesWith(arg);
+        op->erase();
       }
     }
     // Weights read only through derived ones are not passed themselves.

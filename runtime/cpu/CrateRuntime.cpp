@@ -77,6 +77,7 @@ struct Weight {
   String derive;
   String from;
   double step = 0;
+  Vector<int64_t> fromShape; // "from_shape", when the derivation has one
 };
 
 } // namespace
@@ -406,13 +407,23 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
       auto op = wd->is_object() ? wd->find("op") : wd->end();
       auto from = wd->is_object() ? wd->find("from") : wd->end();
       auto step = wd->is_object() ? wd->find("step") : wd->end();
+      auto fromShape = wd->is_object() ? wd->find("from_shape") : wd->end();
+      bool shapeOk = fromShape == wd->end() ||
+                     (fromShape->is_array() && fromShape->size() <= 8);
+      if (shapeOk && fromShape != wd->end())
+        for (const json &v : *fromShape)
+          shapeOk = shapeOk && v.is_number_integer() && v.get<int64_t>() > 0;
       if (embedded || op == wd->end() || !op->is_string() ||
           from == wd->end() || !from->is_string() ||
-          (step != wd->end() && !step->is_number())) {
+          (step != wd->end() && !step->is_number()) || !shapeOk) {
         error = where + " has 'derive' " + brief(*wd) +
-                ", expected {op, from, step} (weights loaded at run time)";
+                ", expected {op, from, step[, from_shape]} (weights loaded at "
+                "run time)";
         return false;
       }
+      if (fromShape != wd->end())
+        for (const json &v : *fromShape)
+          w.fromShape.push_back(v.get<int64_t>());
       w.derive = op->get_ref<const String &>();
       w.from = from->get_ref<const String &>();
       w.step = step != wd->end() ? step->get<double>() : 0.0;
@@ -524,8 +535,9 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
           read = file.readF32(std::string(w.name.c_str()), shape, values,
                               readError);
         } else {
-          crate::weights::Derivation d{w.derive.c_str(), w.from.c_str(),
-                                       w.step};
+          crate::weights::Derivation d{
+              w.derive.c_str(), w.from.c_str(), w.step,
+              std::vector<int64_t>(w.fromShape.begin(), w.fromShape.end())};
           std::vector<int64_t> sourceShape;
           std::vector<float> source;
           read = crate::weights::sourceShape(d, shape, sourceShape,

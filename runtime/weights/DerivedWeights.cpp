@@ -2,6 +2,8 @@
 
 #include "weights/DerivedWeights.h"
 
+#include <cmath>
+
 namespace crate::weights {
 
 namespace {
@@ -20,6 +22,11 @@ bool sourceShape(const Derivation &d, const std::vector<int64_t> &shape,
     source = shape;
     return true;
   }
+  if (d.op == "inverse_lipschitz" && shape == std::vector<int64_t>{1} &&
+      d.fromShape.size() == 2 && d.fromShape[0] > 0 && d.fromShape[1] > 0) {
+    source = d.fromShape;
+    return true;
+  }
   error = "cannot derive a weight of rank " + std::to_string(shape.size()) +
           " by '" + d.op + "' from '" + d.from + "'";
   return false;
@@ -36,6 +43,16 @@ bool derive(const Derivation &d, const std::vector<int64_t> &shape,
             std::to_string(source.size()) + " elements, expected " +
             std::to_string(from[0] * from[1]);
     return false;
+  }
+  if (d.op == "inverse_lipschitz") {
+    std::optional<double> inverse = inverseLipschitz(source, from[0], from[1]);
+    if (!inverse) {
+      error = "cannot take the ISTA step 1/||D||^2 of '" + d.from +
+              "': it is zero or not finite";
+      return false;
+    }
+    out.assign(1, static_cast<float>(*inverse));
+    return true;
   }
   const int64_t rows = shape[0], cols = shape[1];
   out.assign(static_cast<size_t>(rows * cols), 0.0f);
@@ -65,6 +82,55 @@ bool derive(const Derivation &d, const std::vector<int64_t> &shape,
       out[i * n + j] = static_cast<float>(m);
     }
   return true;
+}
+
+std::optional<double> inverseLipschitz(const std::vector<float> &d,
+                                       int64_t rows, int64_t cols) {
+  if (rows <= 0 || cols <= 0 ||
+      static_cast<int64_t>(d.size()) != rows * cols)
+    return std::nullopt;
+  // G = D^T D (cols x cols) in float64; its largest eigenvalue is L.
+  std::vector<double> gram(static_cast<size_t>(cols * cols), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = d.data() + r * cols;
+    for (int64_t i = 0; i < cols; ++i) {
+      double a = row[i];
+      for (int64_t j = 0; j < cols; ++j)
+        gram[i * cols + j] += a * row[j];
+    }
+  }
+  // Power iteration from a vector with a component along every eigenvector
+  // of a generic G; the Rayleigh quotient converges to L from below.
+  std::vector<double> v(static_cast<size_t>(cols)), w(v.size());
+  for (int64_t i = 0; i < cols; ++i)
+    v[i] = 1.0 + 0.001 * static_cast<double>(i);
+  double lambda = 0.0;
+  for (int iter = 0; iter < 100000; ++iter) {
+    double norm = 0.0;
+    for (double x : v)
+      norm += x * x;
+    norm = std::sqrt(norm);
+    if (!(norm > 0.0) || !std::isfinite(norm))
+      return std::nullopt;
+    for (double &x : v)
+      x /= norm;
+    double next = 0.0;
+    for (int64_t i = 0; i < cols; ++i) {
+      double acc = 0.0;
+      for (int64_t j = 0; j < cols; ++j)
+        acc += gram[i * cols + j] * v[j];
+      w[i] = acc;
+      next += acc * v[i];
+    }
+    v.swap(w);
+    bool settled = std::fabs(next - lambda) <= 1e-15 * std::fabs(next);
+    lambda = next;
+    if (settled && iter > 10)
+      break;
+  }
+  if (!(lambda > 0.0) || !std::isfinite(lambda))
+    return std::nullopt;
+  return 1.0 / lambda;
 }
 
 } // namespace crate::weights

@@ -2,7 +2,8 @@
 //
 // Some kernel operands are functions of the model's weights alone: a
 // product's weight transposed into the layout the kernel streams, or the
-// one-product ISTA operator M = I + eta (D - D^T D) (crate-math.md). They
+// one-product ISTA operator M = I + eta (D - D^T D) (crate-math.md), or the
+// ISTA step 1/L of a dictionary (family.md). They
 // are computed once, in float64 and rounded once: by crate-compile for
 // embedded weights, by the runtime when weights are loaded at create time.
 // No LLVM/MLIR dependency: the same code serves both.
@@ -13,6 +14,7 @@
 #define CRATE_RUNTIME_WEIGHTS_DERIVEDWEIGHTS_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +22,19 @@ namespace crate::weights {
 
 /// How a derived weight is made from its source weight `from`.
 struct Derivation {
-  std::string op;   // "transpose" or "ista_operator"
+  std::string op;   // "transpose", "ista_operator" or "inverse_lipschitz"
   std::string from; // the source weight's name
   double step = 0;  // eta, for "ista_operator"
+  // The source's shape where the derived shape does not fix it
+  // ("inverse_lipschitz": a (1) result from any (dim, atoms) dictionary).
+  std::vector<int64_t> fromShape;
 };
+
+/// 1/L with L = ||D||_2^2, the largest eigenvalue of D^T D, for D
+/// (rows x cols, row-major), by power iteration in float64; nullopt when D
+/// is zero or not finite.
+std::optional<double> inverseLipschitz(const std::vector<float> &d,
+                                       int64_t rows, int64_t cols);
 
 /// The source's shape for a derived weight of shape `shape`, or an error.
 bool sourceShape(const Derivation &d, const std::vector<int64_t> &shape,

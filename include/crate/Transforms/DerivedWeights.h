@@ -18,11 +18,13 @@
 namespace crate {
 
 /// The `crate.weights` entry of weight `name`, made by `derive` from the
-/// file tensor `from` (with `step` for derivations that take one).
+/// file tensor `from` (with `step` for derivations that take one, and the
+// source's shape `fromShape` where the derived shape does not fix it).
 inline mlir::DictionaryAttr
 derivedWeightEntry(mlir::MLIRContext *ctx, llvm::StringRef name,
                    llvm::StringRef derive, llvm::StringRef from,
-                   std::optional<double> step = std::nullopt) {
+                   std::optional<double> step = std::nullopt,
+                   llvm::ArrayRef<int64_t> fromShape = {}) {
   auto str = [&](llvm::StringRef s) { return mlir::StringAttr::get(ctx, s); };
   llvm::SmallVector<mlir::NamedAttribute> fields = {
       {str("name"), str(name)},
@@ -32,6 +34,9 @@ derivedWeightEntry(mlir::MLIRContext *ctx, llvm::StringRef name,
     fields.push_back(
         {str("step"),
          mlir::FloatAttr::get(mlir::Float64Type::get(ctx), *step)});
+  if (!fromShape.empty())
+    fields.push_back(
+        {str("from_shape"), mlir::DenseI64ArrayAttr::get(ctx, fromShape)});
   return mlir::DictionaryAttr::get(ctx, fields);
 }
 

@@ -87,6 +87,9 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
       w.from = from.str();
       if (auto step = dict.getAs<FloatAttr>("step"))
         w.step = step.getValueAsDouble();
+      if (auto shape = dict.getAs<DenseI64ArrayAttr>("from_shape"))
+        w.fromShape.assign(shape.asArrayRef().begin(),
+                           shape.asArrayRef().end());
     }
     if (!tensor.getElementType().isF32())
       return entry.emitOpError() << "supports f32 weights only, got "
@@ -104,9 +107,13 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
                              {"offset", static_cast<int64_t>(w.offset)}};
     // Embedded weights are stored derived already; weights loaded at run
     // time are derived by the runtime at create time.
-    if (!w.derive.empty() && !embedded)
-      entry["derive"] = llvm::json::Object{
+    if (!w.derive.empty() && !embedded) {
+      llvm::json::Object derive{
           {"op", w.derive}, {"from", w.from}, {"step", w.step}};
+      if (!w.fromShape.empty())
+        derive["from_shape"] = llvm::json::Array(w.fromShape);
+      entry["derive"] = std::move(derive);
+    }
     weights.push_back(std::move(entry));
   }
   llvm::json::Array extras;

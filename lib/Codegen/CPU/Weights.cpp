@@ -22,7 +22,7 @@ bool packWeights(ModelInfo &info, const std::string &path,
       if (!file.readF32(w.name, w.shape, values, error))
         return false;
     } else {
-      weights::Derivation d{w.derive, w.from, w.step};
+      weights::Derivation d{w.derive, w.from, w.step, w.fromShape};
       if (!weights::sourceShape(d, w.shape, sourceShape, error) ||
           !file.readF32(w.from, sourceShape, source, error) ||
           !weights::derive(d, w.shape, source, values, error))

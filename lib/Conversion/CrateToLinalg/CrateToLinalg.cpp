@@ -8,6 +8,7 @@
 
 #include "AttentionMap.h"
 #include "LinalgBuilders.h"
+#include "SparseCoding.h"
 
 #include "crate/Conversion/Passes.h"
 #include "crate/Dialect/Crate/CrateOps.h"
@@ -41,38 +42,6 @@ Value scaleBy(OpBuilder &b, Location loc, Value x, double c) {
     return arith::MulFOp::create(nb, nl, v, floatConst(nb, nl, elt, c))
         .getResult();
   });
-}
-
-/// Elementwise combination of two tensors of one shape.
-Value zipWith(OpBuilder &b, Location loc, Value x, Value y,
-              function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
-  MLIRContext *ctx = b.getContext();
-  unsigned r = cast<RankedTensorType>(x.getType()).getRank();
-  SmallVector<unsigned> all;
-  for (unsigned i = 0; i < r; ++i)
-    all.push_back(i);
-  AffineMap id = loopMap(ctx, r, all);
-  Value init = tensor::EmptyOp::create(b, loc, sizesOf(b, loc, x), eltOf(x));
-  return generic(b, loc, ValueRange{x, y}, init, {id, id, id}, iterators(r),
-                 [&](OpBuilder &nb, Location nl, ValueRange a) {
-                   return fn(nb, nl, a[0], a[1]);
-                 });
-}
-
-/// The proximal map of t ||.||_1, optionally restricted to v >= 0.
-Value prox(OpBuilder &b, Location loc, Value v, Value threshold,
-           bool nonnegative) {
-  Type elt = v.getType();
-  Value zero = floatConst(b, loc, elt, 0.0);
-  if (nonnegative) {
-    Value shifted = arith::SubFOp::create(b, loc, v, threshold);
-    return arith::MaximumFOp::create(b, loc, shifted, zero);
-  }
-  // sign(v) max(|v| - t, 0)
-  Value mag = arith::SubFOp::create(b, loc, math::AbsFOp::create(b, loc, v),
-                                    threshold);
-  Value kept = arith::MaximumFOp::create(b, loc, mag, zero);
-  return math::CopySignOp::create(b, loc, kept, v);
 }
 
 /// Collapses the two leading axes of x.
@@ -537,7 +506,8 @@ struct ConvertCrateToLinalgPass
     ModuleOp module = getOperation();
     // Steps must be derived first: report each one at its location.
     WalkResult underived = module.walk([](Operation *op) {
-      if (isa<GradStepOp, ProxStepOp, UnrollOp>(op)) {
+      if (isa<GradStepOp, ProxStepOp, ProxGradOp, LearnedProxStepOp,
+              UnrollOp>(op)) {
         op->emitOpError() << "must be derived before lowering to linalg "
                              "(run --crate-derive first)";
         return WalkResult::interrupt();
@@ -545,6 +515,16 @@ struct ConvertCrateToLinalgPass
       return WalkResult::advance();
     });
     if (underived.wasInterrupted())
+      return signalPassFailure();
+    // 1/L is computed from the weights file (or folded from a constant),
+    // never in the graph.
+    WalkResult unfolded = module.walk([](InverseLipschitzOp op) {
+      op.emitOpError() << "needs a dictionary that is a weight of the model "
+                          "or a constant (1/||D||^2 is computed once from "
+                          "the weights), got a computed value";
+      return WalkResult::interrupt();
+    });
+    if (unfolded.wasInterrupted())
       return signalPassFailure();
 
     MLIRContext *ctx = &getContext();
@@ -555,7 +535,7 @@ struct ConvertCrateToLinalgPass
     target.addIllegalDialect<CrateDialect>();
     // Weights are bound later; objectives are declarations.
     target.addLegalOp<WeightOp, ObjectiveOp, CodingRateTermOp,
-                      CompressionTermOp, SparsityTermOp>();
+                      CompressionTermOp, SparsityTermOp, DataFidelityTermOp>();
     RewritePatternSet patterns(ctx);
     patterns.add<LayerNormLowering, MSSALowering, ISTALowering,
                  ISTAOperatorLowering,
@@ -564,6 +544,7 @@ struct ConvertCrateToLinalgPass
                  CodingRateLowering, CompressionRateLowering, L1NormLowering,
                  L0FractionLowering>(ctx);
     populateAttentionMapLowering(patterns);
+    populateSparseCodingLowering(patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     // Nothing refers to an objective once its steps are derived.

@@ -524,4 +524,36 @@ Value solveSPD(OpBuilder &b, Location loc, Value a, Value r) {
       })[0];
 }
 
+/// Elementwise combination of two tensors of one shape.
+Value zipWith(OpBuilder &b, Location loc, Value x, Value y,
+              function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+  MLIRContext *ctx = b.getContext();
+  unsigned r = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<unsigned> all;
+  for (unsigned i = 0; i < r; ++i)
+    all.push_back(i);
+  AffineMap id = loopMap(ctx, r, all);
+  Value init = tensor::EmptyOp::create(b, loc, sizesOf(b, loc, x), eltOf(x));
+  return generic(b, loc, ValueRange{x, y}, init, {id, id, id}, iterators(r),
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   return fn(nb, nl, a[0], a[1]);
+                 });
+}
+
+/// The proximal map of t ||.||_1, optionally restricted to v >= 0.
+Value prox(OpBuilder &b, Location loc, Value v, Value threshold,
+           bool nonnegative) {
+  Type elt = v.getType();
+  Value zero = floatConst(b, loc, elt, 0.0);
+  if (nonnegative) {
+    Value shifted = arith::SubFOp::create(b, loc, v, threshold);
+    return arith::MaximumFOp::create(b, loc, shifted, zero);
+  }
+  // sign(v) max(|v| - t, 0)
+  Value mag = arith::SubFOp::create(b, loc, math::AbsFOp::create(b, loc, v),
+                                    threshold);
+  Value kept = arith::MaximumFOp::create(b, loc, mag, zero);
+  return math::CopySignOp::create(b, loc, kept, v);
+}
+
 } // namespace crate::lowering

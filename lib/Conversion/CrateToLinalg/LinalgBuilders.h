@@ -79,6 +79,18 @@ mlir::Value map(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                                                mlir::Location, mlir::Value)>
                     fn);
 
+/// Elementwise combination of two tensors of one shape.
+mlir::Value
+zipWith(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y,
+        llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                       mlir::Value, mlir::Value)>
+            fn);
+
+/// The proximal map of t ||.||_1 at scalar v: sign(v) max(|v| - t, 0), or
+/// max(v - t, 0) when restricted to v >= 0.
+mlir::Value prox(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                 mlir::Value threshold, bool nonnegative);
+
 /// LayerNorm over the last axis with biased variance, as PyTorch's.
 mlir::Value layerNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       mlir::Value weight, mlir::Value bias, double eps);

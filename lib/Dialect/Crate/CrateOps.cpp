@@ -7,6 +7,7 @@
 
 #include "crate/Dialect/Crate/CrateOps.h"
 #include "crate/Dialect/Crate/WeightName.h"
+#include "weights/DerivedWeights.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -200,6 +201,7 @@ LogicalResult ObjectiveOp::verifyRegions() {
   SmallVector<CodingRateTermOp> rates;
   SmallVector<CompressionTermOp> compressions;
   SmallVector<SparsityTermOp> sparsities;
+  SmallVector<DataFidelityTermOp> fidelities;
   for (Operation &op : getTerms().front()) {
     bool known = TypeSwitch<Operation *, bool>(&op)
                      .Case([&](CodingRateTermOp t) { return rates.push_back(t), true; })
@@ -208,6 +210,9 @@ LogicalResult ObjectiveOp::verifyRegions() {
                      })
                      .Case([&](SparsityTermOp t) {
                        return sparsities.push_back(t), true;
+                     })
+                     .Case([&](DataFidelityTermOp t) {
+                       return fidelities.push_back(t), true;
                      })
                      .Default([](Operation *) { return false; });
     if (!known)
@@ -222,17 +227,29 @@ LogicalResult ObjectiveOp::verifyRegions() {
 
   switch (getKind()) {
   case ObjectiveKind::sparse_rate_reduction:
-    if (rates.size() != 1 || compressions.size() != 1 || sparsities.size() != 1)
+    if (rates.size() != 1 || compressions.size() != 1 ||
+        sparsities.size() != 1 || !fidelities.empty())
       return emitOpError()
              << "of kind sparse_rate_reduction expects exactly one "
                 "coding_rate, one compression and one sparsity term, got "
              << rates.size() << ", " << compressions.size() << " and "
-             << sparsities.size();
+             << sparsities.size()
+             << (fidelities.empty() ? "" : ", and no data_fidelity term");
     if (rates[0].getEps().convertToDouble() != compressions[0].getEps().convertToDouble())
       return emitOpError() << "expects the coding_rate and compression terms "
                               "to share eps, got "
                            << rates[0].getEps().convertToDouble() << " and "
                            << compressions[0].getEps().convertToDouble();
+    break;
+  case ObjectiveKind::lasso:
+    if (fidelities.size() != 1 || sparsities.size() != 1 || !rates.empty() ||
+        !compressions.empty())
+      return emitOpError()
+             << "of kind lasso expects exactly one data_fidelity and one "
+                "sparsity term and nothing else, got "
+             << fidelities.size() << " data_fidelity, " << sparsities.size()
+             << " sparsity, " << rates.size() << " coding_rate and "
+             << compressions.size() << " compression";
     break;
   }
   return success();
@@ -513,6 +530,227 @@ LogicalResult ISTAOperatorOp::verify() {
   if (!d.hasStaticShape() || d.getDimSize(0) != d.getDimSize(1))
     return emitOpError() << "expects a static square dictionary, got " << d;
   return expectPositive(*this, "step", getStep().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// Sparse coding (CrateSparseCodingOps.td)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// More proximal steps than any unrolled solver runs: each is code.
+constexpr int64_t kMaxSparseSteps = 4096;
+
+/// Rows of data (..., dim): rank >= 2, a static last axis, and only the
+/// leading axis dynamic (the products collapse the leading axes to rows;
+/// MLIR 22.1 cannot lower that reshape with two dynamic sizes,
+/// llvm/llvm-project#186830). Returns dim.
+FailureOr<int64_t> expectRows(Operation *op, StringRef what, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() < 2)
+    return op->emitOpError() << "expects " << what
+                             << " of rank >= 2 (batch, ..., dim), got " << type;
+  for (int64_t i = 1; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      return op->emitOpError() << "expects " << what
+                               << " with only its leading axis dynamic, got "
+                               << type;
+  return type.getShape().back();
+}
+
+/// The result must be the input's rows with a last axis of `width`.
+LogicalResult expectRowsResult(Operation *op, Value input, Value result,
+                               int64_t width, StringRef meaning) {
+  auto in = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> want(in.getShape());
+  want.back() = width;
+  auto got = cast<RankedTensorType>(result.getType());
+  if (got.getShape() != ArrayRef<int64_t>(want))
+    return op->emitOpError() << "expects a result of shape "
+                             << formatShape(want) << " (" << meaning
+                             << "), got " << got;
+  return success();
+}
+
+/// A dictionary (dim, s) of static shape; returns s.
+FailureOr<int64_t> expectDictionary(Operation *op, StringRef what, Value d,
+                                    int64_t dim) {
+  if (failed(expectShape(op, what, d, {dim, kAny}, "dim x atoms")) ||
+      failed(expectStatic(op, what, d)))
+    return failure();
+  return cast<RankedTensorType>(d.getType()).getDimSize(1);
+}
+
+/// Shared by crate.prox_grad and crate.sparse_code: steps, step, start,
+/// the second dictionary and the result shape.
+LogicalResult verifySparseSolve(Operation *op, Value input, Value dictionary,
+                                Value synthesis, Value result, int64_t steps,
+                                std::optional<double> step, SparseStart start,
+                                bool reconstruct, int64_t dim, int64_t &atoms) {
+  FailureOr<int64_t> s = expectDictionary(op, "dictionary", dictionary, dim);
+  if (failed(s))
+    return failure();
+  atoms = *s;
+  if (failed(expectPositive(op, "steps", steps)))
+    return failure();
+  if (steps > kMaxSparseSteps)
+    return op->emitOpError() << "expects at most " << kMaxSparseSteps
+                             << " steps, got " << steps;
+  if (step && failed(expectPositive(op, "step", *step)))
+    return failure();
+  if (start == SparseStart::warm && atoms != dim)
+    return op->emitOpError() << "with start = warm starts the codes at the "
+                                "data, which needs as many atoms as dim ("
+                             << dim << "), got " << atoms;
+  if (synthesis) {
+    if (reconstruct)
+      return op->emitOpError()
+             << "takes either `reconstruct` (A D^T) or `synthesis` (A D1^T), "
+                "not both";
+    if (failed(expectShape(op, "synthesis dictionary", synthesis,
+                           {dim, atoms}, "dim x atoms, as the dictionary")))
+      return failure();
+  }
+  bool synthesised = synthesis || reconstruct;
+  return expectRowsResult(op, input, result, synthesised ? dim : atoms,
+                          synthesised ? "the synthesis of the codes"
+                                      : "the codes");
+}
+} // namespace
+
+SparsityTermOp ProxGradOp::getTermOp() {
+  return lookupTerm<SparsityTermOp>(*this, getTerm());
+}
+
+LogicalResult ProxGradOp::verify() {
+  FailureOr<SparsityTermOp> term =
+      verifyStepTerm<SparsityTermOp>(*this, getTerm(), "sparsity");
+  if (failed(term))
+    return failure();
+  FailureOr<int64_t> dim = expectRows(*this, "input", getInput());
+  if (failed(dim) || failed(expectObjectiveDim(*this, *term, *dim)) ||
+      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)) ||
+      failed(expectPositive(*this, "norm_eps",
+                            getNormEps().convertToDouble())))
+    return failure();
+  std::optional<double> step;
+  if (getStepAttr())
+    step = getStepAttr().getValueAsDouble();
+  int64_t atoms;
+  if (failed(verifySparseSolve(*this, getInput(), getDictionary(),
+                               getSynthesis(), getResult(), getSteps(), step,
+                               getStart(), getReconstruct(), *dim, atoms)))
+    return failure();
+  if (getResidual() && !getSynthesis() && !getReconstruct())
+    return emitOpError() << "adds its input back only to a synthesis "
+                            "(`reconstruct` or `synthesis`), not to codes";
+  return success();
+}
+
+SparsityTermOp LearnedProxStepOp::getTermOp() {
+  return lookupTerm<SparsityTermOp>(*this, getTerm());
+}
+
+/// Wx (dim, s), Wz (s, s), threshold (s) of a learned step on codes (.., s).
+static LogicalResult verifyLearnedWeights(Operation *op, Value codes,
+                                          Value data, Value wx, Value wz,
+                                          Value threshold, int64_t &dim) {
+  FailureOr<int64_t> d = expectRows(op, "data", data);
+  if (failed(d))
+    return failure();
+  FailureOr<int64_t> s = expectRows(op, "codes", codes);
+  if (failed(s))
+    return failure();
+  dim = *d;
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto codesType = cast<RankedTensorType>(codes.getType());
+  if (dataType.getShape().drop_back() != codesType.getShape().drop_back())
+    return op->emitOpError() << "expects one row of codes per row of data, got "
+                             << codesType << " for " << dataType;
+  if (failed(expectShape(op, "data weight", wx, {*d, *s}, "dim x atoms")) ||
+      failed(expectShape(op, "codes weight", wz, {*s, *s}, "atoms x atoms")) ||
+      failed(expectShape(op, "threshold", threshold, {*s}, "one per atom")))
+    return failure();
+  return success();
+}
+
+LogicalResult LearnedProxStepOp::verify() {
+  FailureOr<SparsityTermOp> term =
+      verifyStepTerm<SparsityTermOp>(*this, getTerm(), "sparsity");
+  if (failed(term))
+    return failure();
+  int64_t dim;
+  if (failed(verifyLearnedWeights(*this, getCodes(), getData(),
+                                  getDataWeight(), getCodesWeight(),
+                                  getThreshold(), dim)))
+    return failure();
+  return expectObjectiveDim(*this, *term, dim);
+}
+
+LogicalResult ZeroCodesOp::verify() {
+  FailureOr<int64_t> dim = expectRows(*this, "data", getData());
+  if (failed(dim) || failed(expectPositive(*this, "atoms", getAtoms())))
+    return failure();
+  return expectRowsResult(*this, getData(), getResult(), getAtoms(),
+                          "the data's rows, `atoms` wide");
+}
+
+LogicalResult SparseCodeOp::verify() {
+  FailureOr<int64_t> dim = expectRows(*this, "input", getInput());
+  if (failed(dim) ||
+      failed(expectNonNegative(*this, "lambda",
+                               getLambda().convertToDouble())))
+    return failure();
+  std::optional<double> step;
+  if (getStepAttr())
+    step = getStepAttr().getValueAsDouble();
+  if (step.has_value() == static_cast<bool>(getStepSize()))
+    return emitOpError() << "expects exactly one of `step` (a number) and "
+                            "`step_size` (an operand)";
+  if (getStepSize() &&
+      failed(expectShape(*this, "step_size", getStepSize(), {1},
+                         "one element")))
+    return failure();
+  int64_t atoms;
+  return verifySparseSolve(*this, getInput(), getDictionary(), getSynthesis(),
+                           getResult(), getSteps(), step, getStart(),
+                           getReconstruct(), *dim, atoms);
+}
+
+LogicalResult InverseLipschitzOp::verify() {
+  if (failed(expectShape(*this, "dictionary", getDictionary(), {kAny, kAny},
+                         "dim x atoms")) ||
+      failed(expectStatic(*this, "dictionary", getDictionary())))
+    return failure();
+  return expectShape(*this, "result", getResult(), {1}, "one element");
+}
+
+OpFoldResult InverseLipschitzOp::fold(FoldAdaptor adaptor) {
+  auto d = dyn_cast_or_null<DenseElementsAttr>(adaptor.getDictionary());
+  auto type = cast<RankedTensorType>(getDictionary().getType());
+  if (!d || !type.hasStaticShape())
+    return {};
+  std::vector<float> values;
+  for (APFloat v : d.getValues<APFloat>()) {
+    bool lost;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    values.push_back(v.convertToFloat());
+  }
+  std::optional<double> inverse =
+      weights::inverseLipschitz(values, type.getDimSize(0), type.getDimSize(1));
+  if (!inverse)
+    return {};
+  auto resultType = cast<RankedTensorType>(getResult().getType());
+  return DenseElementsAttr::get(
+      resultType, FloatAttr::get(resultType.getElementType(), *inverse));
+}
+
+LogicalResult ShrinkOp::verify() {
+  int64_t dim;
+  if (failed(verifyLearnedWeights(*this, getCodes(), getData(),
+                                  getDataWeight(), getCodesWeight(),
+                                  getThreshold(), dim)))
+    return failure();
+  return expectNonNegative(*this, "lambda", getLambda().convertToDouble());
 }
 
 LogicalResult PatchEmbedOp::verify() {

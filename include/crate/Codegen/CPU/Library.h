@@ -31,6 +31,7 @@ struct ModelInfo {
     std::string derive;
     std::string from;
     double step = 0;
+    std::vector<int64_t> fromShape; // when the derivation needs it
   };
   /// A result of the entry; the first is the main output ("output"), the
   /// others are named by the result attribute `crate.output`.

@@ -18,7 +18,9 @@ def Crate_Approx : I32EnumAttr<"Approximation",
 // What an objective as a whole means, so its verifier knows the terms it needs.
 def Crate_ObjectiveKind : I32EnumAttr<"ObjectiveKind", "kind of objective", [
       // maximise R(Z) - R^c(Z; U) - lambda ||Z||_1
-      I32EnumAttrCase<"sparse_rate_reduction", 0>
+      I32EnumAttrCase<"sparse_rate_reduction", 0>,
+      // minimise 1/2 ||X - Z D^T||^2 + lambda ||Z||_1 over codes Z
+      I32EnumAttrCase<"lasso", 1>
     ]> {
   let cppNamespace = "::crate";
 }
@@ -47,6 +49,22 @@ def Crate_IstaForm : I32EnumAttr<"IstaForm", "product form of the ISTA step", [
       I32EnumAttrCase<"factored", 1>,
       // y M with M = I + eta (D - D^T D) (crate.ista_operator): one product
       I32EnumAttrCase<"folded", 2>
+    ]> {
+  let cppNamespace = "::crate";
+}
+
+// Where the iteration of a LASSO solve on codes A starts.
+def Crate_SparseStart : I32EnumAttr<"SparseStart", "start of a sparse coding solve", [
+      I32EnumAttrCase<"zero", 0>,  // A_0 = 0
+      I32EnumAttrCase<"warm", 1>   // A_0 = y, the data itself (needs s = d)
+    ]> {
+  let cppNamespace = "::crate";
+}
+
+// The point each proximal gradient step is taken from.
+def Crate_Acceleration : I32EnumAttr<"Acceleration", "acceleration of proximal gradient steps", [
+      I32EnumAttrCase<"none", 0>,  // ISTA: from the last iterate
+      I32EnumAttrCase<"fista", 1>  // FISTA: from the extrapolated point Y_k
     ]> {
   let cppNamespace = "::crate";
 }

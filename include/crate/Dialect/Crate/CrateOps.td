@@ -497,4 +497,6 @@ def Crate_ClassifierHeadOp : Crate_Op<"classifier_head", [Pure, SameOperandsAndR
   let hasVerifier = 1;
 }
 
+include "crate/Dialect/Crate/CrateSparseCodingOps.td"
+
 #endif // CRATE_OPS_TD
