@@ -9,6 +9,7 @@
 
 using crate::weights::Derivation;
 using crate::weights::derive;
+using crate::weights::inverseLipschitz;
 
 namespace {
 std::vector<float> randomMatrix(int64_t rows, int64_t cols, unsigned seed) {
@@ -84,4 +85,51 @@ TEST(DerivedWeights, RejectsUnknownOpsAndShapes) {
             "cannot derive a weight of rank 2 by 'ista_operator' from 'w'");
   EXPECT_FALSE(derive({"transpose", "w", 0}, {2, 2}, w, out, error));
   EXPECT_EQ(error, "the source 'w' has 6 elements, expected 4");
+}
+
+TEST(DerivedWeights, InverseLipschitzOfARankOneDictionary) {
+  // D = u v^T has one nonzero singular value |u| |v|: L = |u|^2 |v|^2.
+  const std::vector<double> u = {1, -2, 0.5}, v = {0.25, 1, -1, 3};
+  std::vector<float> d;
+  double uu = 0, vv = 0;
+  for (double a : u)
+    uu += a * a;
+  for (double b : v)
+    vv += b * b;
+  for (double a : u)
+    for (double b : v)
+      d.push_back(static_cast<float>(a * b));
+  std::optional<double> inverse = inverseLipschitz(d, 3, 4);
+  ASSERT_TRUE(inverse);
+  EXPECT_NEAR(*inverse, 1.0 / (uu * vv), 1e-12 / (uu * vv));
+}
+
+TEST(DerivedWeights, InverseLipschitzOfAnOrthogonalMatrixIsOne) {
+  // A rotation scaled by 3: every singular value is 3.
+  const double c = std::cos(0.3), s = std::sin(0.3);
+  std::vector<float> d = {float(3 * c), float(-3 * s), float(3 * s),
+                          float(3 * c)};
+  std::optional<double> inverse = inverseLipschitz(d, 2, 2);
+  ASSERT_TRUE(inverse);
+  EXPECT_NEAR(*inverse, 1.0 / 9.0, 1e-6);
+}
+
+TEST(DerivedWeights, InverseLipschitzNeedsTheSourceShapeAndANonzeroSource) {
+  std::vector<float> d(12, 0.0f), out;
+  std::string error;
+  EXPECT_FALSE(inverseLipschitz(d, 3, 4));
+  EXPECT_FALSE(inverseLipschitz(d, 3, 5)); // 12 elements are not 3 x 5
+  EXPECT_FALSE(derive({"inverse_lipschitz", "D", 0}, {1}, d, out, error));
+  EXPECT_EQ(error,
+            "cannot derive a weight of rank 1 by 'inverse_lipschitz' from 'D'");
+  EXPECT_FALSE(
+      derive({"inverse_lipschitz", "D", 0, {3, 4}}, {1}, d, out, error));
+  EXPECT_EQ(error,
+            "cannot take the ISTA step 1/||D||^2 of 'D': it is zero or not "
+            "finite");
+  d[5] = 2.0f; // one nonzero entry: L = 4
+  ASSERT_TRUE(derive({"inverse_lipschitz", "D", 0, {3, 4}}, {1}, d, out, error))
+      << error;
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FLOAT_EQ(out[0], 0.25f);
 }

@@ -67,10 +67,13 @@ def fista(x, d, lam, steps):
 
 
 def lista(x, layers, lam):
+    """The codes after every step, (steps, signals, atoms)."""
     z = np.zeros((x.shape[0], layers[0]["Wz"].shape[0]))
+    iterates = []
     for layer in layers:
         z = soft(z @ layer["Wz"] + x @ layer["Wx"], lam * layer["threshold"])
-    return z
+        iterates.append(z)
+    return np.stack(iterates)
 
 
 def main():
@@ -102,7 +105,7 @@ def main():
         "ista": ista(x64, d64, LAMBDA, ISTA_STEPS),
         "ista_nonnegative": ista(x64, d64, LAMBDA, ISTA_STEPS, nonnegative=True),
         "fista": fista(x64, d64, LAMBDA, FISTA_STEPS),
-        "lista": lista(x64, layers, LAMBDA),
+        "lista_layers": lista(x64, layers, LAMBDA),
         "inverse_lipschitz": np.array([1.0 / lipschitz]),
     }, {"lambda": str(LAMBDA), "ista_steps": str(ISTA_STEPS),
         "fista_steps": str(FISTA_STEPS), "lista_steps": str(LISTA_STEPS)})

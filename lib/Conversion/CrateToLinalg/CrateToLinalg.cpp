@@ -516,16 +516,27 @@ struct ConvertCrateToLinalgPass
     });
     if (underived.wasInterrupted())
       return signalPassFailure();
-    // 1/L is computed from the weights file (or folded from a constant),
-    // never in the graph.
-    WalkResult unfolded = module.walk([](InverseLipschitzOp op) {
-      op.emitOpError() << "needs a dictionary that is a weight of the model "
-                          "or a constant (1/||D||^2 is computed once from "
-                          "the weights), got a computed value";
-      return WalkResult::interrupt();
-    });
-    if (unfolded.wasInterrupted())
-      return signalPassFailure();
+    // 1/L is computed from the weights file (a derived weight) or folded
+    // from a constant dictionary (bound weights), never in the graph.
+    SmallVector<InverseLipschitzOp> lipschitz;
+    module.walk([&](InverseLipschitzOp op) { lipschitz.push_back(op); });
+    for (InverseLipschitzOp op : lipschitz) {
+      SmallVector<OpFoldResult> folded;
+      auto value = succeeded(op->fold(folded)) && folded.size() == 1
+                       ? dyn_cast_if_present<TypedAttr>(
+                             dyn_cast<Attribute>(folded[0]))
+                       : TypedAttr();
+      if (!value) {
+        op.emitOpError() << "needs a dictionary that is a weight of the model "
+                            "or a constant (1/||D||^2 is computed once from "
+                            "the weights), got a computed value";
+        return signalPassFailure();
+      }
+      OpBuilder b(op);
+      op.replaceAllUsesWith(
+          arith::ConstantOp::create(b, op.getLoc(), value).getResult());
+      op.erase();
+    }
 
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);

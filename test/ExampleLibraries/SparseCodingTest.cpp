@@ -1,0 +1,158 @@
+//===- SparseCodingTest.cpp - examples/sparse_coding through the C API ----===//
+//
+// libista, libfista and liblista are examples/sparse_coding/*.mlir
+// compiled with their weights; libista_loaded is ista.mlir with the weights
+// (and the step 1/L derived from them) loaded at create time. Each must
+// give the codes numpy computes in float64 (make_data.py, written from
+// family.md and sharing no code with the compiler) to 1e-5 relative; LISTA
+// after every one of its steps too.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fista.h"
+#include "ista.h"
+#include "ista_loaded.h"
+#include "lista.h"
+
+#include "Fixtures.h"
+#include "TestWeights.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace {
+const std::string kDir = CRATE_SPARSE_CODING_DIR;
+const std::string kReference = kDir + "/sparse_coding_reference.safetensors";
+constexpr int64_t kSignals = 8, kDim = 16, kAtoms = 32, kListaSteps = 6;
+
+std::vector<double> reference(const std::string &name) {
+  crate::test::Fixture f;
+  std::string error;
+  EXPECT_TRUE(crate::test::readFixture(kReference, name, f, error)) << error;
+  return f.data;
+}
+
+std::vector<float> signals() {
+  std::vector<double> x = reference("x");
+  return std::vector<float>(x.begin(), x.end());
+}
+
+/// max |a - b| / max |b|: the fixtures' error measure.
+double maxRelative(const float *a, const double *b, size_t n) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < n; ++i) {
+    diff = std::max(diff, std::fabs(double(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(b[i]));
+  }
+  return diff / scale;
+}
+
+/// Runs one of the generated APIs (same shape for every model).
+template <typename Model, typename Create, typename Forward, typename Destroy,
+          typename LastError>
+std::vector<float> run(Create create, Forward forward, Destroy destroy,
+                       LastError lastError, const char *weights) {
+  Model *model = nullptr;
+  EXPECT_EQ(create(weights, &model), CRATE_OK);
+  if (!model)
+    return {};
+  std::vector<float> x = signals(), codes(kSignals * kAtoms);
+  EXPECT_EQ(forward(model, x.data(), kSignals, codes.data()), CRATE_OK)
+      << lastError(model);
+  destroy(model);
+  return codes;
+}
+} // namespace
+
+TEST(SparseCoding, IstaMatchesNumpy) {
+  ASSERT_EQ(ISTA_INPUT_SIZE, kDim);
+  ASSERT_EQ(ISTA_OUTPUT_SIZE, kAtoms);
+  std::vector<float> codes = run<ista_model>(ista_create, ista_forward,
+                                             ista_destroy, ista_last_error,
+                                             nullptr);
+  std::vector<double> want = reference("ista");
+  ASSERT_EQ(codes.size(), want.size());
+  EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
+}
+
+TEST(SparseCoding, IstaWithWeightsLoadedAtCreateMatchesNumpy) {
+  std::string weights = kDir + "/sparse_coding_weights.safetensors";
+  std::vector<float> codes = run<ista_loaded_model>(
+      ista_loaded_create, ista_loaded_forward, ista_loaded_destroy,
+      ista_loaded_last_error, weights.c_str());
+  std::vector<double> want = reference("ista");
+  ASSERT_EQ(codes.size(), want.size());
+  EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
+}
+
+TEST(SparseCoding, FistaMatchesNumpy) {
+  std::vector<float> codes = run<fista_model>(fista_create, fista_forward,
+                                              fista_destroy, fista_last_error,
+                                              nullptr);
+  std::vector<double> want = reference("fista");
+  ASSERT_EQ(codes.size(), want.size());
+  EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
+}
+
+TEST(SparseCoding, ListaMatchesNumpyAfterEveryStep) {
+  lista_model *model = nullptr;
+  ASSERT_EQ(lista_create(nullptr, &model), CRATE_OK);
+  ASSERT_EQ(LISTA_LAYER_TOKENS_SIZE, kListaSteps * kAtoms);
+  std::vector<float> x = signals(), codes(kSignals * kAtoms),
+                     layers(kSignals * LISTA_LAYER_TOKENS_SIZE);
+  float *outputs[] = {codes.data(), layers.data()};
+  ASSERT_EQ(lista_forward_outputs(model, x.data(), kSignals, outputs),
+            CRATE_OK)
+      << lista_last_error(model);
+  lista_destroy(model);
+  // The fixture is (steps, signals, atoms); the library's (signals, steps, atoms).
+  std::vector<double> want = reference("lista_layers");
+  for (int64_t t = 0; t < kListaSteps; ++t) {
+    std::vector<float> got;
+    for (int64_t s = 0; s < kSignals; ++s)
+      got.insert(got.end(),
+                 layers.begin() + (s * kListaSteps + t) * kAtoms,
+                 layers.begin() + (s * kListaSteps + t + 1) * kAtoms);
+    EXPECT_LT(maxRelative(got.data(), want.data() + t * kSignals * kAtoms,
+                          got.size()),
+              1e-5)
+        << "after step " << t;
+  }
+  EXPECT_LT(maxRelative(codes.data(),
+                        want.data() + (kListaSteps - 1) * kSignals * kAtoms,
+                        codes.size()),
+            1e-5);
+}
+
+TEST(SparseCoding, LoadedWeightsWithAWrongDictionaryNameIt) {
+  namespace tw = crate::test;
+  std::string path = ::testing::TempDir() + "/ista_bad.safetensors";
+  tw::writeFile(path, tw::safetensorsImage(
+                          {tw::f32Tensor("D", {kAtoms, kDim},
+                                         std::vector<float>(kDim * kAtoms))}));
+  ista_loaded_model *model = nullptr;
+  EXPECT_EQ(ista_loaded_create(path.c_str(), &model), CRATE_ERROR_WEIGHTS);
+  EXPECT_EQ(model, nullptr);
+  // The calling thread's last error names the tensor and both shapes.
+  std::string error = ista_loaded_last_error(nullptr);
+  EXPECT_NE(error.find("'D'"), std::string::npos) << error;
+  EXPECT_NE(error.find("16, 32"), std::string::npos) << error;
+  std::remove(path.c_str());
+}
+
+TEST(SparseCoding, LoadedWeightsWithAZeroDictionarySayWhy) {
+  namespace tw = crate::test;
+  std::string path = ::testing::TempDir() + "/ista_zero.safetensors";
+  tw::writeFile(path, tw::safetensorsImage(
+                          {tw::f32Tensor("D", {kDim, kAtoms},
+                                         std::vector<float>(kDim * kAtoms))}));
+  ista_loaded_model *model = nullptr;
+  EXPECT_EQ(ista_loaded_create(path.c_str(), &model), CRATE_ERROR_WEIGHTS);
+  EXPECT_EQ(model, nullptr);
+  std::string error = ista_loaded_last_error(nullptr);
+  EXPECT_NE(error.find("1/||D||^2 of 'D'"), std::string::npos) << error;
+  std::remove(path.c_str());
+}
