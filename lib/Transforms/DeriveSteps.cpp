@@ -27,12 +27,12 @@ constexpr double kPreNormEps = 1e-5;
 
 /// LN(x) when the step has pre-norm weights, x otherwise.
 template <typename StepOp>
-Value preNorm(PatternRewriter &rw, StepOp op) {
+Value preNorm(PatternRewriter &rw, StepOp op, double eps = kPreNormEps) {
   if (!op.getNormWeight())
     return op.getInput();
   return LayerNormOp::create(rw, op.getLoc(), op.getInput().getType(),
                              op.getInput(), op.getNormWeight(),
-                             op.getNormBias(), rw.getF64FloatAttr(kPreNormEps));
+                             op.getNormBias(), rw.getF64FloatAttr(eps));
 }
 
 /// Gradient step on R^c: MSSA (softmax) or the exact / first-order gradient.
@@ -46,7 +46,7 @@ struct DeriveCompressionStep : OpRewritePattern<GradStepOp> {
     Location loc = op.getLoc();
     Type type = op.getType();
     Value x = op.getInput();
-    Value z = preNorm(rw, op);
+    Value z = preNorm(rw, op, op.getNormEps().convertToDouble());
     if (op.getApprox() == Approximation::softmax) {
       // x + step * (concat_k softmax(W_k W_k^T / sqrt(p)) W_k) Wo^T + bo)
       Value m = MSSAOp::create(rw, loc, type, z, op.getSubspaces(),
@@ -92,10 +92,7 @@ struct DeriveProxGradSteps : OpRewritePattern<ProxGradOp> {
       return rw.notifyMatchFailure(op, "not a step on a sparsity term");
     Location loc = op.getLoc();
     Value x = op.getInput();
-    Value y = x;
-    if (op.getNormWeight())
-      y = LayerNormOp::create(rw, loc, x.getType(), x, op.getNormWeight(),
-                              op.getNormBias(), op.getNormEpsAttr());
+    Value y = preNorm(rw, op, op.getNormEps().convertToDouble());
     Value stepSize;
     if (!op.getStepAttr()) {
       Type elt = getElementTypeOrSelf(x.getType());

@@ -1,9 +1,11 @@
 //===- LayerOutputs.cpp - what every unrolled layer hands out -------------===//
 
 #include "crate/Dialect/Crate/CrateOps.h"
+#include "crate/Transforms/FunctionOutputs.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace crate {
 #define GEN_PASS_DEF_CRATELAYEROUTPUTS
@@ -44,7 +46,27 @@ struct CrateLayerOutputsPass
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
-      signalPassFailure();
+      return signalPassFailure();
+    if (!stats)
+      return;
+    // LASSO solves directly in a function report on the codes they return.
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      SmallVector<ProxGradOp> solves;
+      for (auto solve : func.getBody().getOps<ProxGradOp>())
+        if (SparsityTermOp term = solve.getTermOp())
+          if (term->getParentOfType<ObjectiveOp>().getKind() ==
+              ObjectiveKind::lasso)
+            solves.push_back(solve);
+      if (solves.size() > 1) {
+        solves[1].emitOpError() << "is the second LASSO solve in @"
+                                << func.getSymName()
+                                << ": layer statistics report one per function";
+        return signalPassFailure();
+      }
+      for (ProxGradOp solve : solves)
+        if (failed(addSolveStats(func, solve)))
+          return signalPassFailure();
+    }
   }
 
   /// The attention maps of the layer's compression step: (batch, K, N) for
@@ -68,7 +90,7 @@ struct CrateLayerOutputsPass
     // LayerNorm is the one the derived step computes, merged by CSE.
     if (step.getNormWeight())
       z = LayerNormOp::create(b, loc, z.getType(), z, step.getNormWeight(),
-                              step.getNormBias(), b.getF64FloatAttr(1e-5));
+                              step.getNormBias(), step.getNormEpsAttr());
     bool cls = attention == "cls";
     SmallVector<int64_t> shape = {tokenType.getDimSize(0), term.getHeads(), n};
     if (!cls)
@@ -85,10 +107,15 @@ struct CrateLayerOutputsPass
   /// (batch, 5): R^c(Z_half) textbook and normalised, R, l0 / (N d), l1 of
   /// the layer output.
   LogicalResult addStats(OpBuilder &b, UnrollOp op, YieldOp yield) {
+    auto learned = op.getBody().front().getOps<LearnedProxStepOp>();
+    if (!learned.empty())
+      return addLassoStats(b, op, *learned.begin());
     auto steps = op.getBody().front().getOps<GradStepOp>();
     if (steps.empty())
       return op.emitOpError() << "has no compression step (crate.grad_step) "
-                                 "in its layer: layer statistics measure it";
+                                 "or learned sparse-coding step "
+                                 "(crate.learned_prox_step) in its layer: "
+                                 "layer statistics measure them";
     GradStepOp step = *steps.begin();
     CompressionTermOp term = step.getTermOp();
     auto objective = term->getParentOfType<ObjectiveOp>();
@@ -114,18 +141,98 @@ struct CrateLayerOutputsPass
         L0FractionOp::create(b, loc, vecType, next),
         L1NormOp::create(b, loc, vecType, next)};
 
+    LayerOutputOp::create(b, loc, "layer_stats", stackColumns(b, loc, columns));
+    return success();
+  }
+
+  /// A LISTA layer: lasso_stats (batch, L, 3) of the codes it hands on.
+  LogicalResult addLassoStats(OpBuilder &b, UnrollOp op,
+                              LearnedProxStepOp step) {
+    if (!step.getDictionary())
+      return step.emitOpError()
+             << "needs dictionary(%D) for layer statistics: the LASSO "
+                "objective they measure is over D";
+    FailureOr<Value> stats = lassoStats(b, step, step.getResult(),
+                                        step.getData(), step.getDictionary());
+    if (failed(stats))
+      return failure();
+    LayerOutputOp::create(b, step.getLoc(), "lasso_stats", *stats);
+    return success();
+  }
+
+  /// A LASSO solve outside any unroll (ISTA, FISTA): lasso_stats
+  /// (batch, 1, 3) of the codes it returns.
+  LogicalResult addSolveStats(func::FuncOp func, ProxGradOp solve) {
+    if (solve.getSynthesis() || solve.getReconstruct())
+      return solve.emitOpError()
+             << "hands out a synthesis, not codes: layer statistics measure "
+                "the codes";
+    IRRewriter rewriter(func.getContext());
+    rewriter.setInsertionPoint(func.getBody().back().getTerminator());
+    FailureOr<Value> stats = lassoStats(rewriter, solve, solve.getResult(),
+                                        solve.getInput(), solve.getDictionary());
+    if (failed(stats))
+      return failure();
+    // (batch, 3) -> (batch, 1, 3): one "layer", the whole solve.
+    auto type = cast<RankedTensorType>(stats->getType());
+    auto stacked = RankedTensorType::get(
+        {type.getDimSize(0), 1, type.getDimSize(1)}, type.getElementType());
+    Value one = tensor::ExpandShapeOp::create(
+        rewriter, solve.getLoc(), stacked, *stats,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    appendFunctionOutput(rewriter, func, "lasso_stats", one);
+    return success();
+  }
+
+  /// (batch, 3): the LASSO objective 1/2 ||X - Z D^T||^2 + lambda ||Z||_1,
+  /// ||Z||_0 / (N s) and ||Z||_1 of codes Z of data X.
+  template <typename StepOp>
+  FailureOr<Value> lassoStats(OpBuilder &b, StepOp step, Value codes,
+                              Value data, Value dictionary) {
+    SparsityTermOp term = step.getTermOp();
+    Location loc = step.getLoc();
+    // The measures take (batch, N, width); a signal per batch row is N = 1.
+    auto asTokens = [&](Value v) -> FailureOr<Value> {
+      auto type = cast<RankedTensorType>(v.getType());
+      if (type.getRank() == 3)
+        return v;
+      if (type.getRank() != 2)
+        return step.emitOpError()
+               << "measures (batch, dim) or (batch, N, dim) data, got " << type;
+      auto tokens = RankedTensorType::get(
+          {type.getDimSize(0), 1, type.getDimSize(1)}, type.getElementType());
+      return tensor::ExpandShapeOp::create(
+                 b, loc, tokens, v, ArrayRef<ReassociationIndices>{{0}, {1, 2}})
+          .getResult();
+    };
+    FailureOr<Value> z = asTokens(codes), x = asTokens(data);
+    if (failed(z) || failed(x))
+      return failure();
+    auto tokenType = cast<RankedTensorType>(z->getType());
+    auto vecType = RankedTensorType::get({tokenType.getDimSize(0)},
+                                         tokenType.getElementType());
+    SmallVector<Value> columns = {
+        LassoObjectiveOp::create(b, loc, vecType, *z, *x, dictionary,
+                                 term.getLambdaAttr()),
+        L0FractionOp::create(b, loc, vecType, *z),
+        L1NormOp::create(b, loc, vecType, *z)};
+    return stackColumns(b, loc, columns);
+  }
+
+  /// The per-batch columns side by side: (batch) x n -> (batch, n).
+  static Value stackColumns(OpBuilder &b, Location loc,
+                            ArrayRef<Value> columns) {
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, columns[0]);
     sizes.push_back(b.getIndexAttr(columns.size()));
-    Value stats =
-        tensor::EmptyOp::create(b, loc, sizes, tokenType.getElementType());
+    Type elt = cast<RankedTensorType>(columns[0].getType()).getElementType();
+    Value stats = tensor::EmptyOp::create(b, loc, sizes, elt);
     for (auto [i, column] : llvm::enumerate(columns))
       stats = tensor::InsertSliceOp::create(
           b, loc, column, stats,
           ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(i)},
           ArrayRef<OpFoldResult>{sizes[0], b.getIndexAttr(1)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-    LayerOutputOp::create(b, loc, "layer_stats", stats);
-    return success();
+    return stats;
   }
 };
 } // namespace

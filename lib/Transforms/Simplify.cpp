@@ -85,7 +85,7 @@ struct DropIdentityOutputMap : OpRewritePattern<MSSAOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MSSAOp op, PatternRewriter &rw) const override {
     if (!op.getOutWeight() || !isIdentity(op.getOutWeight()) ||
-        splatValue(op.getOutBias()) != 0.0)
+        (op.getOutBias() && splatValue(op.getOutBias()) != 0.0))
       return failure();
     rw.replaceOpWithNewOp<MSSAOp>(op, op.getType(), op.getInput(), op.getQkv(),
                                   Value(), Value(), op.getHeads(),

@@ -2,6 +2,7 @@
 
 #include "crate/Dialect/Crate/CrateOps.h"
 #include "crate/Dialect/Crate/WeightName.h"
+#include "crate/Transforms/FunctionOutputs.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -91,18 +92,7 @@ struct CrateUnrollPass : crate::impl::CrateUnrollBase<CrateUnrollPass> {
       stack = tensor::InsertSliceOp::create(rewriter, loc, value, stack,
                                             offsets, slice, strides);
     }
-    rewriter.modifyOpInPlace(returnOp, [&] {
-      returnOp.getOperandsMutable().append(stack);
-    });
-    SmallVector<Type> results(func.getResultTypes());
-    SmallVector<DictionaryAttr> resultAttrs;
-    func.getAllResultAttrs(resultAttrs);
-    results.push_back(stack.getType());
-    resultAttrs.push_back(rewriter.getDictionaryAttr(rewriter.getNamedAttr(
-        "crate.output", rewriter.getStringAttr(name))));
-    func.setFunctionType(rewriter.getFunctionType(func.getArgumentTypes(),
-                                                  results));
-    func.setAllResultAttrs(resultAttrs);
+    appendFunctionOutput(rewriter, func, name, stack);
   }
 };
 } // namespace

@@ -5,7 +5,9 @@
 // (and the step 1/L derived from them) loaded at create time. Each must
 // give the codes numpy computes in float64 (make_data.py, written from
 // family.md and sharing no code with the compiler) to 1e-5 relative; LISTA
-// after every one of its steps too.
+// after every one of its steps too. The lasso_stats they report
+// (--diagnostics) are the objective, ||Z||_0 / s and ||Z||_1 of those codes,
+// recomputed here in float64.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,6 +52,30 @@ double maxRelative(const float *a, const double *b, size_t n) {
   return diff / scale;
 }
 
+/// [F(z), ||z||_0 / s, ||z||_1] of one signal's codes, F the LASSO objective.
+std::vector<double> lassoStats(const double *z, const double *x) {
+  static const std::vector<double> d = [] {
+    crate::test::Fixture f;
+    std::string error;
+    EXPECT_TRUE(crate::test::readFixture(
+        kDir + "/sparse_coding_weights.safetensors", "D", f, error))
+        << error;
+    return f.data;
+  }();
+  double fit = 0, l0 = 0, l1 = 0;
+  for (int64_t i = 0; i < kDim; ++i) {
+    double r = x[i];
+    for (int64_t a = 0; a < kAtoms; ++a)
+      r -= z[a] * d[i * kAtoms + a];
+    fit += r * r;
+  }
+  for (int64_t a = 0; a < kAtoms; ++a) {
+    l0 += z[a] != 0;
+    l1 += std::fabs(z[a]);
+  }
+  return {0.5 * fit + 0.1 * l1, l0 / kAtoms, l1};
+}
+
 /// Runs one of the generated APIs (same shape for every model).
 template <typename Model, typename Create, typename Forward, typename Destroy,
           typename LastError>
@@ -88,29 +114,53 @@ TEST(SparseCoding, IstaWithWeightsLoadedAtCreateMatchesNumpy) {
   EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
 }
 
-TEST(SparseCoding, FistaMatchesNumpy) {
-  std::vector<float> codes = run<fista_model>(fista_create, fista_forward,
-                                              fista_destroy, fista_last_error,
-                                              nullptr);
-  std::vector<double> want = reference("fista");
+TEST(SparseCoding, FistaMatchesNumpyAndReportsItsObjective) {
+  fista_model *model = nullptr;
+  ASSERT_EQ(fista_create(nullptr, &model), CRATE_OK);
+  ASSERT_EQ(FISTA_LASSO_STATS_SIZE, 3);
+  std::vector<float> x = signals(), codes(kSignals * kAtoms),
+                     stats(kSignals * FISTA_LASSO_STATS_SIZE);
+  float *outputs[] = {codes.data(), stats.data()};
+  ASSERT_EQ(fista_forward_outputs(model, x.data(), kSignals, outputs),
+            CRATE_OK)
+      << fista_last_error(model);
+  fista_destroy(model);
+  std::vector<double> want = reference("fista"), x64 = reference("x");
   ASSERT_EQ(codes.size(), want.size());
   EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
+  for (int64_t s = 0; s < kSignals; ++s) {
+    std::vector<double> w =
+        lassoStats(want.data() + s * kAtoms, x64.data() + s * kDim);
+    EXPECT_LT(maxRelative(stats.data() + 3 * s, w.data(), 3), 1e-5)
+        << "signal " << s;
+  }
 }
 
 TEST(SparseCoding, ListaMatchesNumpyAfterEveryStep) {
   lista_model *model = nullptr;
   ASSERT_EQ(lista_create(nullptr, &model), CRATE_OK);
   ASSERT_EQ(LISTA_LAYER_TOKENS_SIZE, kListaSteps * kAtoms);
+  ASSERT_EQ(LISTA_LASSO_STATS_SIZE, kListaSteps * 3);
   std::vector<float> x = signals(), codes(kSignals * kAtoms),
-                     layers(kSignals * LISTA_LAYER_TOKENS_SIZE);
-  float *outputs[] = {codes.data(), layers.data()};
+                     layers(kSignals * LISTA_LAYER_TOKENS_SIZE),
+                     stats(kSignals * LISTA_LASSO_STATS_SIZE);
+  float *outputs[] = {codes.data(), layers.data(), stats.data()};
   ASSERT_EQ(lista_forward_outputs(model, x.data(), kSignals, outputs),
             CRATE_OK)
       << lista_last_error(model);
   lista_destroy(model);
   // The fixture is (steps, signals, atoms); the library's (signals, steps, atoms).
-  std::vector<double> want = reference("lista_layers");
+  std::vector<double> want = reference("lista_layers"), x64 = reference("x");
   for (int64_t t = 0; t < kListaSteps; ++t) {
+    for (int64_t s = 0; s < kSignals; ++s) {
+      std::vector<double> w =
+          lassoStats(want.data() + (t * kSignals + s) * kAtoms,
+                     x64.data() + s * kDim);
+      EXPECT_LT(maxRelative(stats.data() + (s * kListaSteps + t) * 3,
+                            w.data(), 3),
+                1e-5)
+          << "signal " << s << ", step " << t;
+    }
     std::vector<float> got;
     for (int64_t s = 0; s < kSignals; ++s)
       got.insert(got.end(),

@@ -100,7 +100,9 @@ cl::opt<bool> layerDiagnostics(
     "diagnostics",
     cl::desc("also report every layer's objective measurements (extra output "
              "layer_stats: R^c after the compression step, textbook and "
-             "normalised; R, ||Z||_0/(N d) and ||Z||_1 of the layer output)"),
+             "normalised; R, ||Z||_0/(N d) and ||Z||_1 of the layer output; "
+             "for sparse coding, lasso_stats: the LASSO objective, "
+             "||Z||_0/(N s) and ||Z||_1 of the codes)"),
     cl::cat(category));
 enum class AttentionMaps { none, cls, full };
 cl::opt<AttentionMaps> attentionMaps(

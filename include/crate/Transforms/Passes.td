@@ -115,6 +115,11 @@ def CrateLayerOutputs : Pass<"crate-layer-outputs", "mlir::ModuleOp"> {
       (rows of Z U_k to unit length, eps = 0.01), then the coding rate
       R(Z^{l+1}), the sparsity ||Z^{l+1}||_0 / (N d) and ||Z^{l+1}||_1 of
       the layer's output. eps of R and R^c come from the objective.
+      Sparse coding reports `lasso_stats` instead, (batch, L, 3): the LASSO
+      objective 1/2 ||X - Z D^T||^2 + lambda ||Z||_1, ||Z||_0 / (N s) and
+      ||Z||_1 of the codes after each learned step (LISTA, whose step names
+      its `dictionary`), or after the whole solve (L = 1) for a
+      `crate.prox_grad` on a `lasso` objective directly in a function.
     * `attention=cls|full`: the attention map of every head of the
       compression step, softmax(W_k W_k^T / sqrt(p)) with W_k = LN(Z^l) U_k
       (the step's pre-norm and subspaces), as `attention_maps`: `cls` keeps

@@ -3,7 +3,8 @@
 // crate.sparse_code unrolls its T proximal gradient steps (family.md, "One
 // generic sparse-coding step") into products with the dictionary and one
 // elementwise prox per step; the FISTA momentum coefficients are constants
-// folded here. crate.shrink is one LISTA step.
+// folded here. crate.shrink is one LISTA step; crate.lasso_objective
+// measures what the steps lower.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 
 #include "crate/Dialect/Crate/CrateOps.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -142,6 +144,60 @@ struct ShrinkLowering : OpConversionPattern<ShrinkOp> {
   }
 };
 
+/// sum over every axis but the first of fn(x): (B, ...) -> (B).
+Value sumPerBatch(OpBuilder &b, Location loc, Value x,
+                  function_ref<Value(OpBuilder &, Location, Value)> fn) {
+  MLIRContext *ctx = b.getContext();
+  unsigned r = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<unsigned> all, reductions;
+  for (unsigned i = 0; i < r; ++i) {
+    all.push_back(i);
+    if (i > 0)
+      reductions.push_back(i);
+  }
+  Value acc = filledTensor(b, loc, {sizesOf(b, loc, x)[0]}, eltOf(x), 0.0);
+  return generic(b, loc, x, acc, {loopMap(ctx, r, all), loopMap(ctx, r, {0})},
+                 iterators(r, reductions),
+                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                   return arith::AddFOp::create(nb, nl, a[1], fn(nb, nl, a[0]));
+                 });
+}
+
+struct LassoObjectiveLowering : OpConversionPattern<LassoObjectiveOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LassoObjectiveOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value z = a.getCodes();
+    Type elt = eltOf(z);
+    Value residual = zipWith(
+        rw, loc, a.getData(),
+        linearTransposed(rw, loc, z, a.getDictionary(), Value()),
+        [](OpBuilder &nb, Location nl, Value u, Value v) {
+          return arith::SubFOp::create(nb, nl, u, v).getResult();
+        });
+    Value fit = sumPerBatch(rw, loc, residual,
+                            [](OpBuilder &nb, Location nl, Value v) {
+                              return arith::MulFOp::create(nb, nl, v, v)
+                                  .getResult();
+                            });
+    Value l1 = sumPerBatch(rw, loc, z, [](OpBuilder &nb, Location nl, Value v) {
+      return math::AbsFOp::create(nb, nl, v).getResult();
+    });
+    double lambda = op.getLambda().convertToDouble();
+    rw.replaceOp(op, zipWith(rw, loc, fit, l1,
+                             [&](OpBuilder &nb, Location nl, Value f, Value n) {
+                               Value half = arith::MulFOp::create(
+                                   nb, nl, floatConst(nb, nl, elt, 0.5), f);
+                               Value pen = arith::MulFOp::create(
+                                   nb, nl, floatConst(nb, nl, elt, lambda), n);
+                               return arith::AddFOp::create(nb, nl, half, pen)
+                                   .getResult();
+                             }));
+    return success();
+  }
+};
+
 struct ZeroCodesLowering : OpConversionPattern<ZeroCodesOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ZeroCodesOp op, OpAdaptor a,
@@ -157,6 +213,6 @@ struct ZeroCodesLowering : OpConversionPattern<ZeroCodesOp> {
 } // namespace
 
 void crate::lowering::populateSparseCodingLowering(RewritePatternSet &patterns) {
-  patterns.add<SparseCodeLowering, ShrinkLowering, ZeroCodesLowering>(
-      patterns.getContext());
+  patterns.add<SparseCodeLowering, ShrinkLowering, ZeroCodesLowering,
+               LassoObjectiveLowering>(patterns.getContext());
 }

@@ -383,7 +383,9 @@ LogicalResult GradStepOp::verify() {
   FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
   if (failed(dim) || failed(expectObjectiveDim(*this, *term, *dim)) ||
       failed(expectPositive(*this, "step", getStep().convertToDouble())) ||
-      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)))
+      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)) ||
+      failed(expectPositive(*this, "norm_eps",
+                            getNormEps().convertToDouble())))
     return failure();
   int64_t heads = term->getHeads(), headDim = term->getHeadDim();
   FailureOr<int64_t> checkedWidth = headsWidth(*this, heads, headDim);
@@ -403,7 +405,8 @@ LogicalResult GradStepOp::verify() {
                            << " gradient projects back through the subspaces";
     if (failed(expectShape(*this, "output weight", getOutWeight(),
                            {*dim, width}, "dim x heads*head_dim")) ||
-        failed(expectShape(*this, "output bias", getOutBias(), {*dim})))
+        (getOutBias() &&
+         failed(expectShape(*this, "output bias", getOutBias(), {*dim}))))
       return failure();
   } else if (getApprox() == Approximation::softmax && width != *dim) {
     return emitOpError() << "needs an output map: without one heads*head_dim ("
@@ -496,7 +499,8 @@ LogicalResult MSSAOp::verify() {
   if (getOutWeight()) {
     if (failed(expectShape(*this, "output weight", getOutWeight(),
                            {*dim, width}, "dim x heads*head_dim")) ||
-        failed(expectShape(*this, "output bias", getOutBias(), {*dim})))
+        (getOutBias() &&
+         failed(expectShape(*this, "output bias", getOutBias(), {*dim}))))
       return failure();
   } else if (width != *dim) {
     return emitOpError() << "needs an output map: without one heads*head_dim ("
@@ -681,9 +685,34 @@ LogicalResult LearnedProxStepOp::verify() {
   int64_t dim;
   if (failed(verifyLearnedWeights(*this, getCodes(), getData(),
                                   getDataWeight(), getCodesWeight(),
-                                  getThreshold(), dim)))
+                                  getThreshold(), dim)) ||
+      failed(expectObjectiveDim(*this, *term, dim)))
     return failure();
-  return expectObjectiveDim(*this, *term, dim);
+  if (!getDictionary())
+    return success();
+  int64_t atoms = cast<RankedTensorType>(getCodes().getType()).getShape().back();
+  return expectShape(*this, "dictionary", getDictionary(), {dim, atoms},
+                     "dim x atoms");
+}
+
+LogicalResult LassoObjectiveOp::verify() {
+  FailureOr<int64_t> atoms = expectTokens(*this, "codes", getCodes());
+  FailureOr<int64_t> dim =
+      failed(atoms) ? FailureOr<int64_t>(failure())
+                    : expectTokens(*this, "data", getData());
+  if (failed(dim) ||
+      failed(expectShape(*this, "dictionary", getDictionary(), {*dim, *atoms},
+                         "dim x atoms")) ||
+      failed(expectNonNegative(*this, "lambda",
+                               getLambda().convertToDouble())))
+    return failure();
+  auto codes = cast<RankedTensorType>(getCodes().getType());
+  auto data = cast<RankedTensorType>(getData().getType());
+  if (codes.getShape().drop_back() != data.getShape().drop_back())
+    return emitOpError() << "expects one row of codes per row of data, got "
+                         << codes << " for " << data;
+  return expectShape(*this, "result", getResult(), {codes.getDimSize(0)},
+                     "one value per batch element");
 }
 
 LogicalResult ZeroCodesOp::verify() {

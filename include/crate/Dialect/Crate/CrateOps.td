@@ -210,11 +210,13 @@ def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElement
   let summary = "one gradient descent step on the compression term";
   let description = [{
     Z+ = Z - step * grad R^c(LN(Z); U) on the term `@objective::@term`,
-    evaluated at the pre-normalised tokens when `norm` is given. The
+    evaluated at the pre-normalised tokens when `norm` is given (LayerNorm
+    eps `norm_eps`, default 1e-5; CRATE-alpha's is 1e-6). The
     approximation says how the gradient is formed:
     `exact` (beta W_k (I + beta W_k^T W_k)^{-1} U_k^T, by Cholesky),
     `neumann` (first-order series) or `softmax` (CRATE's MSSA, where the
-    learned output map replaces U_k and absorbs the step size).
+    learned output map replaces U_k and absorbs the step size; its bias is
+    optional, CRATE-alpha has none).
 
     ```mlir
     %h = crate.grad_step @srr::@compress(%z) approx = softmax, step = 1.0
@@ -228,13 +230,14 @@ def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElement
                        Crate_Tensor:$subspaces,
                        Optional<Crate_Tensor>:$out_weight,
                        Optional<Crate_Tensor>:$out_bias,
-                       Crate_Approx:$approx, F64Attr:$step);
+                       Crate_Approx:$approx, F64Attr:$step,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$norm_eps);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
     $term `(` $input `)` `approx` `=` $approx `,` `step` `=` $step
     (`norm` `(` $norm_weight^ `,` $norm_bias `)`)?
     `subspaces` `(` $subspaces `)`
-    (`output` `(` $out_weight^ `,` $out_bias `)`)?
+    (`output` `(` $out_weight^ (`,` $out_bias^)? `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -347,7 +350,7 @@ def Crate_MSSAOp : Crate_Op<"mssa", [Pure, SameOperandsAndResultElementType,
     W = z Q^T with Q = `qkv` of shape (heads * head_dim, d); for each head k,
     O_k = S(W_k W_k^T) W_k with S the `scores` map (softmax with the
     1/sqrt(head_dim) scale, or identity); the result is
-    concat_k(O_k) Wo^T + bo. Without `output` the output map is the
+    concat_k(O_k) Wo^T + bo (bo optional). Without `output` the output map is the
     identity, which needs heads * head_dim == d. Query, key and value are
     one tensor W. `scale` multiplies the result (the step size of the
     compression step; default 1, not printed).
@@ -359,7 +362,7 @@ def Crate_MSSAOp : Crate_Op<"mssa", [Pure, SameOperandsAndResultElementType,
                        DefaultValuedAttr<F64Attr, "1.0">:$scale);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $qkv (`output` `(` $out_weight^ `,` $out_bias `)`)?
+    $input `,` $qkv (`output` `(` $out_weight^ (`,` $out_bias^)? `)`)?
     `heads` `=` $heads `,` `head_dim` `=` $head_dim `,` `scores` `=` $scores
     attr-dict `:` functional-type(operands, results)
   }];

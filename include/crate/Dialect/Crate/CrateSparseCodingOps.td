@@ -93,7 +93,9 @@ def Crate_LearnedProxStepOp : Crate_Op<"learned_prox_step", [Pure,
     Wz (s x s) and a threshold per atom (s). The derived values are
     Wx = D/L, Wz = I - D^T D/L, threshold = 1/L. Inside `crate.unroll` the
     weights may be per layer (untied) or shared (tied). X is the data the
-    codes Z are of.
+    codes Z are of. `dictionary(%D)` names the LASSO's dictionary, which
+    the learned step does not compute with: only `--diagnostics` reads it,
+    to measure the objective.
 
     ```mlir
     %next = crate.learned_prox_step @lasso::@l1(%z) data(%x)
@@ -102,11 +104,13 @@ def Crate_LearnedProxStepOp : Crate_Op<"learned_prox_step", [Pure,
   }];
   let arguments = (ins SymbolRefAttr:$term, Crate_Tensor:$codes,
                        Crate_Tensor:$data, Crate_Tensor:$data_weight,
-                       Crate_Tensor:$codes_weight, Crate_Tensor:$threshold);
+                       Crate_Tensor:$codes_weight, Crate_Tensor:$threshold,
+                       Optional<Crate_Tensor>:$dictionary);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
     $term `(` $codes `)` `data` `(` $data `)`
     `weights` `(` $data_weight `,` $codes_weight `,` $threshold `)`
+    (`dictionary` `(` $dictionary^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -114,6 +118,26 @@ def Crate_LearnedProxStepOp : Crate_Op<"learned_prox_step", [Pure,
     /// The sparsity term this step is proximal on (null if it cannot be found).
     SparsityTermOp getTermOp();
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Measurements
+//===----------------------------------------------------------------------===//
+
+def Crate_LassoObjectiveOp : Crate_MeasureOp<"lasso_objective"> {
+  let summary = "1/2 ||X - Z D^T||^2 + lambda ||Z||_1 of each batch element";
+  let description = [{
+    The LASSO objective of codes Z (batch, N, s) of data X (batch, N, dim)
+    over the dictionary D (dim, s), summed over the N rows of each batch
+    element: what each sparse-coding step lowers.
+  }];
+  let arguments = (ins Crate_Tensor:$codes, Crate_Tensor:$data,
+                       Crate_Tensor:$dictionary, F64Attr:$lambda);
+  let assemblyFormat = [{
+    $codes `,` $data `,` $dictionary `lambda` `=` $lambda attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

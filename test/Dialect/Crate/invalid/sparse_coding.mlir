@@ -303,3 +303,35 @@ func.func @f(%x: tensor<?x4xf32>, %z: tensor<?x8xf32>, %wx: tensor<4x8xf32>,
       : (tensor<?x8xf32>, tensor<?x4xf32>, tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
   return
 }
+
+// -----
+
+crate.objective @lasso lasso dim = 4 {
+  crate.term.data_fidelity @fit
+  crate.term.sparsity @l1 lambda = 1.000000e-01
+}
+func.func @f(%x: tensor<?x4xf32>, %z: tensor<?x8xf32>, %wx: tensor<4x8xf32>,
+             %wz: tensor<8x8xf32>, %th: tensor<8xf32>, %d: tensor<8x4xf32>) {
+  // expected-error @+1 {{'crate.learned_prox_step' op expects dictionary of shape 4x8 (dim x atoms), got 8x4}}
+  %0 = crate.learned_prox_step @lasso::@l1(%z) data(%x) weights(%wx, %wz, %th) dictionary(%d)
+      : (tensor<?x8xf32>, tensor<?x4xf32>, tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x4xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<?x1x8xf32>, %x: tensor<?x2x4xf32>, %d: tensor<4x8xf32>) {
+  // expected-error @+1 {{'crate.lasso_objective' op expects one row of codes per row of data, got 'tensor<?x1x8xf32>' for 'tensor<?x2x4xf32>'}}
+  %0 = crate.lasso_objective %z, %x, %d lambda = 0.1
+      : (tensor<?x1x8xf32>, tensor<?x2x4xf32>, tensor<4x8xf32>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<?x1x8xf32>, %x: tensor<?x1x4xf32>, %d: tensor<4x6xf32>) {
+  // expected-error @+1 {{'crate.lasso_objective' op expects dictionary of shape 4x8 (dim x atoms), got 4x6}}
+  %0 = crate.lasso_objective %z, %x, %d lambda = 0.1
+      : (tensor<?x1x8xf32>, tensor<?x1x4xf32>, tensor<4x6xf32>) -> tensor<?xf32>
+  return
+}
