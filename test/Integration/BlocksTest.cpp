@@ -322,3 +322,37 @@ TEST(Blocks, InputsAreNotWritten) {
   EXPECT_EQ(u.data, uBefore.data);
   EXPECT_NE(y.data, z.data);
 }
+
+TEST(Blocks, ConvPatchEmbedIsAStridedConvolution) {
+  // Conv2d(C = 2, d = 3, kernel 2, stride 2) on 2 images of 4 x 6: tokens
+  // row-major over the 2 x 3 patch grid.
+  auto jit = compileOrFail(R"mlir(
+    func.func @f(%img: tensor<?x2x4x6xf32>, %w: tensor<3x2x2x2xf32>, %b: tensor<3xf32>)
+        -> tensor<?x6x3xf32> attributes {llvm.emit_c_interface} {
+      %t = crate.conv_patch_embed %img, %w, %b patch = 2
+          : (tensor<?x2x4x6xf32>, tensor<3x2x2x2xf32>, tensor<3xf32>) -> tensor<?x6x3xf32>
+      return %t : tensor<?x6x3xf32>
+    })mlir");
+  ASSERT_TRUE(jit);
+  constexpr int64_t B = 2, C = 2, H = 4, W = 6, P = 2, D = 3;
+  r::Vec img = r::rounded(r::randomVec(B * C * H * W, 11)),
+         w = r::rounded(r::randomVec(D * C * P * P, 12)),
+         bias = r::rounded(r::randomVec(D, 13));
+  Tensor y = jit->call("f", {tensor({B, C, H, W}, img), tensor({D, C, P, P}, w),
+                             tensor({D}, bias)},
+                       3);
+  r::Vec want;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < H / P; ++i)
+      for (int64_t j = 0; j < W / P; ++j)
+        for (int64_t o = 0; o < D; ++o) {
+          double acc = bias[o];
+          for (int64_t c = 0; c < C; ++c)
+            for (int64_t p1 = 0; p1 < P; ++p1)
+              for (int64_t p2 = 0; p2 < P; ++p2)
+                acc += w[((o * C + c) * P + p1) * P + p2] *
+                       img[((b * C + c) * H + i * P + p1) * W + j * P + p2];
+          want.push_back(acc);
+        }
+  EXPECT_LE(relativeError(y.data, want), 1e-6);
+}

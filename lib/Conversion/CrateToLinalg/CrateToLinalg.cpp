@@ -237,40 +237,65 @@ struct CompressionGradLowering : OpConversionPattern<CompressionGradOp> {
   }
 };
 
+/// The P x P patches of images (B, C, H, W) as rows (B, (H/P)(W/P), C P^2),
+/// row-major over the patch grid; each flattened in (p1, p2, c) order, or
+/// (c, p1, p2) with `channelsFirst` (a convolution weight's layout).
+Value patchRows(OpBuilder &b, Location loc, Value image, int64_t p,
+                bool channelsFirst) {
+  MLIRContext *ctx = b.getContext();
+  int64_t c = dimOf(image, 1), h = dimOf(image, 2), w = dimOf(image, 3);
+  // grid[b, i, j, <patch axes>] = image[b, ch, i P + p1, j P + p2]
+  SmallVector<OpFoldResult> sizes = {sizesOf(b, loc, image)[0],
+                                     b.getIndexAttr(h / p),
+                                     b.getIndexAttr(w / p)};
+  SmallVector<OpFoldResult> patchSizes = {b.getIndexAttr(p), b.getIndexAttr(p)};
+  patchSizes.insert(channelsFirst ? patchSizes.begin() : patchSizes.end(),
+                    b.getIndexAttr(c));
+  sizes.append(patchSizes);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, eltOf(image));
+  AffineExpr d0, d1, d2, d3, d4, d5;
+  bindDims(ctx, d0, d1, d2, d3, d4, d5);
+  AffineExpr ch = channelsFirst ? d3 : d5, p1 = channelsFirst ? d4 : d3,
+             p2 = channelsFirst ? d5 : d4;
+  AffineMap imageMap = AffineMap::get(6, 0, {d0, ch, d1 * p + p1, d2 * p + p2},
+                                      ctx);
+  Value grid = generic(b, loc, image, init,
+                       {imageMap, loopMap(ctx, 6, {0, 1, 2, 3, 4, 5})},
+                       iterators(6), [](OpBuilder &, Location, ValueRange v) {
+                         return v[0];
+                       });
+  return tensor::CollapseShapeOp::create(
+      b, loc, grid, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3, 4, 5}});
+}
+
 struct PatchEmbedLowering : OpConversionPattern<PatchEmbedOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(PatchEmbedOp op, OpAdaptor a,
                                 ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rw.getContext();
-    Value image = a.getImage();
-    int64_t c = dimOf(image, 1), h = dimOf(image, 2), w = dimOf(image, 3);
-    int64_t p = op.getPatch();
-    // patches[b, i, j, p1, p2, ch] = image[b, ch, i P + p1, j P + p2]
-    SmallVector<OpFoldResult> sizes = {sizesOf(rw, loc, image)[0],
-                                       rw.getIndexAttr(h / p),
-                                       rw.getIndexAttr(w / p),
-                                       rw.getIndexAttr(p), rw.getIndexAttr(p),
-                                       rw.getIndexAttr(c)};
-    Value init = tensor::EmptyOp::create(rw, loc, sizes, eltOf(image));
-    AffineExpr d0, d1, d2, d3, d4, d5;
-    bindDims(ctx, d0, d1, d2, d3, d4, d5);
-    AffineMap imageMap =
-        AffineMap::get(6, 0, {d0, d5, d1 * p + d3, d2 * p + d4}, ctx);
-    Value grid = generic(rw, loc, image, init,
-                         {imageMap, loopMap(ctx, 6, {0, 1, 2, 3, 4, 5})},
-                         iterators(6), [](OpBuilder &, Location, ValueRange v) {
-                           return v[0];
-                         });
-    Value patches =
-        tensor::CollapseShapeOp::create(rw, loc, grid,
-                                        SmallVector<ReassociationIndices>{
-                                            {0}, {1, 2}, {3, 4, 5}});
+    Value patches = patchRows(rw, loc, a.getImage(), op.getPatch(),
+                              /*channelsFirst=*/false);
     Value t = layerNorm(rw, loc, patches, a.getNorm1Weight(),
                         a.getNorm1Bias(), 1e-5);
     t = linearTransposed(rw, loc, t, a.getWeight(), a.getBias());
     rw.replaceOp(op, layerNorm(rw, loc, t, a.getNorm2Weight(),
                                a.getNorm2Bias(), 1e-5));
+    return success();
+  }
+};
+
+struct ConvPatchEmbedLowering : OpConversionPattern<ConvPatchEmbedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvPatchEmbedOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value patches = patchRows(rw, loc, a.getImage(), op.getPatch(),
+                              /*channelsFirst=*/true);
+    // The weight (d, C, P, P) as the (d, C P^2) matrix of nn.Linear.
+    Value w = tensor::CollapseShapeOp::create(
+        rw, loc, a.getWeight(),
+        SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    rw.replaceOp(op, linearTransposed(rw, loc, patches, w, a.getBias()));
     return success();
   }
 };
@@ -551,6 +576,7 @@ struct ConvertCrateToLinalgPass
     patterns.add<LayerNormLowering, MSSALowering, ISTALowering,
                  ISTAOperatorLowering,
                  CompressionGradLowering, PatchEmbedLowering,
+                 ConvPatchEmbedLowering,
                  ClsPosEmbedLowering, PoolLowering, ClassifierHeadLowering,
                  CodingRateLowering, CompressionRateLowering, L1NormLowering,
                  L0FractionLowering>(ctx);

@@ -782,21 +782,52 @@ LogicalResult ShrinkOp::verify() {
   return expectNonNegative(*this, "lambda", getLambda().convertToDouble());
 }
 
-LogicalResult PatchEmbedOp::verify() {
-  if (failed(expectShape(*this, "image", getImage(), {kAny, kAny, kAny, kAny},
+/// Images (B, C, H, W) with static C, H, W divisible by the patch size.
+static LogicalResult verifyPatchImage(Operation *op, Value imageValue,
+                                      int64_t p) {
+  if (failed(expectShape(op, "image", imageValue, {kAny, kAny, kAny, kAny},
                          "batch x channels x height x width")) ||
-      failed(expectPositive(*this, "patch", getPatch())))
+      failed(expectPositive(op, "patch", p)))
+    return failure();
+  auto image = cast<RankedTensorType>(imageValue.getType());
+  if (image.isDynamicDim(1) || image.isDynamicDim(2) || image.isDynamicDim(3))
+    return op->emitOpError()
+           << "expects static channels, height and width, got " << image;
+  int64_t height = image.getDimSize(2), width = image.getDimSize(3);
+  if (height % p != 0 || width % p != 0)
+    return op->emitOpError() << "expects image height and width divisible by "
+                                "the patch size "
+                             << p << ", got " << height << "x" << width;
+  return success();
+}
+
+LogicalResult ConvPatchEmbedOp::verify() {
+  if (failed(verifyPatchImage(*this, getImage(), getPatch())))
     return failure();
   auto image = cast<RankedTensorType>(getImage().getType());
-  if (image.isDynamicDim(1) || image.isDynamicDim(2) || image.isDynamicDim(3))
-    return emitOpError() << "expects static channels, height and width, got "
-                         << image;
+  int64_t channels = image.getDimSize(1), p = getPatch();
+  FailureOr<ArrayRef<int64_t>> weight =
+      expectStatic(*this, "convolution weight", getWeight());
+  if (failed(weight) ||
+      failed(expectShape(*this, "convolution weight", getWeight(),
+                         {kAny, channels, p, p},
+                         "dim x channels x patch x patch")))
+    return failure();
+  int64_t dim = (*weight)[0];
+  int64_t tokens = (image.getDimSize(2) / p) * (image.getDimSize(3) / p);
+  if (failed(expectShape(*this, "convolution bias", getBias(), {dim})))
+    return failure();
+  return expectShape(*this, "result", getResult(),
+                     {image.getDimSize(0), tokens, dim},
+                     "batch x patches x dim");
+}
+
+LogicalResult PatchEmbedOp::verify() {
+  if (failed(verifyPatchImage(*this, getImage(), getPatch())))
+    return failure();
+  auto image = cast<RankedTensorType>(getImage().getType());
   int64_t channels = image.getDimSize(1), height = image.getDimSize(2),
           width = image.getDimSize(3), p = getPatch();
-  if (height % p != 0 || width % p != 0)
-    return emitOpError() << "expects image height and width divisible by the "
-                            "patch size "
-                         << p << ", got " << height << "x" << width;
   int64_t patchDim = p * p * channels;
   FailureOr<ArrayRef<int64_t>> weight =
       expectStatic(*this, "embedding weight", getWeight());

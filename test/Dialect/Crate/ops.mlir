@@ -154,3 +154,15 @@ func.func @bf16(%x: tensor<1x4x8xbf16>) -> tensor<1x4x8xbf16> {
   %y = crate.layer_norm %x, %w, %w : (tensor<1x4x8xbf16>, tensor<8xbf16>, tensor<8xbf16>) -> tensor<1x4x8xbf16>
   return %y : tensor<1x4x8xbf16>
 }
+
+// CHECK-LABEL: func.func @conv_embed_and_biasless_mssa
+// CHECK: crate.conv_patch_embed %{{.*}}, %{{.*}}, %{{.*}} patch = 8 : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<64xf32>) -> tensor<?x16x64xf32>
+// CHECK: crate.mssa %{{.*}}, %{{.*}} output(%{{.*}}) heads = 4, head_dim = 16, scores = softmax :
+func.func @conv_embed_and_biasless_mssa(%img: tensor<?x3x32x32xf32>, %w: tensor<64x3x8x8xf32>,
+    %b: tensor<64xf32>, %q: tensor<64x64xf32>) -> tensor<?x16x64xf32> {
+  %t = crate.conv_patch_embed %img, %w, %b patch = 8
+      : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<64xf32>) -> tensor<?x16x64xf32>
+  %m = crate.mssa %t, %q output(%q) heads = 4, head_dim = 16, scores = softmax
+      : (tensor<?x16x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<?x16x64xf32>
+  return %m : tensor<?x16x64xf32>
+}

@@ -463,6 +463,31 @@ def Crate_PatchEmbedOp : Crate_Op<"patch_embed", [Pure, SameOperandsAndResultEle
   let hasVerifier = 1;
 }
 
+def Crate_ConvPatchEmbedOp : Crate_Op<"conv_patch_embed", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "image to patch tokens by a P x P convolution of stride P";
+  let description = [{
+    PyTorch's Conv2d(C, d, kernel P, stride P, bias) flattened to tokens:
+    images (B, C, H, W) cut into P x P patches, row-major over the patch
+    grid, each flattened in (c, p1, p2) order (the weight's own layout),
+    times the weight (d, C, P, P) reshaped to (d, C P^2), plus the bias.
+    Result: (B, (H/P)(W/P), d). CRATE-alpha and CRATE-MAE embed this way.
+
+    ```mlir
+    %t = crate.conv_patch_embed %img, %w, %b patch = 8
+           : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<64xf32>)
+             -> tensor<?x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Crate_Tensor:$image, Crate_Tensor:$weight,
+                       Crate_Tensor:$bias, Crate_Int:$patch);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $image `,` $weight `,` $bias `patch` `=` $patch attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Crate_ClsPosEmbedOp : Crate_Op<"cls_pos_embed", [Pure, SameOperandsAndResultElementType]> {
   let summary = "prepend the class token, add the position embedding";
   let description = [{
