@@ -32,14 +32,6 @@ std::vector<double> fixture(const std::string &name) {
   return f.data;
 }
 
-double maxRelative(const float *a, const double *b, size_t n) {
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < n; ++i) {
-    diff = std::max(diff, std::fabs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(b[i]));
-  }
-  return diff / scale;
-}
 } // namespace
 
 TEST(CrateAlpha, MatchesTheOfficialCodeAtEveryLayer) {
@@ -61,14 +53,14 @@ TEST(CrateAlpha, MatchesTheOfficialCodeAtEveryLayer) {
   crate_alpha_destroy(model);
 
   std::vector<double> want = fixture("logits");
-  EXPECT_LT(maxRelative(logits.data(), want.data(), want.size()), 1e-5);
+  EXPECT_LT(crate::test::maxRelativeError(logits.data(), want.data(), want.size()), 1e-5);
   const int64_t perLayer = kTokens * kDim;
   for (int64_t l = 0; l < kLayers; ++l) {
     std::vector<double> z = fixture("z." + std::to_string(l));
     for (int64_t b = 0; b < kBatch; ++b) {
       const float *got = tokens.data() + (b * kLayers + l) * perLayer;
       const double *ref = z.data() + b * perLayer;
-      EXPECT_LT(maxRelative(got, ref, perLayer), 1e-5)
+      EXPECT_LT(crate::test::maxRelativeError(got, ref, perLayer), 1e-5)
           << "image " << b << ", layer " << l;
       // [3] ||Z||_0 / (N d) and [4] ||Z||_1 of the layer output.
       double l0 = 0, l1 = 0;

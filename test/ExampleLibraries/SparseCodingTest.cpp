@@ -42,15 +42,6 @@ std::vector<float> signals() {
   return std::vector<float>(x.begin(), x.end());
 }
 
-/// max |a - b| / max |b|: the fixtures' error measure.
-double maxRelative(const float *a, const double *b, size_t n) {
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < n; ++i) {
-    diff = std::max(diff, std::fabs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(b[i]));
-  }
-  return diff / scale;
-}
 
 /// [F(z), ||z||_0 / s, ||z||_1] of one signal's codes, F the LASSO objective.
 std::vector<double> lassoStats(const double *z, const double *x) {
@@ -101,7 +92,7 @@ TEST(SparseCoding, IstaMatchesNumpy) {
                                              nullptr);
   std::vector<double> want = reference("ista");
   ASSERT_EQ(codes.size(), want.size());
-  EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
+  EXPECT_LT(crate::test::maxRelativeError(codes.data(), want.data(), want.size()), 1e-5);
 }
 
 TEST(SparseCoding, IstaWithWeightsLoadedAtCreateMatchesNumpy) {
@@ -111,7 +102,7 @@ TEST(SparseCoding, IstaWithWeightsLoadedAtCreateMatchesNumpy) {
       ista_loaded_last_error, weights.c_str());
   std::vector<double> want = reference("ista");
   ASSERT_EQ(codes.size(), want.size());
-  EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
+  EXPECT_LT(crate::test::maxRelativeError(codes.data(), want.data(), want.size()), 1e-5);
 }
 
 TEST(SparseCoding, FistaMatchesNumpyAndReportsItsObjective) {
@@ -127,11 +118,11 @@ TEST(SparseCoding, FistaMatchesNumpyAndReportsItsObjective) {
   fista_destroy(model);
   std::vector<double> want = reference("fista"), x64 = reference("x");
   ASSERT_EQ(codes.size(), want.size());
-  EXPECT_LT(maxRelative(codes.data(), want.data(), want.size()), 1e-5);
+  EXPECT_LT(crate::test::maxRelativeError(codes.data(), want.data(), want.size()), 1e-5);
   for (int64_t s = 0; s < kSignals; ++s) {
     std::vector<double> w =
         lassoStats(want.data() + s * kAtoms, x64.data() + s * kDim);
-    EXPECT_LT(maxRelative(stats.data() + 3 * s, w.data(), 3), 1e-5)
+    EXPECT_LT(crate::test::maxRelativeError(stats.data() + 3 * s, w.data(), 3), 1e-5)
         << "signal " << s;
   }
 }
@@ -156,7 +147,7 @@ TEST(SparseCoding, ListaMatchesNumpyAfterEveryStep) {
       std::vector<double> w =
           lassoStats(want.data() + (t * kSignals + s) * kAtoms,
                      x64.data() + s * kDim);
-      EXPECT_LT(maxRelative(stats.data() + (s * kListaSteps + t) * 3,
+      EXPECT_LT(crate::test::maxRelativeError(stats.data() + (s * kListaSteps + t) * 3,
                             w.data(), 3),
                 1e-5)
           << "signal " << s << ", step " << t;
@@ -166,12 +157,12 @@ TEST(SparseCoding, ListaMatchesNumpyAfterEveryStep) {
       got.insert(got.end(),
                  layers.begin() + (s * kListaSteps + t) * kAtoms,
                  layers.begin() + (s * kListaSteps + t + 1) * kAtoms);
-    EXPECT_LT(maxRelative(got.data(), want.data() + t * kSignals * kAtoms,
+    EXPECT_LT(crate::test::maxRelativeError(got.data(), want.data() + t * kSignals * kAtoms,
                           got.size()),
               1e-5)
         << "after step " << t;
   }
-  EXPECT_LT(maxRelative(codes.data(),
+  EXPECT_LT(crate::test::maxRelativeError(codes.data(),
                         want.data() + (kListaSteps - 1) * kSignals * kAtoms,
                         codes.size()),
             1e-5);

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -70,6 +72,17 @@ inline bool readFixture(const std::string &path, const std::string &name,
     }
   }
   return true;
+}
+
+/// max |a - b| / max |b|: the fixtures' error measure (their README's
+/// "rel max err").
+inline double maxRelativeError(const float *a, const double *b, size_t n) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < n; ++i) {
+    diff = std::max(diff, std::fabs(double(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(b[i]));
+  }
+  return diff / scale;
 }
 
 } // namespace crate::test

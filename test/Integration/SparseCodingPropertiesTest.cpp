@@ -125,10 +125,5 @@ TEST(SparseCodingProperties, NonnegativeCodesAreNonnegative) {
                           [](float v) { return v < 0; }));
   std::vector<double> want =
       fixture("sparse_coding_reference.safetensors", "ista_nonnegative");
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < z.size(); ++i) {
-    diff = std::max(diff, std::fabs(double(z[i]) - want[i]));
-    scale = std::max(scale, std::fabs(want[i]));
-  }
-  EXPECT_LT(diff / scale, 1e-5);
+  EXPECT_LT(maxRelativeError(z.data(), want.data(), z.size()), 1e-5);
 }

@@ -476,25 +476,11 @@ struct CompressionRateLowering : OpConversionPattern<CompressionRateOp> {
   }
 };
 
-/// Sum over tokens and features of f(z): (B, N, d) -> (B).
-Value sumTokens(OpBuilder &b, Location loc, Value z,
-                function_ref<Value(OpBuilder &, Location, Value)> f) {
-  MLIRContext *ctx = b.getContext();
-  Value init = filledTensor(b, loc, {sizesOf(b, loc, z)[0]}, eltOf(z), 0.0);
-  return generic(b, loc, z, init,
-                 {loopMap(ctx, 3, {0, 1, 2}), loopMap(ctx, 3, {0})},
-                 iterators(3, {1, 2}),
-                 [&](OpBuilder &nb, Location nl, ValueRange v) {
-                   return arith::AddFOp::create(nb, nl, v[1], f(nb, nl, v[0]))
-                       .getResult();
-                 });
-}
-
 struct L1NormLowering : OpConversionPattern<L1NormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(L1NormOp op, OpAdaptor a,
                                 ConversionPatternRewriter &rw) const override {
-    rw.replaceOp(op, sumTokens(rw, op.getLoc(), a.getTokens(),
+    rw.replaceOp(op, sumPerBatch(rw, op.getLoc(), a.getTokens(),
                                [](OpBuilder &nb, Location nl, Value v) {
                                  return math::AbsFOp::create(nb, nl, v)
                                      .getResult();
@@ -512,7 +498,7 @@ struct L0FractionLowering : OpConversionPattern<L0FractionOp> {
     if (ShapedType::isDynamic(n))
       return rw.notifyMatchFailure(op, "needs a static token count");
     Type elt = eltOf(z);
-    Value count = sumTokens(rw, op.getLoc(), z,
+    Value count = sumPerBatch(rw, op.getLoc(), z,
                             [&](OpBuilder &nb, Location nl, Value v) {
                               Value nz = arith::CmpFOp::create(
                                   nb, nl, arith::CmpFPredicate::UNE, v,

@@ -556,4 +556,23 @@ Value prox(OpBuilder &b, Location loc, Value v, Value threshold,
   return math::CopySignOp::create(b, loc, kept, v);
 }
 
+/// sum over every axis but the first of fn(x): (B, ...) -> (B).
+Value sumPerBatch(OpBuilder &b, Location loc, Value x,
+                  function_ref<Value(OpBuilder &, Location, Value)> fn) {
+  MLIRContext *ctx = b.getContext();
+  unsigned r = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<unsigned> all, reductions;
+  for (unsigned i = 0; i < r; ++i) {
+    all.push_back(i);
+    if (i > 0)
+      reductions.push_back(i);
+  }
+  Value acc = filledTensor(b, loc, {sizesOf(b, loc, x)[0]}, eltOf(x), 0.0);
+  return generic(b, loc, x, acc, {loopMap(ctx, r, all), loopMap(ctx, r, {0})},
+                 iterators(r, reductions),
+                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                   return arith::AddFOp::create(nb, nl, a[1], fn(nb, nl, a[0]));
+                 });
+}
+
 } // namespace crate::lowering

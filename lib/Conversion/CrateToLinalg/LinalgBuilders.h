@@ -58,6 +58,13 @@ mlir::Value linearTransposed(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value linear(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                    mlir::Value w);
 
+/// The sum over every axis but the first of fn(x): (B, ...) -> (B).
+mlir::Value
+sumPerBatch(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+            llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                           mlir::Value)>
+                fn);
+
 /// Sum or maximum over the last axis: (..., n) -> (...).
 mlir::Value reduceLastSum(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value x);

@@ -144,25 +144,6 @@ struct ShrinkLowering : OpConversionPattern<ShrinkOp> {
   }
 };
 
-/// sum over every axis but the first of fn(x): (B, ...) -> (B).
-Value sumPerBatch(OpBuilder &b, Location loc, Value x,
-                  function_ref<Value(OpBuilder &, Location, Value)> fn) {
-  MLIRContext *ctx = b.getContext();
-  unsigned r = cast<RankedTensorType>(x.getType()).getRank();
-  SmallVector<unsigned> all, reductions;
-  for (unsigned i = 0; i < r; ++i) {
-    all.push_back(i);
-    if (i > 0)
-      reductions.push_back(i);
-  }
-  Value acc = filledTensor(b, loc, {sizesOf(b, loc, x)[0]}, eltOf(x), 0.0);
-  return generic(b, loc, x, acc, {loopMap(ctx, r, all), loopMap(ctx, r, {0})},
-                 iterators(r, reductions),
-                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                   return arith::AddFOp::create(nb, nl, a[1], fn(nb, nl, a[0]));
-                 });
-}
-
 struct LassoObjectiveLowering : OpConversionPattern<LassoObjectiveOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(LassoObjectiveOp op, OpAdaptor a,
