@@ -52,7 +52,7 @@ struct DeriveCompressionStep : OpRewritePattern<GradStepOp> {
       Value m = MSSAOp::create(rw, loc, type, z, op.getSubspaces(),
                                op.getOutWeight(), op.getOutBias(),
                                term.getHeads(), term.getHeadDim(),
-                               ScoreMap::softmax, op.getStep());
+                               ScoreMap::softmax, op.getStep(), op.getCausal());
       rw.replaceOpWithNewOp<arith::AddFOp>(op, x, m);
       return success();
     }

@@ -77,6 +77,9 @@ struct CrateLayerOutputsPass
       return op.emitOpError() << "has no compression step (crate.grad_step) "
                                  "in its layer: attention maps are its";
     GradStepOp step = *steps.begin();
+    if (step.getCausal())
+      return step.emitOpError() << "is causal: attention maps are reported "
+                                   "for non-causal compression steps only";
     CompressionTermOp term = step.getTermOp();
     Location loc = yield.getLoc();
     Value z = step.getInput();

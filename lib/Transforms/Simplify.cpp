@@ -90,7 +90,7 @@ struct DropIdentityOutputMap : OpRewritePattern<MSSAOp> {
     rw.replaceOpWithNewOp<MSSAOp>(op, op.getType(), op.getInput(), op.getQkv(),
                                   Value(), Value(), op.getHeads(),
                                   op.getHeadDim(), op.getScores(),
-                                  op.getScale());
+                                  op.getScale(), op.getCausal());
     return success();
   }
 };

@@ -31,9 +31,9 @@ struct CrateWeightsToArgumentsPass
   }
 
   LogicalResult convert(func::FuncOp func) {
-    // Operators computed from one weight alone (crate.ista_operator or
-    // crate.inverse_lipschitz of a crate.weight) become derived weights,
-    // computed once from the file.
+    // Operators computed from one weight alone (crate.ista_operator,
+    // crate.transpose or crate.inverse_lipschitz of a crate.weight) become
+    // derived weights, computed once from the file.
     struct Derived {
       std::string name, from, kind;
       std::optional<double> step;
@@ -65,6 +65,8 @@ struct CrateWeightsToArgumentsPass
       if (auto ista = dyn_cast<ISTAOperatorOp>(op)) {
         collect(op, ista.getDictionary(), "ista_operator",
                 ista.getStep().convertToDouble());
+      } else if (auto transpose = dyn_cast<TransposeOp>(op)) {
+        collect(op, transpose.getInput(), "transpose", std::nullopt);
       } else if (auto inv = dyn_cast<InverseLipschitzOp>(op)) {
         // A (1) result does not say the dictionary's shape: record it.
         size_t before = derived.size();

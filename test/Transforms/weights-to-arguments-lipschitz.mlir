@@ -21,3 +21,14 @@ func.func @ista(%x: tensor<?x4xf32>) -> tensor<?x8xf32> {
   %s = arith.addf %z, %r : tensor<?x8xf32>
   return %s : tensor<?x8xf32>
 }
+
+// crate.transpose of a weight is a derived weight too.
+// CHECK-LABEL: func.func @transposed
+// CHECK-SAME: (%{{.*}}: tensor<2x4xf32>, %[[T:.*]]: tensor<4x2xf32>) -> tensor<4x2xf32>
+// CHECK-SAME: crate.weights = [{derive = "transpose", from = "W", name = "W#transpose"}]
+// CHECK: return %[[T]]
+func.func @transposed(%x: tensor<2x4xf32>) -> tensor<4x2xf32> {
+  %w = crate.weight "W" : tensor<2x4xf32>
+  %t = crate.transpose %w : tensor<2x4xf32> -> tensor<4x2xf32>
+  return %t : tensor<4x2xf32>
+}

@@ -113,12 +113,14 @@ struct MSSALowering : OpConversionPattern<MSSAOp> {
     // Query, key and value are one tensor: W_k = z Q_k^T.
     Value w4 = headProjections(rw, loc, a.getInput(), a.getQkv(),
                                op.getHeads(), p);
-    Value scores;
-    if (op.getScores() == ScoreMap::softmax)
-      scores = softmaxLast(
-          rw, loc, headScores(rw, loc, w4, 1.0 / std::sqrt(double(p))));
-    else
-      scores = headScores(rw, loc, w4, 1.0);
+    bool softmax = op.getScores() == ScoreMap::softmax;
+    Value scores = headScores(rw, loc, w4,
+                              softmax ? 1.0 / std::sqrt(double(p)) : 1.0);
+    // Causal: no token reads a later one (exp(-inf) = 0 in the softmax).
+    if (op.getCausal())
+      scores = maskLaterTokens(rw, loc, scores, softmax ? -INFINITY : 0.0);
+    if (softmax)
+      scores = softmaxLast(rw, loc, scores);
     Value out = mergeLast2(rw, loc, headMix(rw, loc, scores, w4));
     if (a.getOutWeight())
       out = linearTransposed(rw, loc, out, a.getOutWeight(), a.getOutBias());
@@ -296,6 +298,29 @@ struct ConvPatchEmbedLowering : OpConversionPattern<ConvPatchEmbedOp> {
         rw, loc, a.getWeight(),
         SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
     rw.replaceOp(op, linearTransposed(rw, loc, patches, w, a.getBias()));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    rw.replaceOp(op, permute(rw, op.getLoc(), a.getInput(), {1, 0}));
+    return success();
+  }
+};
+
+struct LMHeadLowering : OpConversionPattern<LMHeadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LMHeadOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value x = a.getInput();
+    if (a.getNormWeight())
+      x = layerNorm(rw, loc, x, a.getNormWeight(), a.getNormBias(),
+                    op.getEps().convertToDouble());
+    rw.replaceOp(op, linearTransposed(rw, loc, x, a.getEmbedding(), Value()));
     return success();
   }
 };
@@ -562,7 +587,7 @@ struct ConvertCrateToLinalgPass
     patterns.add<LayerNormLowering, MSSALowering, ISTALowering,
                  ISTAOperatorLowering,
                  CompressionGradLowering, PatchEmbedLowering,
-                 ConvPatchEmbedLowering,
+                 ConvPatchEmbedLowering, TransposeLowering, LMHeadLowering,
                  ClsPosEmbedLowering, PoolLowering, ClassifierHeadLowering,
                  CodingRateLowering, CompressionRateLowering, L1NormLowering,
                  L0FractionLowering>(ctx);

@@ -575,4 +575,23 @@ Value sumPerBatch(OpBuilder &b, Location loc, Value x,
                  });
 }
 
+Value maskLaterTokens(OpBuilder &b, Location loc, Value scores, double fill) {
+  MLIRContext *ctx = b.getContext();
+  unsigned r = rankOf(scores);
+  SmallVector<unsigned> all = upTo(r);
+  AffineMap id = loopMap(ctx, r, all);
+  Value init = tensor::EmptyOp::create(b, loc, sizesOf(b, loc, scores),
+                                       eltOf(scores));
+  return generic(b, loc, scores, init, {id, id}, iterators(r),
+                 [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                   Value i = linalg::IndexOp::create(nb, nl, r - 2);
+                   Value j = linalg::IndexOp::create(nb, nl, r - 1);
+                   Value later = arith::CmpIOp::create(
+                       nb, nl, arith::CmpIPredicate::ugt, j, i);
+                   return arith::SelectOp::create(
+                       nb, nl, later, floatConst(nb, nl, eltOf(scores), fill),
+                       v[0]);
+                 });
+}
+
 } // namespace crate::lowering

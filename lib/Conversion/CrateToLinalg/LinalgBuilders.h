@@ -123,6 +123,10 @@ mlir::Value permute(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value headScores(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w4,
                        double scale);
 
+/// Scores (..., N, N) with entry [i, j] set to `fill` where j > i.
+mlir::Value maskLaterTokens(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value scores, double fill);
+
 /// For scores (B, K, N, N) and W (B, N, K, p): O[b,i,k,c] = sum_j S[b,k,i,j] W[b,j,k,c].
 mlir::Value headMix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value scores,
                     mlir::Value w4);

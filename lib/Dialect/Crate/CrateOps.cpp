@@ -412,6 +412,10 @@ LogicalResult GradStepOp::verify() {
     return emitOpError() << "needs an output map: without one heads*head_dim ("
                          << width << ") must equal dim (" << *dim << ")";
   }
+  if (getCausal() && getApprox() != Approximation::softmax)
+    return emitOpError() << "is causal only with approx = softmax (MSSA with "
+                            "a causal mask), got approx = "
+                         << stringifyApproximation(getApprox());
   return success();
 }
 
@@ -534,6 +538,31 @@ LogicalResult ISTAOperatorOp::verify() {
   if (!d.hasStaticShape() || d.getDimSize(0) != d.getDimSize(1))
     return emitOpError() << "expects a static square dictionary, got " << d;
   return expectPositive(*this, "step", getStep().convertToDouble());
+}
+
+LogicalResult TransposeOp::verify() {
+  if (failed(expectShape(*this, "input", getInput(), {kAny, kAny}, "a matrix")))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  return expectShape(*this, "result", getResult(),
+                     {in.getDimSize(1), in.getDimSize(0)},
+                     "the input's axes swapped");
+}
+
+LogicalResult LMHeadOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) ||
+      failed(expectShape(*this, "embedding", getEmbedding(), {kAny, *dim},
+                         "vocabulary x dim")) ||
+      failed(expectStatic(*this, "embedding", getEmbedding())) ||
+      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)) ||
+      failed(expectPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  int64_t vocab = cast<RankedTensorType>(getEmbedding().getType()).getDimSize(0);
+  return expectShape(*this, "result", getResult(),
+                     {in.getDimSize(0), in.getDimSize(1), vocab},
+                     "batch x tokens x vocabulary");
 }
 
 //===----------------------------------------------------------------------===//

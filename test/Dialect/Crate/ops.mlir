@@ -166,3 +166,19 @@ func.func @conv_embed_and_biasless_mssa(%img: tensor<?x3x32x32xf32>, %w: tensor<
       : (tensor<?x16x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<?x16x64xf32>
   return %m : tensor<?x16x64xf32>
 }
+
+// CHECK-LABEL: func.func @language
+// CHECK: crate.transpose %{{.*}} : tensor<256x64xf32> -> tensor<64x256xf32>
+// CHECK: crate.mssa %{{.*}}, %{{.*}} heads = 4, head_dim = 16, scores = softmax causal :
+// CHECK: crate.lm_head %{{.*}}, %{{.*}} norm(%{{.*}}, %{{.*}}) :
+// CHECK: crate.lm_head %{{.*}}, %{{.*}} : (tensor<?x16x64xf32>, tensor<50x64xf32>) -> tensor<?x16x50xf32>
+func.func @language(%x: tensor<?x16x64xf32>, %w: tensor<256x64xf32>, %q: tensor<64x64xf32>,
+                    %e: tensor<50x64xf32>, %g: tensor<64xf32>) {
+  %d = crate.transpose %w : tensor<256x64xf32> -> tensor<64x256xf32>
+  %m = crate.mssa %x, %q heads = 4, head_dim = 16, scores = softmax causal
+      : (tensor<?x16x64xf32>, tensor<64x64xf32>) -> tensor<?x16x64xf32>
+  %l = crate.lm_head %m, %e norm(%g, %g)
+      : (tensor<?x16x64xf32>, tensor<50x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x16x50xf32>
+  %k = crate.lm_head %m, %e : (tensor<?x16x64xf32>, tensor<50x64xf32>) -> tensor<?x16x50xf32>
+  return
+}

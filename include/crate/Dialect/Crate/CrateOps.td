@@ -42,6 +42,24 @@ def Crate_WeightOp : Crate_Op<"weight", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Crate_TransposeOp : Crate_Op<"transpose", [Pure,
+    SameOperandsAndResultElementType]> {
+  let summary = "a matrix transposed: (m, n) -> (n, m)";
+  let description = [{
+    For weights stored in the other orientation than an op takes them (the
+    dictionary of CRATE-LM is `ista.weight` transposed). Of a weight it
+    becomes a derived weight, transposed once when the weights are read.
+
+    ```mlir
+    %d = crate.transpose %w : tensor<256x64xf32> -> tensor<64x256xf32>
+    ```
+  }];
+  let arguments = (ins Crate_Tensor:$input);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Objectives and their terms
 //===----------------------------------------------------------------------===//
@@ -211,7 +229,9 @@ def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElement
   let description = [{
     Z+ = Z - step * grad R^c(LN(Z); U) on the term `@objective::@term`,
     evaluated at the pre-normalised tokens when `norm` is given (LayerNorm
-    eps `norm_eps`, default 1e-5; CRATE-alpha's is 1e-6). The
+    eps `norm_eps`, default 1e-5; CRATE-alpha's is 1e-6). `causal` restricts
+    R^c to prefixes: token i is compressed against tokens 0..i only (causal
+    CRATE for text). The
     approximation says how the gradient is formed:
     `exact` (beta W_k (I + beta W_k^T W_k)^{-1} U_k^T, by Cholesky),
     `neumann` (first-order series) or `softmax` (CRATE's MSSA, where the
@@ -231,10 +251,12 @@ def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElement
                        Optional<Crate_Tensor>:$out_weight,
                        Optional<Crate_Tensor>:$out_bias,
                        Crate_Approx:$approx, F64Attr:$step,
-                       DefaultValuedAttr<F64Attr, "1e-5">:$norm_eps);
+                       DefaultValuedAttr<F64Attr, "1e-5">:$norm_eps,
+                       UnitAttr:$causal);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
     $term `(` $input `)` `approx` `=` $approx `,` `step` `=` $step
+    (`causal` $causal^)?
     (`norm` `(` $norm_weight^ `,` $norm_bias `)`)?
     `subspaces` `(` $subspaces `)`
     (`output` `(` $out_weight^ (`,` $out_bias^)? `)`)?
@@ -353,18 +375,21 @@ def Crate_MSSAOp : Crate_Op<"mssa", [Pure, SameOperandsAndResultElementType,
     concat_k(O_k) Wo^T + bo (bo optional). Without `output` the output map is the
     identity, which needs heads * head_dim == d. Query, key and value are
     one tensor W. `scale` multiplies the result (the step size of the
-    compression step; default 1, not printed).
+    compression step; default 1, not printed). With `causal`, token i
+    attends to tokens 0..i only: scores[i, j] is -inf (softmax) or 0
+    (identity) for j > i.
   }];
   let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$qkv,
                        Optional<Crate_Tensor>:$out_weight,
                        Optional<Crate_Tensor>:$out_bias,
                        Crate_Int:$heads, Crate_Int:$head_dim, Crate_Scores:$scores,
-                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale,
+                       UnitAttr:$causal);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $qkv (`output` `(` $out_weight^ (`,` $out_bias^)? `)`)?
     `heads` `=` $heads `,` `head_dim` `=` $head_dim `,` `scores` `=` $scores
-    attr-dict `:` functional-type(operands, results)
+    (`causal` $causal^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -526,5 +551,6 @@ def Crate_ClassifierHeadOp : Crate_Op<"classifier_head", [Pure, SameOperandsAndR
 }
 
 include "crate/Dialect/Crate/CrateSparseCodingOps.td"
+include "crate/Dialect/Crate/CrateLanguageOps.td"
 
 #endif // CRATE_OPS_TD
