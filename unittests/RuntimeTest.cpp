@@ -620,6 +620,20 @@ TEST(Runtime, RejectsBadManifests) {
       {with("\"name\": \"bias\"", "\"name\": \"w\""),
        "repeats the name of an earlier weight", true},
       {with("\"offset\": 64", "\"offset\": -64"), "has offset -64", true},
+      {with("[-1, 2, 3]", "[-1, 2, 3], \"dtype\": \"f16\""),
+       "manifest input 'input' has dtype \"f16\", expected \"f32\" or "
+       "\"i64\"",
+       true},
+      {with("[-1, 2, 3]", "[-1, 2, 3], \"dtype\": \"i64\""),
+       "manifest input 'input' holds indices but no positive integer 'bound'",
+       true},
+      {with("[-1, 2, 3]", "[-1, 2, 3], \"name\": \"\""),
+       "manifest 'input' has name \"\", expected a non-empty string", true},
+      {with("\"output\"", "\"extra_inputs\": 3, \"output\""),
+       "manifest 'extra_inputs' is not an array", true},
+      {with("\"output\"", "\"extra_inputs\": [{\"shape\": [-1]}], \"output\""),
+       "manifest 'extra_inputs' entry {\"shape\":[-1]} lacks a string 'name'",
+       true},
   };
   for (const Case &c : cases) {
     crate_model_static model = embeddedModel(c.text);

@@ -51,6 +51,9 @@ struct CratePretransposeWeightsPass
     });
     if (products.empty())
       return;
+    // The inputs keep their attributes (crate.input, crate.bound).
+    SmallVector<DictionaryAttr> argAttrs;
+    func.getAllArgAttrs(argAttrs);
 
     for (linalg::MatmulOp op : products) {
       auto w = cast<BlockArgument>(op.getDpsInputs()[1]);
@@ -82,6 +85,8 @@ struct CratePretransposeWeightsPass
     }
     func.setFunctionType(FunctionType::get(ctx, entry.getArgumentTypes(),
                                            func.getResultTypes()));
+    argAttrs.resize(entry.getNumArguments(), DictionaryAttr::get(ctx));
+    func.setAllArgAttrs(argAttrs);
     func->setAttr("crate.weights", ArrayAttr::get(ctx, weights));
   }
 };

@@ -31,17 +31,26 @@ struct CrateSpecializeBatchPass
       if (func.isExternal() || func.isPrivate() ||
           func.getNumArguments() == 0)
         return;
-      BlockArgument input = func.getArgument(0);
-      RankedTensorType unitInput = withUnitBatch(input.getType());
-      if (!unitInput)
+      // The model's inputs are the arguments before its weights.
+      auto weights = func->getAttrOfType<ArrayAttr>("crate.weights");
+      unsigned numInputs =
+          func.getNumArguments() - (weights ? weights.size() : 0);
+      if (!withUnitBatch(func.getArgument(0).getType()))
         return;
-      Type dynamicInput = input.getType();
       OpBuilder b(func.getBody());
-      input.setType(unitInput);
-      // Uses keep seeing the dynamic type until canonicalization folds the
-      // cast into them.
-      auto cast = tensor::CastOp::create(b, func.getLoc(), dynamicInput, input);
-      input.replaceAllUsesExcept(cast, cast);
+      for (unsigned i = 0; i < numInputs; ++i) {
+        BlockArgument input = func.getArgument(i);
+        RankedTensorType unitInput = withUnitBatch(input.getType());
+        if (!unitInput)
+          continue;
+        Type dynamicInput = input.getType();
+        input.setType(unitInput);
+        // Uses keep seeing the dynamic type until canonicalization folds the
+        // cast into them.
+        auto cast =
+            tensor::CastOp::create(b, func.getLoc(), dynamicInput, input);
+        input.replaceAllUsesExcept(cast, cast);
+      }
 
       SmallVector<Type> results(func.getResultTypes());
       for (Type &t : results)

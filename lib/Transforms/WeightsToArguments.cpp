@@ -104,6 +104,9 @@ struct CrateWeightsToArgumentsPass
 
     SmallVector<Attribute> names;
     Block &entry = func.getBody().front();
+    // The inputs keep their attributes (crate.input, crate.bound).
+    SmallVector<DictionaryAttr> argAttrs;
+    func.getAllArgAttrs(argAttrs);
     SmallVector<Type> inputs(func.getArgumentTypes());
     for (auto &[name, ops] : byName) {
       Type type = ops.front().getType();
@@ -139,6 +142,8 @@ struct CrateWeightsToArgumentsPass
     }
     func.setFunctionType(FunctionType::get(&getContext(), inputs,
                                            func.getResultTypes()));
+    argAttrs.resize(inputs.size(), DictionaryAttr::get(&getContext()));
+    func.setAllArgAttrs(argAttrs);
     func->setAttr("crate.weights", ArrayAttr::get(&getContext(), names));
     return success();
   }

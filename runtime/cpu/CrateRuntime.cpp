@@ -89,10 +89,20 @@ struct Output {
   int64_t sampleElements = 0; // prod(shape[1:]).
 };
 
+/// One input of the entry: float32 data, or int64 indices (token ids,
+/// patch indices) that must lie in [0, bound).
+struct Input {
+  String name;
+  Vector<int64_t> shape;      // dims[0] == -1.
+  int64_t sampleElements = 0; // prod(shape[1:]).
+  bool indices = false;       // int64 rather than float32
+  int64_t bound = 0;          // for indices: every value < bound
+  size_t elementBytes() const { return indices ? 8 : 4; }
+};
+
 struct crate_rt_model {
   String name;
-  Vector<int64_t> inputShape;  // dims[0] == -1.
-  int64_t inputSampleElements = 0;  // prod(inputShape[1:]).
+  Vector<Input> inputs;        // inputs[0]: the main input.
   int64_t entryBatch = 0;           // Images per entry call; 0: any.
   int threads = 1;                  // Threads a forward call may use.
   Vector<Output> outputs;      // outputs[0]: the main output.
@@ -184,7 +194,7 @@ Vector<int64_t> rowMajorStrides(const Vector<int64_t> &sizes) {
 }
 
 /// Fills `words` with the descriptor of a contiguous row-major array.
-void buildDescriptor(Vector<int64_t> &words, float *data,
+void buildDescriptor(Vector<int64_t> &words, void *data,
                      const Vector<int64_t> &sizes) {
   size_t rank = sizes.size();
   words.assign(3 + 2 * rank, 0);
@@ -287,6 +297,74 @@ bool parseExtraOutputs(const json &manifest, Vector<Output> &outputs,
   return true;
 }
 
+/// Reads input `key` of `holder` ({shape, dtype?, bound?}): dtype "f32"
+/// (the default) or "i64" with a positive bound.
+bool parseInput(const json &holder, const char *key, Input &in,
+                String &error) {
+  if (!parseIOShape(holder, key, in.shape, in.sampleElements, error))
+    return false;
+  const json &e = *holder.find(key);
+  auto dtype = e.find("dtype");
+  if (dtype != e.end() &&
+      (!dtype->is_string() ||
+       (*dtype != "f32" && *dtype != "i64"))) {
+    error = String("manifest input '") + key + "' has dtype " + brief(*dtype) +
+            ", expected \"f32\" or \"i64\"";
+    return false;
+  }
+  in.indices = dtype != e.end() && *dtype == "i64";
+  auto bound = e.find("bound");
+  if (in.indices &&
+      (bound == e.end() || !bound->is_number_integer() ||
+       bound->get<int64_t>() <= 0)) {
+    error = String("manifest input '") + key +
+            "' holds indices but no positive integer 'bound'";
+    return false;
+  }
+  if (in.indices)
+    in.bound = bound->get<int64_t>();
+  return true;
+}
+
+/// The inputs: "input", then "extra_inputs" [{name, shape, dtype, bound}].
+bool parseInputs(const json &manifest, Vector<Input> &inputs, String &error) {
+  inputs.assign(1, Input{"input", {}, 0});
+  if (!parseInput(manifest, "input", inputs[0], error))
+    return false;
+  // The main input's name, when it has one of its own.
+  auto mainName = manifest.find("input")->find("name");
+  if (mainName != manifest.find("input")->end()) {
+    if (!mainName->is_string() || mainName->get<String>().empty()) {
+      error = "manifest 'input' has name " + brief(*mainName) +
+              ", expected a non-empty string";
+      return false;
+    }
+    inputs[0].name = mainName->get<String>();
+  }
+  auto extras = manifest.find("extra_inputs");
+  if (extras == manifest.end())
+    return true;
+  if (!extras->is_array()) {
+    error = "manifest 'extra_inputs' is not an array";
+    return false;
+  }
+  for (const json &e : *extras) {
+    auto name = e.is_object() ? e.find("name") : e.end();
+    if (!e.is_object() || name == e.end() || !name->is_string()) {
+      error = "manifest 'extra_inputs' entry " + brief(e) +
+              " lacks a string 'name'";
+      return false;
+    }
+    Input in{name->get<String>(), {}, 0};
+    json holder = json::object();
+    holder[in.name] = e;
+    if (!parseInput(holder, in.name.c_str(), in, error))
+      return false;
+    inputs.push_back(std::move(in));
+  }
+  return true;
+}
+
 /// Parses and validates the manifest into `m` (all but the weight data).
 /// `embedded` says whether weight offsets are required.
 bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
@@ -334,8 +412,7 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
   }
 
   m.outputs.assign(1, Output{"output", {}, 0});
-  if (!parseIOShape(manifest, "input", m.inputShape, m.inputSampleElements,
-                    error) ||
+  if (!parseInputs(manifest, m.inputs, error) ||
       !parseIOShape(manifest, "output", m.outputs[0].shape,
                     m.outputs[0].sampleElements, error))
     return false;
@@ -612,7 +689,7 @@ void copyStrided(const int64_t *desc, const Vector<int64_t> &sizes,
 
 /// Runs the entry once on `batch` consecutive images; outputs[i] receives
 /// result i when non-null.
-int runEntry(crate_rt_model *model, const float *input, int64_t batch,
+int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
              float *const *outputs, size_t count) {
   const String &name = model->name;
   const size_t numOutputs = model->outputs.size();
@@ -622,10 +699,13 @@ int runEntry(crate_rt_model *model, const float *input, int64_t batch,
   // Per-call descriptors: nothing shared is written, so concurrent calls on
   // one instance are safe. The results are consecutive descriptors (one
   // result: its descriptor; several: MLIR's struct of descriptors).
-  Vector<int64_t> inSizes = model->inputShape;
-  inSizes[0] = batch;
-  Vector<int64_t> inDesc;
-  buildDescriptor(inDesc, const_cast<float *>(input), inSizes);
+  const size_t numInputs = model->inputs.size();
+  Vector<Vector<int64_t>> inDescs(numInputs);
+  for (size_t i = 0; i < numInputs; ++i) {
+    Vector<int64_t> sizes = model->inputs[i].shape;
+    sizes[0] = batch;
+    buildDescriptor(inDescs[i], const_cast<void *>(inputs[i]), sizes);
+  }
   Vector<size_t> outAt(numOutputs);
   size_t outWords = 0;
   for (size_t i = 0; i < numOutputs; ++i) {
@@ -640,9 +720,10 @@ int runEntry(crate_rt_model *model, const float *input, int64_t batch,
   Vector<int64_t> weightDescs;
   weightDescs.reserve(weightWords);
   Vector<void *> args;
-  args.reserve(2 + model->weights.size());
+  args.reserve(1 + numInputs + model->weights.size());
   args.push_back(outDesc.data());
-  args.push_back(inDesc.data());
+  for (Vector<int64_t> &desc : inDescs)
+    args.push_back(desc.data());
   for (const Weight &w : model->weights)
     weightDescs.insert(weightDescs.end(), w.descriptor.begin(),
                        w.descriptor.end());
@@ -657,8 +738,11 @@ int runEntry(crate_rt_model *model, const float *input, int64_t batch,
   // Free every result buffer once, unless it aliases memory we do not own.
   Vector<float *> freed;
   auto release = [&](float *allocated) {
-    if (!allocated || allocated == input)
+    if (!allocated)
       return;
+    for (size_t i = 0; i < numInputs; ++i)
+      if (allocated == inputs[i])
+        return;
     for (const Weight &w : model->weights)
       if (allocated == w.data)
         return;
@@ -701,7 +785,7 @@ int runEntry(crate_rt_model *model, const float *input, int64_t batch,
 /// The images of one forward call, cut into chunks of the entry's batch.
 struct ChunkWork {
   crate_rt_model *model;
-  const float *input;
+  const void *const *inputs;
   float *const *outputs;
   size_t count;
   int64_t chunk;
@@ -722,8 +806,13 @@ void runChunk(void *ctx, int64_t index) {
         work->outputs[i]
             ? work->outputs[i] + first * model->outputs[i].sampleElements
             : nullptr;
-  int status = runEntry(work->model, work->input + first * model->inputSampleElements,
-                        work->chunk, chunkOutputs.data(), work->count);
+  Vector<const void *> chunkInputs(model->inputs.size());
+  for (size_t i = 0; i < chunkInputs.size(); ++i)
+    chunkInputs[i] = static_cast<const char *>(work->inputs[i]) +
+                     first * model->inputs[i].sampleElements *
+                         model->inputs[i].elementBytes();
+  int status = runEntry(work->model, chunkInputs.data(), work->chunk,
+                        chunkOutputs.data(), work->count);
   int expected = CRATE_OK;
   if (status != CRATE_OK && work->status.compare_exchange_strong(expected, status))
     std::snprintf(work->message, sizeof work->message, "%s",
@@ -732,14 +821,21 @@ void runChunk(void *ctx, int64_t index) {
 
 /// Runs the entry; outputs[i] receives result i when non-null (`count`
 /// pointers are given; results past them are computed and dropped).
-int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
-                float *const *outputs, size_t count) {
+int forwardImpl(crate_rt_model *model, const void *const *inputs,
+                int64_t batch, float *const *outputs, size_t count) {
   if (!model)
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 "crate_rt_forward: model is null");
   const String &name = model->name;
-  if (!input)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": input is null");
+  if (!inputs)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": inputs is null");
+  for (size_t i = 0; i < model->inputs.size(); ++i)
+    if (!inputs[i])
+      return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                  model->inputs[i].name == "input"
+                      ? name + ": input is null"
+                      : name + ": input '" + model->inputs[i].name +
+                            "' is null");
   if (!outputs)
     return fail(CRATE_ERROR_INVALID_ARGUMENT, name + ": outputs is null");
   if (batch <= 0)
@@ -748,9 +844,12 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
                     ", expected a positive count");
   const size_t numOutputs = model->outputs.size();
   Vector<int64_t> outElements(numOutputs);
-  int64_t inElements;
-  bool fits = mulNonNeg(batch, model->inputSampleElements, inElements) &&
-              inElements <= kInt64Max / 4;
+  bool fits = true;
+  for (const Input &in : model->inputs) {
+    int64_t inElements;
+    fits = fits && mulNonNeg(batch, in.sampleElements, inElements) &&
+           inElements <= kInt64Max / 8;
+  }
   for (size_t i = 0; i < numOutputs && fits; ++i)
     fits = mulNonNeg(batch, model->outputs[i].sampleElements, outElements[i]) &&
            outElements[i] <= kInt64Max / 4;
@@ -759,11 +858,29 @@ int forwardImpl(crate_rt_model *model, const float *input, int64_t batch,
                 name + ": batch " + toString(batch) +
                     " is too large: the input or output size overflows int64");
 
+  // Indices are read by the model as they are: one out of range would read
+  // outside a table. Check every one first.
+  for (size_t i = 0; i < model->inputs.size(); ++i) {
+    const Input &in = model->inputs[i];
+    if (!in.indices)
+      continue;
+    const auto *values = static_cast<const int64_t *>(inputs[i]);
+    for (int64_t k = 0; k < batch * in.sampleElements; ++k)
+      if (values[k] < 0 || values[k] >= in.bound)
+        return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                    name + ": input '" + in.name + "' holds " +
+                        toString(values[k]) + " at batch " +
+                        toString(k / in.sampleElements) + ", element " +
+                        toString(k % in.sampleElements) +
+                        ", expected an index in [0, " + toString(in.bound) +
+                        ")");
+  }
+
   // The entry computes `entryBatch` images per call (0: any number); the
   // images are handed to it in chunks of that size, spread over the cores.
   ChunkWork work;
   work.model = model;
-  work.input = input;
+  work.inputs = inputs;
   work.outputs = outputs;
   work.count = count;
   work.chunk = model->entryBatch ? model->entryBatch : batch;
@@ -783,7 +900,7 @@ int shapeImpl(const crate_rt_model *model, int64_t *dims, bool input) {
     return -1;
   }
   const Vector<int64_t> &shape =
-      input ? model->inputShape : model->outputs[0].shape;
+      input ? model->inputs[0].shape : model->outputs[0].shape;
   if (dims)
     for (size_t i = 0; i < shape.size(); ++i)
       dims[i] = shape[i];
@@ -808,7 +925,7 @@ int createBody(void *p) {
 
 struct ForwardCall {
   crate_rt_model *model;
-  const float *input;
+  const void *const *inputs;
   int64_t batch;
   float *const *outputs;
   size_t count;
@@ -816,16 +933,32 @@ struct ForwardCall {
 
 int forwardBody(void *p) {
   auto *call = static_cast<ForwardCall *>(p);
-  return forwardImpl(call->model, call->input, call->batch, call->outputs,
+  return forwardImpl(call->model, call->inputs, call->batch, call->outputs,
                      call->count);
 }
 
-int forwardInScope(crate_rt_model *model, const float *input, int64_t batch,
-                   float *const *outputs, size_t count) {
-  ForwardCall call{model, input, batch, outputs, count};
+int forwardInScope(crate_rt_model *model, const void *const *inputs,
+                   int64_t batch, float *const *outputs, size_t count) {
+  ForwardCall call{model, inputs, batch, outputs, count};
   return crate::rt::runInScope(forwardBody, &call, crate::rt::OnReturn::FreeAll,
                                model ? model->name.c_str() : "crate_rt_forward",
                                setLastError);
+}
+
+/// forward and forward_outputs take one float32 input; a model with
+/// indices or several inputs says to call forward_inputs instead.
+bool singleInputRefused(const crate_rt_model *model) {
+  if (model->inputs.size() == 1 && !model->inputs[0].indices)
+    return false;
+  char message[512];
+  std::snprintf(message, sizeof message,
+                "%s takes %zu input(s), '%s' of %s: call %s_forward_inputs",
+                model->name.c_str(), model->inputs.size(),
+                model->inputs[0].name.c_str(),
+                model->inputs[0].indices ? "int64 indices" : "float32",
+                model->name.c_str());
+  setLastError(message);
+  return true;
 }
 
 } // namespace
@@ -854,12 +987,24 @@ int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
     setLastError(message);
     return CRATE_ERROR_INVALID_ARGUMENT;
   }
-  return forwardInScope(model, input, batch, &output, 1);
+  if (model && singleInputRefused(model))
+    return CRATE_ERROR_INVALID_ARGUMENT;
+  const void *inputs[] = {input};
+  return forwardInScope(model, inputs, batch, &output, 1);
 }
 
 int crate_rt_forward_outputs(crate_rt_model *model, const float *input,
                              int64_t batch, float *const *outputs) {
-  return forwardInScope(model, input, batch, outputs,
+  if (model && singleInputRefused(model))
+    return CRATE_ERROR_INVALID_ARGUMENT;
+  const void *inputs[] = {input};
+  return forwardInScope(model, inputs, batch, outputs,
+                        model ? model->outputs.size() : 0);
+}
+
+int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
+                            int64_t batch, float *const *outputs) {
+  return forwardInScope(model, inputs, batch, outputs,
                         model ? model->outputs.size() : 0);
 }
 

@@ -17,6 +17,9 @@
  * Manifest JSON:
  *   { "abi": 1, "name": "crate_mini", "version": "0.1.0",
  *     "input":  { "shape": [-1, 3, 64, 64] },   -1 = batch, chosen per call
+ *     "extra_inputs": [ { "name": "ids_keep",          optional: more
+ *                         "shape": [-1, 4],              inputs
+ *                         "dtype": "i64", "bound": 16 } ],
  *     "output": { "shape": [-1, 10] },
  *     "extra_outputs": [ { "name": "layer_tokens",     optional: more
  *                          "shape": [-1, 6, 65, 192] } ],  results
@@ -24,7 +27,9 @@
  *     "weights": [ { "name": "cls_token", "shape": [1, 1, 192],
  *                    "offset": 0 },             byte offset into the
  *                  ... ] }                     embedded weights
- *   Every tensor is float32 and row-major. Weights are passed to the entry in
+ *   Every tensor is float32 and row-major, but inputs with "dtype": "i64":
+ *   int64 indices (token ids, patch indices), each checked to lie in
+ *   [0, bound) before the model runs. Weights are passed to the entry in
  *   manifest order.
  *
  * Packed entry: args[0] points to the output descriptor -- with extra
@@ -33,8 +38,8 @@
  * caller copies it out and frees `allocated` unless it is the input or a
  * weight buffer). The model code never writes its input or weight buffers
  * (crate-readonly-inputs): concurrent calls share the weights;
- * args[1] points to the input descriptor; args[2 + i] points to the
- * descriptor of weight i. A descriptor of rank r is MLIR's strided memref
+ * args[1 + k] points to the descriptor of input k (the main input, then
+ * the extra inputs); the descriptors of the weights follow, in order. A descriptor of rank r is MLIR's strided memref
  * descriptor: { float *allocated; float *aligned; int64_t offset;
  * int64_t sizes[r]; int64_t strides[r]; } -- as 3 + 2r machine words.
  *
@@ -91,6 +96,14 @@ int crate_rt_forward(crate_rt_model *model, const float *input, int64_t batch,
  * and may be null for a result that is not wanted. */
 int crate_rt_forward_outputs(crate_rt_model *model, const float *input,
                              int64_t batch, float *const *outputs);
+
+/* Any model, and the only call for models with several inputs or with
+ * indices (int64) as input: inputs[k] points to batch samples of input k
+ * (float32 or int64, as the manifest says); outputs as for
+ * crate_rt_forward_outputs. forward and forward_outputs refuse such models
+ * with CRATE_ERROR_INVALID_ARGUMENT. */
+int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
+                            int64_t batch, float *const *outputs);
 
 void crate_rt_destroy(crate_rt_model *model);
 

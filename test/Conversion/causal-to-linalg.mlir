@@ -41,3 +41,19 @@ func.func @head(%x: tensor<?x5x8xf32>, %e: tensor<11x8xf32>, %g: tensor<8xf32>) 
       : (tensor<?x5x8xf32>, tensor<11x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x5x11xf32>
   return %l : tensor<?x5x11xf32>
 }
+
+// -----
+
+// Token embedding: the row of wte an id names, plus the id's position row
+// (the first T of P learned positions).
+// CHECK-LABEL: func.func @embed
+// CHECK: %[[POS:.*]] = tensor.extract_slice %arg2[0, 0] [4, 8] [1, 1] : tensor<6x8xf32> to tensor<4x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[POS]] : tensor<?x4xi64>, tensor<4x8xf32>)
+// CHECK: %[[ROW:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: %[[COL:.*]] = linalg.index 2 : index
+// CHECK: tensor.extract %arg1[%[[ROW]], %[[COL]]] : tensor<50x8xf32>
+func.func @embed(%idx: tensor<?x4xi64>, %wte: tensor<50x8xf32>, %wpe: tensor<6x8xf32>) -> tensor<?x4x8xf32> {
+  %x = crate.token_embed %idx, %wte, %wpe
+      : (tensor<?x4xi64>, tensor<50x8xf32>, tensor<6x8xf32>) -> tensor<?x4x8xf32>
+  return %x : tensor<?x4x8xf32>
+}

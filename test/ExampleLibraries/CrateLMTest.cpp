@@ -1,21 +1,23 @@
-//===- CrateLMTest.cpp - CRATE-LM's layers against the official code ------===//
+//===- CrateLMTest.cpp - CRATE-LM against the official code ---------------===//
 //
-// libcrate_lm_layers is examples/crate_lm/crate_lm_layers.mlir (causal
-// compression steps, the overcomplete sparse block with tied synthesis,
-// ln_f and the head tied to wte) compiled with the official state dict of
-// test/data/family/crate_lm_shared_weights.safetensors. From the fixture's
-// embedded tokens z.in it must give the official forward's tokens after
+// libcrate_lm is examples/crate_lm/crate_lm.mlir (token and position
+// embedding, causal compression steps, the overcomplete sparse block with
+// tied synthesis, ln_f and the head tied to wte) compiled with the official
+// state dict of test/data/family/crate_lm_shared_weights.safetensors. On the
+// fixture's token ids it must give the official forward's tokens after
 // every layer and its logits at every position, to 1e-5 (max relative).
-// Causality: changing the last token's input leaves every earlier
-// position's logits unchanged, bit for bit.
+// Causality: changing the last token leaves every earlier position's logits
+// unchanged, bit for bit. Ids outside the vocabulary are refused by name.
 //
 //===----------------------------------------------------------------------===//
 
-#include "crate_lm_layers.h"
+#include "crate_lm.h"
 
 #include "Fixtures.h"
 
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace {
 const std::string kIO =
@@ -29,29 +31,34 @@ std::vector<double> fixture(const std::string &name) {
   return f.data;
 }
 
-std::vector<float> run(const std::vector<float> &x, std::vector<float> *layers) {
-  crate_lm_layers_model *model = nullptr;
-  EXPECT_EQ(crate_lm_layers_create(nullptr, &model), CRATE_OK);
-  std::vector<float> logits(kBatch * kTokens * kVocab),
-      tokens(kBatch * CRATE_LM_LAYERS_LAYER_TOKENS_SIZE);
+std::vector<int64_t> ids() {
+  std::vector<double> idx = fixture("idx");
+  return std::vector<int64_t>(idx.begin(), idx.end());
+}
+
+/// Logits (and the tokens after every layer) for `idx`, or the status.
+int run(const std::vector<int64_t> &idx, std::vector<float> &logits,
+        std::vector<float> *layers = nullptr) {
+  crate_lm_model *model = nullptr;
+  EXPECT_EQ(crate_lm_create(nullptr, &model), CRATE_OK);
+  logits.assign(kBatch * kTokens * kVocab, 0.0f);
+  std::vector<float> tokens(kBatch * CRATE_LM_LAYER_TOKENS_SIZE);
+  const void *inputs[] = {idx.data()};
   float *outputs[] = {logits.data(), tokens.data()};
-  EXPECT_EQ(crate_lm_layers_forward_outputs(model, x.data(), kBatch, outputs),
-            CRATE_OK)
-      << crate_lm_layers_last_error(nullptr);
-  crate_lm_layers_destroy(model);
+  int status = crate_lm_forward_inputs(model, inputs, kBatch, outputs);
+  crate_lm_destroy(model);
   if (layers)
     *layers = tokens;
-  return logits;
+  return status;
 }
 } // namespace
 
 TEST(CrateLM, LayersAndLogitsMatchTheOfficialCode) {
-  ASSERT_EQ(CRATE_LM_LAYERS_INPUT_SIZE, kTokens * kDim);
-  ASSERT_EQ(CRATE_LM_LAYERS_OUTPUT_SIZE, kTokens * kVocab);
-  std::vector<double> zin = fixture("z.in");
-  std::vector<float> layers;
-  std::vector<float> logits = run(std::vector<float>(zin.begin(), zin.end()),
-                                  &layers);
+  ASSERT_EQ(CRATE_LM_INPUT_SIZE, kTokens);
+  ASSERT_EQ(CRATE_LM_OUTPUT_SIZE, kTokens * kVocab);
+  std::vector<float> logits, layers;
+  ASSERT_EQ(run(ids(), logits, &layers), CRATE_OK)
+      << crate_lm_last_error(nullptr);
   std::vector<double> want = fixture("logits");
   EXPECT_LT(crate::test::maxRelativeError(logits.data(), want.data(),
                                           want.size()),
@@ -69,13 +76,12 @@ TEST(CrateLM, LayersAndLogitsMatchTheOfficialCode) {
 }
 
 TEST(CrateLM, NoPositionReadsALaterToken) {
-  std::vector<double> zin = fixture("z.in");
-  std::vector<float> x(zin.begin(), zin.end());
-  std::vector<float> before = run(x, nullptr);
+  std::vector<int64_t> idx = ids();
+  std::vector<float> before, after;
+  ASSERT_EQ(run(idx, before), CRATE_OK) << crate_lm_last_error(nullptr);
   for (int64_t b = 0; b < kBatch; ++b)
-    for (int64_t c = 0; c < kDim; ++c)
-      x[(b * kTokens + kTokens - 1) * kDim + c] += 1.0f;
-  std::vector<float> after = run(x, nullptr);
+    idx[b * kTokens + kTokens - 1] = (idx[b * kTokens + kTokens - 1] + 1) % kVocab;
+  ASSERT_EQ(run(idx, after), CRATE_OK) << crate_lm_last_error(nullptr);
   for (int64_t b = 0; b < kBatch; ++b) {
     for (int64_t t = 0; t < kTokens; ++t) {
       const float *u = before.data() + (b * kTokens + t) * kVocab;
@@ -87,4 +93,33 @@ TEST(CrateLM, NoPositionReadsALaterToken) {
         EXPECT_FALSE(same) << "the last position must see its own token";
     }
   }
+}
+
+TEST(CrateLM, AnIdOutsideTheVocabularyIsRefusedByName) {
+  std::vector<int64_t> idx = ids();
+  idx[kTokens + 3] = kVocab; // sequence 1, position 3
+  std::vector<float> logits;
+  EXPECT_EQ(run(idx, logits), CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(crate_lm_last_error(nullptr),
+               "crate_lm: input 'idx' holds 64 at batch 1, element 3, "
+               "expected an index in [0, 64)");
+  idx[kTokens + 3] = -1;
+  EXPECT_EQ(run(idx, logits), CRATE_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CrateLM, TheSingleFloatInputCallsSayWhichToUse) {
+  crate_lm_model *model = nullptr;
+  ASSERT_EQ(crate_lm_create(nullptr, &model), CRATE_OK);
+  std::vector<float> x(kBatch * kTokens), logits(kBatch * kTokens * kVocab);
+  EXPECT_EQ(crate_lm_forward(model, x.data(), kBatch, logits.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(crate_lm_last_error(model),
+               "crate_lm takes 1 input(s), 'idx' of int64 indices: call "
+               "crate_lm_forward_inputs");
+  const void *none[] = {nullptr};
+  float *outputs[] = {logits.data(), nullptr};
+  EXPECT_EQ(crate_lm_forward_inputs(model, none, kBatch, outputs),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(crate_lm_last_error(model), "crate_lm: input 'idx' is null");
+  crate_lm_destroy(model);
 }

@@ -356,6 +356,7 @@ bool compile(MLIRContext &context) {
     options.attentionMaps =
         attentionMaps == AttentionMaps::full ? "full" : "cls";
   crate::buildDerivePipeline(derive, options);
+  derive.addPass(crate::createCrateInputBounds());
   derive.addPass(crate::createCrateWeightsToArguments());
   if (failed(derive.run(*module)))
     return false;

@@ -183,6 +183,18 @@ bool parseManifest(const char *text, std::vector<int64_t> &input,
     error = "its manifest is not valid";
     return false;
   }
+  // crate-run feeds one float32 tensor (an image or an array).
+  bool indices = m["input"].contains("dtype") && m["input"]["dtype"] != "f32";
+  if (indices || (m.contains("extra_inputs") && m["extra_inputs"].is_array() &&
+                  !m["extra_inputs"].empty())) {
+    error = "it takes " +
+            std::string(indices ? "integer indices (token ids)"
+                                : "more than one input") +
+            "; crate-run feeds one float32 input: call " +
+            m.value("name", std::string("NAME")) +
+            "_forward_inputs from C instead";
+    return false;
+  }
   outputs.assign(1, {"output", {}});
   if (!shapeOf(m["output"], outputs[0].shape)) {
     error = "its manifest has no valid output shape";

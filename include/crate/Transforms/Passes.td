@@ -89,6 +89,19 @@ def CrateReadOnlyInputs : Pass<"crate-readonly-inputs", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+def CrateInputBounds : Pass<"crate-input-bounds", "mlir::ModuleOp"> {
+  let summary = "give each integer input of a function the bound of its values";
+  let description = [{
+    An integer argument of a public func.func holds indices into a table:
+    token ids read by `crate.token_embed`. The pass gives it the argument
+    attribute `crate.bound` = the number of rows of that table, which the
+    emitted library checks every value against before the model runs (an
+    out-of-range id would read outside the table). An integer argument that
+    no such op reads, or that two tables of different sizes read, is an
+    error.
+  }];
+}
+
 def CrateWeightsToArguments : Pass<"crate-weights-to-arguments", "mlir::ModuleOp"> {
   let summary = "turn crate.weight ops into trailing function arguments";
   let description = [{
@@ -155,8 +168,9 @@ def CrateFoldISTA : Pass<"crate-fold-ista", "mlir::ModuleOp"> {
 def CrateSpecializeBatch : Pass<"crate-specialize-batch", "mlir::ModuleOp"> {
   let summary = "compile the entry for one image: a static batch of 1";
   let description = [{
-    Gives the leading (batch) dimension of the first argument and of every
-    result of each public func.func the static size 1, with tensor.cast ops
+    Gives the leading (batch) dimension of every input (the arguments
+    before the weights named by `crate.weights`) and of every result of
+    each public func.func the static size 1, with tensor.cast ops
     at the boundary; canonicalization then makes every shape inside static.
     Static shapes let tiling and vectorisation produce full register tiles
     without remainder loops over the batch; the runtime calls the entry

@@ -9,13 +9,18 @@ using namespace mlir;
 
 namespace crate::codegen {
 
-/// A batch-first float32 tensor type as a shape with -1 for the batch.
+/// A batch-first float32 (or, for indices, int64) tensor type as a shape
+/// with -1 for the batch.
 static FailureOr<std::vector<int64_t>> batchShape(func::FuncOp entry,
-                                                  Type type, StringRef what) {
+                                                  Type type, StringRef what,
+                                                  bool indices = false) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.getElementType().isF32() || tensor.getRank() < 1)
-    return entry.emitOpError() << "expects the " << what
-                               << " to be a ranked f32 tensor, got " << type;
+  Type elt = tensor ? tensor.getElementType() : Type();
+  if (!tensor || !(indices ? elt.isInteger(64) : elt.isF32()) ||
+      tensor.getRank() < 1)
+    return entry.emitOpError() << "expects the " << what << " to be a ranked "
+                               << (indices ? "i64" : "f32")
+                               << " tensor, got " << type;
   std::vector<int64_t> shape(tensor.getShape().begin(),
                              tensor.getShape().end());
   for (size_t i = 1; i < shape.size(); ++i)
@@ -41,17 +46,37 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
   auto names = entry->getAttrOfType<ArrayAttr>("crate.weights");
   size_t numWeights = names ? names.size() : 0;
   FunctionType type = entry.getFunctionType();
-  if (type.getNumInputs() != numWeights + 1 || type.getNumResults() < 1)
-    return entry.emitOpError() << "expects one input and at least one result "
+  if (type.getNumInputs() < numWeights + 1 || type.getNumResults() < 1)
+    return entry.emitOpError() << "expects at least one input and one result "
                                   "(besides the weights), got "
                                << type.getNumInputs() - numWeights
                                << " inputs and " << type.getNumResults()
                                << " results";
-  FailureOr<std::vector<int64_t>> in =
-      batchShape(entry, type.getInput(0), "input");
-  if (failed(in))
-    return failure();
-  info.inputShape = *in;
+  unsigned numInputs = type.getNumInputs() - numWeights;
+  for (unsigned i = 0; i < numInputs; ++i) {
+    ModelInfo::Input in;
+    auto nameAttr = entry.getArgAttrOfType<StringAttr>(i, "crate.input");
+    in.name = nameAttr ? nameAttr.str()
+                       : (i == 0 ? "input" : "input_" + std::to_string(i));
+    auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
+    in.indices = tensor && isa<IntegerType>(tensor.getElementType());
+    if (in.indices) {
+      auto bound = entry.getArgAttrOfType<IntegerAttr>(i, "crate.bound");
+      if (!bound || bound.getInt() <= 0)
+        return entry.emitOpError()
+               << "has integer input '" << in.name
+               << "' without a positive crate.bound: nothing says which "
+                  "values it may hold (run crate-input-bounds)";
+      in.bound = bound.getInt();
+    }
+    FailureOr<std::vector<int64_t>> shape =
+        batchShape(entry, type.getInput(i), "input '" + in.name + "'",
+                   in.indices);
+    if (failed(shape))
+      return failure();
+    in.shape = *shape;
+    info.inputs.push_back(std::move(in));
+  }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     FailureOr<std::vector<int64_t>> out =
         batchShape(entry, type.getResult(i), "result");
@@ -67,7 +92,7 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
   auto input = cast<RankedTensorType>(type.getInput(0));
   info.entryBatch = input.isDynamicDim(0) ? 0 : 1;
   for (size_t i = 0; i < numWeights; ++i) {
-    auto tensor = cast<RankedTensorType>(type.getInput(i + 1));
+    auto tensor = cast<RankedTensorType>(type.getInput(numInputs + i));
     ModelInfo::Weight w;
     w.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
     if (auto plain = dyn_cast<StringAttr>(names[i])) {
@@ -116,6 +141,23 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
     }
     weights.push_back(std::move(entry));
   }
+  auto inputJson = [](const ModelInfo::Input &in) {
+    llvm::json::Object o{{"shape", llvm::json::Array(in.shape)}};
+    if (in.indices) {
+      o["dtype"] = "i64";
+      o["bound"] = in.bound;
+    }
+    return o;
+  };
+  llvm::json::Object mainInput = inputJson(info.inputs[0]);
+  if (info.inputs[0].name != "input")
+    mainInput["name"] = info.inputs[0].name;
+  llvm::json::Array extraInputs;
+  for (size_t i = 1; i < info.inputs.size(); ++i) {
+    llvm::json::Object o = inputJson(info.inputs[i]);
+    o["name"] = info.inputs[i].name;
+    extraInputs.push_back(std::move(o));
+  }
   llvm::json::Array extras;
   for (size_t i = 1; i < info.outputs.size(); ++i)
     extras.push_back(llvm::json::Object{
@@ -125,7 +167,8 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
       {"abi", 1},
       {"name", info.name},
       {"version", "0.1.0"},
-      {"input", llvm::json::Object{{"shape", llvm::json::Array(info.inputShape)}}},
+      {"input", std::move(mainInput)},
+      {"extra_inputs", std::move(extraInputs)},
       {"output", llvm::json::Object{
                      {"shape", llvm::json::Array(info.outputs[0].shape)}}},
       {"extra_outputs", std::move(extras)},

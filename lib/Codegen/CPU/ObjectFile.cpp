@@ -137,6 +137,7 @@ private:
     wrap("create", i32, {ptr, ptr}, modelStatic);
     wrap("forward", i32, {ptr, ptr, i64, ptr}, nullptr);
     wrap("forward_outputs", i32, {ptr, ptr, i64, ptr}, nullptr);
+    wrap("forward_inputs", i32, {ptr, ptr, i64, ptr}, nullptr);
     wrap("destroy", voidTy, {ptr}, nullptr);
     // The message is per thread; the model argument is for symmetry.
     wrap("last_error", ptr, {ptr}, nullptr, /*dropFirstParam=*/true);

@@ -311,6 +311,45 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   }
 };
 
+struct TokenEmbedLowering : OpConversionPattern<TokenEmbedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TokenEmbedOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    Value ids = a.getIds(), table = a.getTokens();
+    int64_t dim = dimOf(table, 1);
+    SmallVector<OpFoldResult> sizes = sizesOf(rw, loc, ids);
+    sizes.push_back(rw.getIndexAttr(dim));
+    Value init = tensor::EmptyOp::create(rw, loc, sizes, eltOf(table));
+    // The first T of the P learned positions.
+    Value positions = a.getPositions();
+    int64_t tokens = dimOf(ids, 1);
+    if (dimOf(positions, 0) != tokens)
+      positions = tensor::ExtractSliceOp::create(
+          rw, loc, positions,
+          ArrayRef<OpFoldResult>{rw.getIndexAttr(0), rw.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rw.getIndexAttr(tokens), rw.getIndexAttr(dim)},
+          ArrayRef<OpFoldResult>{rw.getIndexAttr(1), rw.getIndexAttr(1)});
+    // x[b, t, c] = wte[ids[b, t], c] + wpe[t, c]; the ids are checked by
+    // the runtime before the model runs.
+    Value out = generic(
+        rw, loc, ValueRange{ids, positions}, init,
+        {loopMap(ctx, 3, {0, 1}), loopMap(ctx, 3, {1, 2}),
+         loopMap(ctx, 3, {0, 1, 2})},
+        iterators(3), [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+          Value row = arith::IndexCastOp::create(nb, nl, nb.getIndexType(),
+                                                 v[0]);
+          Value col = linalg::IndexOp::create(nb, nl, 2);
+          Value emb = tensor::ExtractOp::create(nb, nl, table,
+                                                ValueRange{row, col});
+          return arith::AddFOp::create(nb, nl, emb, v[1]);
+        });
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
 struct LMHeadLowering : OpConversionPattern<LMHeadOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(LMHeadOp op, OpAdaptor a,
@@ -588,6 +627,7 @@ struct ConvertCrateToLinalgPass
                  ISTAOperatorLowering,
                  CompressionGradLowering, PatchEmbedLowering,
                  ConvPatchEmbedLowering, TransposeLowering, LMHeadLowering,
+                 TokenEmbedLowering,
                  ClsPosEmbedLowering, PoolLowering, ClassifierHeadLowering,
                  CodingRateLowering, CompressionRateLowering, L1NormLowering,
                  L0FractionLowering>(ctx);

@@ -549,6 +549,38 @@ LogicalResult TransposeOp::verify() {
                      "the input's axes swapped");
 }
 
+LogicalResult TokenEmbedOp::verify() {
+  if (failed(expectShape(*this, "ids", getIds(), {kAny, kAny},
+                         "batch x tokens")))
+    return failure();
+  auto ids = cast<RankedTensorType>(getIds().getType());
+  if (ids.isDynamicDim(1))
+    return emitOpError() << "expects a static number of tokens, got " << ids;
+  FailureOr<ArrayRef<int64_t>> table =
+      expectStatic(*this, "token table", getTokens());
+  if (failed(table) ||
+      failed(expectShape(*this, "token table", getTokens(), {kAny, kAny},
+                         "vocabulary x dim")))
+    return failure();
+  int64_t dim = (*table)[1], tokens = ids.getDimSize(1);
+  if (failed(expectShape(*this, "position table", getPositions(),
+                         {kAny, dim}, "positions x dim")) ||
+      failed(expectStatic(*this, "position table", getPositions())))
+    return failure();
+  int64_t positions =
+      cast<RankedTensorType>(getPositions().getType()).getDimSize(0);
+  if (positions < tokens)
+    return emitOpError() << "has " << positions
+                         << " learned positions for " << tokens << " tokens";
+  if (getResult().getType().getElementType() !=
+      cast<RankedTensorType>(getTokens().getType()).getElementType())
+    return emitOpError() << "expects the result's element type to be the "
+                            "token table's";
+  return expectShape(*this, "result", getResult(),
+                     {ids.getDimSize(0), tokens, dim},
+                     "batch x tokens x dim");
+}
+
 LogicalResult LMHeadOp::verify() {
   FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
   if (failed(dim) ||

@@ -182,3 +182,11 @@ func.func @language(%x: tensor<?x16x64xf32>, %w: tensor<256x64xf32>, %q: tensor<
   %k = crate.lm_head %m, %e : (tensor<?x16x64xf32>, tensor<50x64xf32>) -> tensor<?x16x50xf32>
   return
 }
+
+// CHECK-LABEL: func.func @token_embed
+// CHECK: crate.token_embed %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x16xi64>, tensor<64x64xf32>, tensor<16x64xf32>) -> tensor<?x16x64xf32>
+func.func @token_embed(%idx: tensor<?x16xi64>, %wte: tensor<64x64xf32>, %wpe: tensor<16x64xf32>) -> tensor<?x16x64xf32> {
+  %x = crate.token_embed %idx, %wte, %wpe
+      : (tensor<?x16xi64>, tensor<64x64xf32>, tensor<16x64xf32>) -> tensor<?x16x64xf32>
+  return %x : tensor<?x16x64xf32>
+}

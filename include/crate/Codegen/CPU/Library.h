@@ -39,9 +39,17 @@ struct ModelInfo {
     std::string name;
     std::vector<int64_t> shape;
   };
+  /// An input of the entry: float32 data, or int64 indices into a table of
+  /// `bound` rows (token ids, patch indices; the runtime checks them).
+  struct Input {
+    std::string name;
+    std::vector<int64_t> shape;
+    bool indices = false;
+    int64_t bound = 0;
+  };
   std::string name;
   std::string entry;
-  std::vector<int64_t> inputShape;
+  std::vector<Input> inputs; // inputs[0]: the main input
   std::vector<Output> outputs;
   std::vector<Weight> weights;
   /// Images the entry computes per call: 1 when compiled for one image
@@ -50,7 +58,9 @@ struct ModelInfo {
 };
 
 /// Reads the model's interface from `entry` after crate-weights-to-arguments:
-/// one float32 input and one or more float32 results, each with a dynamic
+/// one or more inputs (float32, or int64 indices with the argument attribute
+/// `crate.bound`; named by `crate.input`) and one or more float32 results,
+/// each with a dynamic
 /// or unit batch dimension first and static sizes otherwise, then the
 /// weights (named, or derived: DerivedWeights.h). Errors are emitted on the
 /// function.

@@ -9,6 +9,31 @@
 #ifndef CRATE_LANGUAGE_OPS_TD
 #define CRATE_LANGUAGE_OPS_TD
 
+// Token ids: int64, as PyTorch's.
+def Crate_IdTensor : RankedTensorOf<[I64]>;
+
+def Crate_TokenEmbedOp : Crate_Op<"token_embed", [Pure]> {
+  let summary = "x[b, t] = wte[ids[b, t]] + wpe[t]: token and position embedding";
+  let description = [{
+    Embeds token ids (B, T) through the token table wte (V, d) and adds the
+    learned positions wpe (P, d), P >= T. An id outside [0, V) is an error
+    the runtime reports before the model runs (crate-input-bounds gives the
+    entry's id argument the bound V).
+
+    ```mlir
+    %x = crate.token_embed %ids, %wte, %wpe
+        : (tensor<?x16xi64>, tensor<64x64xf32>, tensor<16x64xf32>) -> tensor<?x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Crate_IdTensor:$ids, Crate_Tensor:$tokens,
+                       Crate_Tensor:$positions);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $tokens `,` $positions attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Crate_LMHeadOp : Crate_Op<"lm_head", [Pure, SameOperandsAndResultElementType,
     AttrSizedOperandSegments]> {
   let summary = "next-token logits LN(x) E^T through the token embedding E";

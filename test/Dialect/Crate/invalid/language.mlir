@@ -56,3 +56,30 @@ func.func @f(%x: tensor<?x5x8xf32>, %u: tensor<8x8xf32>) {
       : (tensor<?x5x8xf32>, tensor<8x8xf32>) -> tensor<?x5x8xf32>
   return
 }
+
+// -----
+
+func.func @f(%idx: tensor<?x16xi64>, %wte: tensor<64x64xf32>, %wpe: tensor<8x64xf32>) {
+  // expected-error @+1 {{'crate.token_embed' op has 8 learned positions for 16 tokens}}
+  %x = crate.token_embed %idx, %wte, %wpe
+      : (tensor<?x16xi64>, tensor<64x64xf32>, tensor<8x64xf32>) -> tensor<?x16x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%idx: tensor<?x16xi64>, %wte: tensor<64x64xf32>, %wpe: tensor<16x32xf32>) {
+  // expected-error @+1 {{'crate.token_embed' op expects position table of shape *x64 (positions x dim), got 16x32}}
+  %x = crate.token_embed %idx, %wte, %wpe
+      : (tensor<?x16xi64>, tensor<64x64xf32>, tensor<16x32xf32>) -> tensor<?x16x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%idx: tensor<?x?xi64>, %wte: tensor<64x64xf32>, %wpe: tensor<16x64xf32>) {
+  // expected-error @+1 {{'crate.token_embed' op expects a static number of tokens, got 'tensor<?x?xi64>'}}
+  %x = crate.token_embed %idx, %wte, %wpe
+      : (tensor<?x?xi64>, tensor<64x64xf32>, tensor<16x64xf32>) -> tensor<?x?x64xf32>
+  return
+}

@@ -1,0 +1,65 @@
+//===- InputBounds.cpp - the range of each integer input ------------------===//
+
+#include "crate/Dialect/Crate/CrateOps.h"
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <algorithm>
+
+namespace crate {
+#define GEN_PASS_DEF_CRATEINPUTBOUNDS
+#include "crate/Transforms/Passes.h.inc"
+} // namespace crate
+
+using namespace mlir;
+using namespace crate;
+
+namespace {
+struct CrateInputBoundsPass
+    : crate::impl::CrateInputBoundsBase<CrateInputBoundsPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      for (BlockArgument arg : func.getArguments()) {
+        auto type = dyn_cast<RankedTensorType>(arg.getType());
+        if (!type || !isa<IntegerType>(type.getElementType()))
+          continue;
+        int64_t bound = 0;
+        for (Operation *user : arg.getUsers()) {
+          auto embed = dyn_cast<TokenEmbedOp>(user);
+          if (!embed || embed.getIds() != arg) {
+            user->emitOpError()
+                << "reads integer argument #" << arg.getArgNumber()
+                << " of @" << func.getSymName()
+                << "; only crate.token_embed takes indices, whose range it "
+                   "knows";
+            return signalPassFailure();
+          }
+          int64_t rows =
+              cast<RankedTensorType>(embed.getTokens().getType()).getDimSize(0);
+          if (bound && bound != rows) {
+            func.emitOpError() << "has integer argument #"
+                               << arg.getArgNumber()
+                               << " read as ids into tables of "
+                               << std::min(bound, rows) << " and "
+                               << std::max(bound, rows) << " rows";
+            return signalPassFailure();
+          }
+          bound = rows;
+        }
+        if (!bound) {
+          func.emitOpError() << "has integer argument #" << arg.getArgNumber()
+                             << " that no op reads as indices: nothing says "
+                                "which values it may hold";
+          return signalPassFailure();
+        }
+        func.setArgAttr(arg.getArgNumber(), "crate.bound",
+                        IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                         bound));
+      }
+    }
+  }
+};
+} // namespace
