@@ -49,10 +49,15 @@ struct DeriveCompressionStep : OpRewritePattern<GradStepOp> {
     Value z = preNorm(rw, op, op.getNormEps().convertToDouble());
     if (op.getApprox() == Approximation::softmax) {
       // x + step * (concat_k softmax(W_k W_k^T / sqrt(p)) W_k) Wo^T + bo)
+      // Ascent (CRATE-MAE's decoder): x - step * MSSA(LN(x)).
+      double scale = op.getStep().convertToDouble();
+      if (op.getAscent())
+        scale = -scale;
       Value m = MSSAOp::create(rw, loc, type, z, op.getSubspaces(),
                                op.getOutWeight(), op.getOutBias(),
                                term.getHeads(), term.getHeadDim(),
-                               ScoreMap::softmax, op.getStep(), op.getCausal());
+                               ScoreMap::softmax, APFloat(scale),
+                               op.getCausal());
       rw.replaceOpWithNewOp<arith::AddFOp>(op, x, m);
       return success();
     }
@@ -128,6 +133,18 @@ struct DeriveLearnedProxStep : OpRewritePattern<LearnedProxStepOp> {
   }
 };
 
+/// The decoder's linear synthesis step: LN(x) A^T.
+struct DeriveSynthesisStep : OpRewritePattern<SynthesisStepOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SynthesisStepOp op,
+                                PatternRewriter &rw) const override {
+    Value y = preNorm(rw, op);
+    rw.replaceOpWithNewOp<LinearOp>(op, op.getType(), y, op.getWeight(),
+                                    Value());
+    return success();
+  }
+};
+
 struct CrateDeriveStepsPass
     : crate::impl::CrateDeriveStepsBase<CrateDeriveStepsPass> {
   void runOnOperation() override {
@@ -163,12 +180,14 @@ struct CrateDeriveStepsPass
 
     RewritePatternSet patterns(&getContext());
     patterns.add<DeriveCompressionStep, DeriveSparsificationStep,
-                 DeriveProxGradSteps, DeriveLearnedProxStep>(&getContext());
+                 DeriveProxGradSteps, DeriveLearnedProxStep,
+                 DeriveSynthesisStep>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // A step left over refers to a term no pattern derives.
     WalkResult left = getOperation()->walk([](Operation *op) {
-      if (isa<GradStepOp, ProxStepOp, ProxGradOp, LearnedProxStepOp>(op)) {
+      if (isa<GradStepOp, ProxStepOp, ProxGradOp, LearnedProxStepOp,
+              SynthesisStepOp>(op)) {
         op->emitOpError() << "has no derivation for its term";
         return WalkResult::interrupt();
       }

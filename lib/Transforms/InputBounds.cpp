@@ -28,17 +28,24 @@ struct CrateInputBoundsPass
           continue;
         int64_t bound = 0;
         for (Operation *user : arg.getUsers()) {
-          auto embed = dyn_cast<TokenEmbedOp>(user);
-          if (!embed || embed.getIds() != arg) {
+          // The rows of the table the ids index.
+          int64_t rows = 0;
+          if (auto embed = dyn_cast<TokenEmbedOp>(user);
+              embed && embed.getIds() == arg)
+            rows = cast<RankedTensorType>(embed.getTokens().getType())
+                       .getDimSize(0);
+          if (auto mask = dyn_cast<MaskTokensOp>(user);
+              mask && mask.getKept() == arg)
+            rows = cast<RankedTensorType>(mask.getPatches().getType())
+                       .getDimSize(1);
+          if (rows <= 0) {
             user->emitOpError()
                 << "reads integer argument #" << arg.getArgNumber()
                 << " of @" << func.getSymName()
-                << "; only crate.token_embed takes indices, whose range it "
-                   "knows";
+                << "; only crate.token_embed and crate.mask_tokens take "
+                   "indices, whose range they know";
             return signalPassFailure();
           }
-          int64_t rows =
-              cast<RankedTensorType>(embed.getTokens().getType()).getDimSize(0);
           if (bound && bound != rows) {
             func.emitOpError() << "has integer argument #"
                                << arg.getArgNumber()

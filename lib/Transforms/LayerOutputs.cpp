@@ -24,6 +24,9 @@ struct CrateLayerOutputsPass
     : crate::impl::CrateLayerOutputsBase<CrateLayerOutputsPass> {
   using CrateLayerOutputsBase::CrateLayerOutputsBase;
 
+  /// Appended to the names of the current schedule's outputs.
+  std::string suffix;
+
   void runOnOperation() override {
     if (attention != "" && attention != "cls" && attention != "full") {
       getOperation().emitError()
@@ -31,13 +34,18 @@ struct CrateLayerOutputsPass
           << attention << "'";
       return signalPassFailure();
     }
+    llvm::DenseMap<Operation *, unsigned> schedules; // per function so far
     WalkResult result = getOperation().walk([&](UnrollOp op) {
       if (!isa<func::FuncOp>(op->getParentOp()))
         return WalkResult::advance(); // only top-level schedules
+      // A second schedule in one function (CRATE-MAE's decoder) hands out
+      // its values as layer_tokens_2, lasso_stats_2, ...
+      unsigned n = ++schedules[op->getParentOp()];
+      suffix = n == 1 ? "" : "_" + std::to_string(n);
       auto yield = cast<YieldOp>(op.getBody().front().getTerminator());
       OpBuilder b(yield);
       if (tokens)
-        LayerOutputOp::create(b, yield.getLoc(), "layer_tokens",
+        LayerOutputOp::create(b, yield.getLoc(), "layer_tokens" + suffix,
                               yield.getValue());
       if (stats && failed(addStats(b, op, yield)))
         return WalkResult::interrupt();
@@ -103,7 +111,7 @@ struct CrateLayerOutputsPass
         step.getSubspaces(), b.getI64IntegerAttr(term.getHeads()),
         b.getI64IntegerAttr(term.getHeadDim()),
         cls ? b.getUnitAttr() : UnitAttr());
-    LayerOutputOp::create(b, loc, "attention_maps", maps);
+    LayerOutputOp::create(b, loc, "attention_maps" + suffix, maps);
     return success();
   }
 
@@ -144,7 +152,7 @@ struct CrateLayerOutputsPass
         L0FractionOp::create(b, loc, vecType, next),
         L1NormOp::create(b, loc, vecType, next)};
 
-    LayerOutputOp::create(b, loc, "layer_stats", stackColumns(b, loc, columns));
+    LayerOutputOp::create(b, loc, "layer_stats" + suffix, stackColumns(b, loc, columns));
     return success();
   }
 
@@ -159,7 +167,7 @@ struct CrateLayerOutputsPass
                                         step.getData(), step.getDictionary());
     if (failed(stats))
       return failure();
-    LayerOutputOp::create(b, step.getLoc(), "lasso_stats", *stats);
+    LayerOutputOp::create(b, step.getLoc(), "lasso_stats" + suffix, *stats);
     return success();
   }
 

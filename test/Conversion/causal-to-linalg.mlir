@@ -57,3 +57,19 @@ func.func @embed(%idx: tensor<?x4xi64>, %wte: tensor<50x8xf32>, %wpe: tensor<6x8
       : (tensor<?x4xi64>, tensor<50x8xf32>, tensor<6x8xf32>) -> tensor<?x4x8xf32>
   return %x : tensor<?x4x8xf32>
 }
+
+// -----
+
+// Masking: keep[b, i] = some kept[b, k] == i (a reduction over k), then the
+// patch where kept, the mask token elsewhere.
+// CHECK-LABEL: func.func @mask
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg1 : tensor<?x4xi64>)
+// CHECK: arith.cmpi eq
+// CHECK: linalg.generic
+// CHECK: arith.cmpf one
+// CHECK: arith.select
+func.func @mask(%p: tensor<?x16x8xf32>, %kept: tensor<?x4xi64>, %m: tensor<1x1x8xf32>) -> tensor<?x16x8xf32> {
+  %x = crate.mask_tokens %p, %kept, %m
+      : (tensor<?x16x8xf32>, tensor<?x4xi64>, tensor<1x1x8xf32>) -> tensor<?x16x8xf32>
+  return %x : tensor<?x16x8xf32>
+}

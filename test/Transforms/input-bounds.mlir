@@ -30,3 +30,14 @@ func.func @two_tables(%idx: tensor<?x4xi64>, %a: tensor<50x8xf32>, %b: tensor<60
       : (tensor<?x4xi64>, tensor<60x8xf32>, tensor<4x8xf32>) -> tensor<?x4x8xf32>
   return
 }
+
+// -----
+
+// Kept patch indices are bounded by the number of patches.
+// CHECK-LABEL: func.func @mae
+// CHECK-SAME: %{{.*}}: tensor<?x4xi64> {crate.bound = 16 : i64}
+func.func @mae(%p: tensor<?x16x8xf32>, %kept: tensor<?x4xi64>, %m: tensor<1x1x8xf32>) -> tensor<?x16x8xf32> {
+  %x = crate.mask_tokens %p, %kept, %m
+      : (tensor<?x16x8xf32>, tensor<?x4xi64>, tensor<1x1x8xf32>) -> tensor<?x16x8xf32>
+  return %x : tensor<?x16x8xf32>
+}

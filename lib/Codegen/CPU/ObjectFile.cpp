@@ -43,10 +43,12 @@ public:
       error = "the lowered module has no C interface for @" + info.entry;
       return false;
     }
-    if (ciface->arg_size() != info.weights.size() + 2) {
+    // The results, then the inputs and the weights.
+    size_t expected = 1 + info.inputs.size() + info.weights.size();
+    if (ciface->arg_size() != expected) {
       error = "the C interface of @" + info.entry + " takes " +
               std::to_string(ciface->arg_size()) + " arguments, expected " +
-              std::to_string(info.weights.size() + 2);
+              std::to_string(expected);
       return false;
     }
     Function *entry = packedEntry(ciface);

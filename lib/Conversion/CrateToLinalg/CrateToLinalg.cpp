@@ -350,6 +350,75 @@ struct TokenEmbedLowering : OpConversionPattern<TokenEmbedOp> {
   }
 };
 
+struct LinearLowering : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LinearOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    rw.replaceOp(op, linearTransposed(rw, op.getLoc(), a.getInput(),
+                                      a.getWeight(), a.getBias()));
+    return success();
+  }
+};
+
+struct DropClsLowering : OpConversionPattern<DropClsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DropClsOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes = sizesOf(rw, loc, a.getInput());
+    sizes[1] = rw.getIndexAttr(dimOf(a.getInput(), 1) - 1);
+    SmallVector<OpFoldResult> offsets = {rw.getIndexAttr(0), rw.getIndexAttr(1),
+                                         rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> strides(3, rw.getIndexAttr(1));
+    rw.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, cast<RankedTensorType>(op.getType()), a.getInput(), offsets, sizes,
+        strides);
+    return success();
+  }
+};
+
+struct MaskTokensLowering : OpConversionPattern<MaskTokensOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MaskTokensOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    Value patches = a.getPatches(), kept = a.getKept();
+    // keep[b, i] = 1 when some kept[b, k] == i (a max over k).
+    SmallVector<OpFoldResult> sizes = sizesOf(rw, loc, patches);
+    Type elt = eltOf(patches);
+    Value keep = filledTensor(rw, loc, {sizes[0], sizes[1]}, elt, 0.0);
+    keep = generic(rw, loc, kept, keep,
+                   {loopMap(ctx, 3, {0, 2}), loopMap(ctx, 3, {0, 1})},
+                   iterators(3, {2}),
+                   [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                     Value i = arith::IndexCastOp::create(
+                         nb, nl, nb.getI64Type(),
+                         linalg::IndexOp::create(nb, nl, 1));
+                     Value hit = arith::CmpIOp::create(
+                         nb, nl, arith::CmpIPredicate::eq, v[0], i);
+                     return arith::SelectOp::create(
+                         nb, nl, hit, floatConst(nb, nl, elt, 1.0), v[1]);
+                   });
+    Value init = tensor::EmptyOp::create(rw, loc, sizes, elt);
+    Value out = generic(
+        rw, loc, ValueRange{patches, keep, a.getMaskToken()}, init,
+        {loopMap(ctx, 3, {0, 1, 2}), loopMap(ctx, 3, {0, 1}),
+         AffineMap::get(3, 0,
+                        {getAffineConstantExpr(0, ctx),
+                         getAffineConstantExpr(0, ctx), getAffineDimExpr(2, ctx)},
+                        ctx),
+         loopMap(ctx, 3, {0, 1, 2})},
+        iterators(3), [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+          Value kept = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::ONE,
+                                             v[1], floatConst(nb, nl, elt, 0.0));
+          return arith::SelectOp::create(nb, nl, kept, v[0], v[2]);
+        });
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
 struct LMHeadLowering : OpConversionPattern<LMHeadOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(LMHeadOp op, OpAdaptor a,
@@ -582,7 +651,7 @@ struct ConvertCrateToLinalgPass
     // Steps must be derived first: report each one at its location.
     WalkResult underived = module.walk([](Operation *op) {
       if (isa<GradStepOp, ProxStepOp, ProxGradOp, LearnedProxStepOp,
-              UnrollOp>(op)) {
+              SynthesisStepOp, UnrollOp>(op)) {
         op->emitOpError() << "must be derived before lowering to linalg "
                              "(run --crate-derive first)";
         return WalkResult::interrupt();
@@ -627,7 +696,8 @@ struct ConvertCrateToLinalgPass
                  ISTAOperatorLowering,
                  CompressionGradLowering, PatchEmbedLowering,
                  ConvPatchEmbedLowering, TransposeLowering, LMHeadLowering,
-                 TokenEmbedLowering,
+                 TokenEmbedLowering, LinearLowering, DropClsLowering,
+                 MaskTokensLowering,
                  ClsPosEmbedLowering, PoolLowering, ClassifierHeadLowering,
                  CodingRateLowering, CompressionRateLowering, L1NormLowering,
                  L0FractionLowering>(ctx);

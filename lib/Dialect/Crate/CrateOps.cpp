@@ -412,6 +412,10 @@ LogicalResult GradStepOp::verify() {
     return emitOpError() << "needs an output map: without one heads*head_dim ("
                          << width << ") must equal dim (" << *dim << ")";
   }
+  if (getAscent() && getApprox() != Approximation::softmax)
+    return emitOpError() << "ascends only with approx = softmax (x - MSSA), "
+                            "got approx = "
+                         << stringifyApproximation(getApprox());
   if (getCausal() && getApprox() != Approximation::softmax)
     return emitOpError() << "is causal only with approx = softmax (MSSA with "
                             "a causal mask), got approx = "
@@ -579,6 +583,64 @@ LogicalResult TokenEmbedOp::verify() {
   return expectShape(*this, "result", getResult(),
                      {ids.getDimSize(0), tokens, dim},
                      "batch x tokens x dim");
+}
+
+LogicalResult MaskTokensOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "patches", getPatches());
+  if (failed(dim))
+    return failure();
+  auto patches = cast<RankedTensorType>(getPatches().getType());
+  if (patches.isDynamicDim(1))
+    return emitOpError() << "expects a static number of patches, got "
+                         << patches;
+  if (failed(expectShape(*this, "kept", getKept(),
+                         {patches.getDimSize(0), kAny}, "batch x kept")) ||
+      failed(expectShape(*this, "mask token", getMaskToken(), {1, 1, *dim})))
+    return failure();
+  if (getResult().getType() != patches)
+    return emitOpError() << "expects a result of the patches' type " << patches
+                         << ", got " << getResult().getType();
+  return success();
+}
+
+LogicalResult SynthesisStepOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) ||
+      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)))
+    return failure();
+  return expectShape(*this, "weight", getWeight(), {*dim, *dim}, "dim x dim");
+}
+
+LogicalResult LinearOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (in.getRank() < 2 || in.isDynamicDim(in.getRank() - 1))
+    return emitOpError() << "expects an input of rank >= 2 with a static "
+                            "last axis, got "
+                         << in;
+  int64_t dim = in.getShape().back();
+  if (failed(expectShape(*this, "weight", getWeight(), {kAny, dim},
+                         "out x in")) ||
+      failed(expectStatic(*this, "weight", getWeight())))
+    return failure();
+  int64_t out = cast<RankedTensorType>(getWeight().getType()).getDimSize(0);
+  if (getBias() && failed(expectShape(*this, "bias", getBias(), {out})))
+    return failure();
+  SmallVector<int64_t> want(in.getShape());
+  want.back() = out;
+  return expectShape(*this, "result", getResult(), want, "input rows x out");
+}
+
+LogicalResult DropClsOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (in.isDynamicDim(1) || in.getDimSize(1) < 1)
+    return emitOpError() << "expects a static, non-zero number of tokens, got "
+                         << in;
+  return expectShape(*this, "result", getResult(),
+                     {in.getDimSize(0), in.getDimSize(1) - 1, *dim},
+                     "batch x (tokens - 1) x dim");
 }
 
 LogicalResult LMHeadOp::verify() {

@@ -190,3 +190,23 @@ func.func @token_embed(%idx: tensor<?x16xi64>, %wte: tensor<64x64xf32>, %wpe: te
       : (tensor<?x16xi64>, tensor<64x64xf32>, tensor<16x64xf32>) -> tensor<?x16x64xf32>
   return %x : tensor<?x16x64xf32>
 }
+
+// CHECK-LABEL: func.func @autoencoder
+// CHECK: crate.mask_tokens %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x16x64xf32>, tensor<?x4xi64>, tensor<1x1x64xf32>) -> tensor<?x16x64xf32>
+// CHECK: crate.synthesis_step %{{.*}} norm(%{{.*}}, %{{.*}}) weight(%{{.*}}) :
+// CHECK: crate.linear %{{.*}}, %{{.*}} bias(%{{.*}}) : (tensor<?x16x64xf32>, tensor<192x64xf32>, tensor<192xf32>) -> tensor<?x16x192xf32>
+// CHECK: crate.linear %{{.*}}, %{{.*}} : (tensor<?x16x64xf32>, tensor<192x64xf32>) -> tensor<?x16x192xf32>
+// CHECK: crate.drop_cls %{{.*}} : tensor<?x16x192xf32> -> tensor<?x15x192xf32>
+func.func @autoencoder(%p: tensor<?x16x64xf32>, %kept: tensor<?x4xi64>, %m: tensor<1x1x64xf32>,
+                       %g: tensor<64xf32>, %a: tensor<64x64xf32>, %w: tensor<192x64xf32>,
+                       %b: tensor<192xf32>) {
+  %x = crate.mask_tokens %p, %kept, %m
+      : (tensor<?x16x64xf32>, tensor<?x4xi64>, tensor<1x1x64xf32>) -> tensor<?x16x64xf32>
+  %u = crate.synthesis_step %x norm(%g, %g) weight(%a)
+      : (tensor<?x16x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>) -> tensor<?x16x64xf32>
+  %y = crate.linear %u, %w bias(%b)
+      : (tensor<?x16x64xf32>, tensor<192x64xf32>, tensor<192xf32>) -> tensor<?x16x192xf32>
+  %y2 = crate.linear %u, %w : (tensor<?x16x64xf32>, tensor<192x64xf32>) -> tensor<?x16x192xf32>
+  %z = crate.drop_cls %y : tensor<?x16x192xf32> -> tensor<?x15x192xf32>
+  return
+}

@@ -231,7 +231,9 @@ def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElement
     evaluated at the pre-normalised tokens when `norm` is given (LayerNorm
     eps `norm_eps`, default 1e-5; CRATE-alpha's is 1e-6). `causal` restricts
     R^c to prefixes: token i is compressed against tokens 0..i only (causal
-    CRATE for text). The
+    CRATE for text). `ascent` steps up the gradient instead: Z - step *
+    MSSA(LN(Z)) (CRATE-MAE's decoder, which undoes the encoder's
+    compression). The
     approximation says how the gradient is formed:
     `exact` (beta W_k (I + beta W_k^T W_k)^{-1} U_k^T, by Cholesky),
     `neumann` (first-order series) or `softmax` (CRATE's MSSA, where the
@@ -252,11 +254,11 @@ def Crate_GradStepOp : Crate_Op<"grad_step", [Pure, SameOperandsAndResultElement
                        Optional<Crate_Tensor>:$out_bias,
                        Crate_Approx:$approx, F64Attr:$step,
                        DefaultValuedAttr<F64Attr, "1e-5">:$norm_eps,
-                       UnitAttr:$causal);
+                       UnitAttr:$causal, UnitAttr:$ascent);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
     $term `(` $input `)` `approx` `=` $approx `,` `step` `=` $step
-    (`causal` $causal^)?
+    (`causal` $causal^)? (`ascent` $ascent^)?
     (`norm` `(` $norm_weight^ `,` $norm_bias `)`)?
     `subspaces` `(` $subspaces `)`
     (`output` `(` $out_weight^ (`,` $out_bias^)? `)`)?
@@ -552,5 +554,6 @@ def Crate_ClassifierHeadOp : Crate_Op<"classifier_head", [Pure, SameOperandsAndR
 
 include "crate/Dialect/Crate/CrateSparseCodingOps.td"
 include "crate/Dialect/Crate/CrateLanguageOps.td"
+include "crate/Dialect/Crate/CrateAutoencoderOps.td"
 
 #endif // CRATE_OPS_TD

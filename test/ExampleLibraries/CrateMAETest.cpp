@@ -1,0 +1,98 @@
+//===- CrateMAETest.cpp - CRATE-MAE against the official code -------------===//
+//
+// libcrate_mae is examples/crate_mae/crate_mae.mlir compiled with the
+// official state dict of test/data/family/crate_mae_shared_weights.safetensors.
+// Given the fixture's images and kept-patch indices (the official code
+// drew them; the library takes them as an input), it must give the
+// official float64 forward's tokens after every encoder and decoder layer
+// and its predicted patches, to 1e-5 (max relative). Kept indices outside
+// the 16 patches are refused by name.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate_mae.h"
+
+#include "Fixtures.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+const std::string kIO =
+    std::string(CRATE_FAMILY_DATA_DIR) + "/crate_mae_shared_io.safetensors";
+constexpr int64_t kBatch = 2, kTokens = 17, kDim = 64, kLayers = 2,
+                  kPatches = 16, kPixels = 192, kKept = 4;
+
+std::vector<double> fixture(const std::string &name) {
+  crate::test::Fixture f;
+  std::string error;
+  EXPECT_TRUE(crate::test::readFixture(kIO, name, f, error)) << error;
+  return f.data;
+}
+
+struct Result {
+  int status;
+  std::vector<float> pred, encoder, decoder;
+};
+
+Result run(const std::vector<int64_t> &kept) {
+  crate_mae_model *model = nullptr;
+  EXPECT_EQ(crate_mae_create(nullptr, &model), CRATE_OK);
+  std::vector<double> img = fixture("img");
+  std::vector<float> image(img.begin(), img.end());
+  Result r;
+  r.pred.resize(kBatch * kPatches * kPixels);
+  r.encoder.resize(kBatch * CRATE_MAE_LAYER_TOKENS_SIZE);
+  r.decoder.resize(kBatch * CRATE_MAE_LAYER_TOKENS_2_SIZE);
+  const void *inputs[] = {image.data(), kept.data()};
+  float *outputs[] = {r.pred.data(), r.encoder.data(), r.decoder.data()};
+  r.status = crate_mae_forward_inputs(model, inputs, kBatch, outputs);
+  crate_mae_destroy(model);
+  return r;
+}
+
+std::vector<int64_t> keptIds() {
+  std::vector<double> ids = fixture("ids_keep");
+  return std::vector<int64_t>(ids.begin(), ids.end());
+}
+
+/// Layer l of a (batch, layers, tokens, dim) output against the fixture's
+/// (batch, tokens, dim) tensor `name`.
+void expectLayer(const std::vector<float> &layers, int64_t l,
+                 const std::string &name) {
+  std::vector<double> want = fixture(name);
+  const int64_t per = kTokens * kDim;
+  for (int64_t b = 0; b < kBatch; ++b)
+    EXPECT_LT(crate::test::maxRelativeError(
+                  layers.data() + (b * kLayers + l) * per,
+                  want.data() + b * per, per),
+              1e-5)
+        << name << ", image " << b;
+}
+} // namespace
+
+TEST(CrateMAE, MatchesTheOfficialCodeAtEveryLayer) {
+  ASSERT_EQ(CRATE_MAE_INPUT_SIZE, 3 * 32 * 32);
+  ASSERT_EQ(CRATE_MAE_INPUT_IDS_KEEP_SIZE, kKept);
+  ASSERT_EQ(CRATE_MAE_OUTPUT_SIZE, kPatches * kPixels);
+  Result r = run(keptIds());
+  ASSERT_EQ(r.status, CRATE_OK) << crate_mae_last_error(nullptr);
+  for (int64_t l = 0; l < kLayers; ++l) {
+    expectLayer(r.encoder, l, "z." + std::to_string(l));
+    expectLayer(r.decoder, l, "zdec." + std::to_string(l));
+  }
+  std::vector<double> pred = fixture("pred");
+  EXPECT_LT(crate::test::maxRelativeError(r.pred.data(), pred.data(),
+                                          pred.size()),
+            1e-5);
+}
+
+TEST(CrateMAE, KeptIndicesOutsideThePatchesAreRefused) {
+  std::vector<int64_t> kept = keptIds();
+  kept[kKept + 1] = kPatches; // image 1, second kept index
+  EXPECT_EQ(run(kept).status, CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(crate_mae_last_error(nullptr),
+               "crate_mae: input 'ids_keep' holds 16 at batch 1, element 1, "
+               "expected an index in [0, 16)");
+}
