@@ -21,10 +21,8 @@ Writes (into --out):
 
 import argparse
 import os
-import struct
 import sys
 import time
-import zlib
 
 import numpy as np
 import torch
@@ -35,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 from crate_torch import CRATE  # noqa: E402
+from png import write_png  # noqa: E402
 from pth_to_safetensors import write_safetensors  # noqa: E402
 
 CONFIG = dict(image=8, patch=2, channels=1, classes=10, dim=64, depth=4,
@@ -44,22 +43,6 @@ CONFIG = dict(image=8, patch=2, channels=1, classes=10, dim=64, depth=4,
 def f32(array):
     a = np.ascontiguousarray(array, dtype="<f4")
     return ("F32", list(a.shape), a.tobytes())
-
-
-def write_png(path, grey):
-    """An 8-bit greyscale PNG, by hand (zlib + CRCs)."""
-    h, w = grey.shape
-    raw = b"".join(b"\x00" + bytes(row) for row in grey.astype(np.uint8))
-
-    def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data +
-                struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n")
-        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)))
-        f.write(chunk(b"IDAT", zlib.compress(raw, 9)))
-        f.write(chunk(b"IEND", b""))
 
 
 def data():

@@ -381,6 +381,12 @@ bool compile(MLIRContext &context) {
       crate::codegen::describeEntry(entry, name);
   if (failed(info))
     return false;
+  // The manifest now holds the inputs' names and bounds; LLVM has no use
+  // for them (and warns about argument attributes it does not know).
+  for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
+    entry.removeArgAttr(i, "crate.input");
+    entry.removeArgAttr(i, "crate.bound");
+  }
   std::vector<uint8_t> blob;
   if (!weightsFile.empty()) {
     step("checking the weights in " + weightsFile);
