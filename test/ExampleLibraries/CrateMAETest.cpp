@@ -5,8 +5,9 @@
 // Given the fixture's images and kept-patch indices (the official code
 // drew them; the library takes them as an input), it must give the
 // official float64 forward's tokens after every encoder and decoder layer
-// and its predicted patches, to 1e-5 (max relative). Kept indices outside
-// the 16 patches are refused by name.
+// and its predicted patches, to 1e-5 (max relative); the sparsity and l1
+// norm it reports per layer (--diagnostics) must be those of the fixture's
+// layer outputs. Kept indices outside the 16 patches are refused by name.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 namespace {
@@ -33,7 +35,7 @@ std::vector<double> fixture(const std::string &name) {
 
 struct Result {
   int status;
-  std::vector<float> pred, encoder, decoder;
+  std::vector<float> pred, encoder, encoderStats, decoder, decoderStats;
 };
 
 Result run(const std::vector<int64_t> &kept) {
@@ -44,9 +46,12 @@ Result run(const std::vector<int64_t> &kept) {
   Result r;
   r.pred.resize(kBatch * kPatches * kPixels);
   r.encoder.resize(kBatch * CRATE_MAE_LAYER_TOKENS_SIZE);
+  r.encoderStats.resize(kBatch * CRATE_MAE_LAYER_STATS_SIZE);
   r.decoder.resize(kBatch * CRATE_MAE_LAYER_TOKENS_2_SIZE);
+  r.decoderStats.resize(kBatch * CRATE_MAE_LAYER_STATS_2_SIZE);
   const void *inputs[] = {image.data(), kept.data()};
-  float *outputs[] = {r.pred.data(), r.encoder.data(), r.decoder.data()};
+  float *outputs[] = {r.pred.data(), r.encoder.data(), r.encoderStats.data(),
+                      r.decoder.data(), r.decoderStats.data()};
   r.status = crate_mae_forward_inputs(model, inputs, kBatch, outputs);
   crate_mae_destroy(model);
   return r;
@@ -58,17 +63,28 @@ std::vector<int64_t> keptIds() {
 }
 
 /// Layer l of a (batch, layers, tokens, dim) output against the fixture's
-/// (batch, tokens, dim) tensor `name`.
-void expectLayer(const std::vector<float> &layers, int64_t l,
+/// (batch, tokens, dim) tensor `name`; the layer's stats (batch, layers, 5)
+/// end in ||Z||_0 / (N d) and ||Z||_1 of that output.
+void expectLayer(const std::vector<float> &layers,
+                 const std::vector<float> &stats, int64_t l,
                  const std::string &name) {
   std::vector<double> want = fixture(name);
   const int64_t per = kTokens * kDim;
-  for (int64_t b = 0; b < kBatch; ++b)
+  for (int64_t b = 0; b < kBatch; ++b) {
+    const double *ref = want.data() + b * per;
     EXPECT_LT(crate::test::maxRelativeError(
-                  layers.data() + (b * kLayers + l) * per,
-                  want.data() + b * per, per),
+                  layers.data() + (b * kLayers + l) * per, ref, per),
               1e-5)
         << name << ", image " << b;
+    double l0 = 0, l1 = 0;
+    for (int64_t i = 0; i < per; ++i) {
+      l0 += ref[i] != 0;
+      l1 += std::fabs(ref[i]);
+    }
+    const float *s = stats.data() + (b * kLayers + l) * 5;
+    EXPECT_NEAR(s[3], l0 / per, 1e-6) << name << ", image " << b;
+    EXPECT_NEAR(s[4], l1, 1e-5 * l1) << name << ", image " << b;
+  }
 }
 } // namespace
 
@@ -79,8 +95,8 @@ TEST(CrateMAE, MatchesTheOfficialCodeAtEveryLayer) {
   Result r = run(keptIds());
   ASSERT_EQ(r.status, CRATE_OK) << crate_mae_last_error(nullptr);
   for (int64_t l = 0; l < kLayers; ++l) {
-    expectLayer(r.encoder, l, "z." + std::to_string(l));
-    expectLayer(r.decoder, l, "zdec." + std::to_string(l));
+    expectLayer(r.encoder, r.encoderStats, l, "z." + std::to_string(l));
+    expectLayer(r.decoder, r.decoderStats, l, "zdec." + std::to_string(l));
   }
   std::vector<double> pred = fixture("pred");
   EXPECT_LT(crate::test::maxRelativeError(r.pred.data(), pred.data(),
