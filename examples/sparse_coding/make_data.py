@@ -46,24 +46,30 @@ def soft(v, t):
 
 
 def ista(x, d, lam, steps, nonnegative=False):
+    """The codes after every step, (steps, signals, atoms)."""
     lipschitz = np.linalg.norm(d, 2) ** 2
     z = np.zeros((x.shape[0], d.shape[1]))
+    iterates = []
     for _ in range(steps):
         v = z - (z @ d.T - x) @ d / lipschitz
         z = np.maximum(v - lam / lipschitz, 0) if nonnegative else soft(v, lam / lipschitz)
-    return z
+        iterates.append(z)
+    return np.stack(iterates)
 
 
 def fista(x, d, lam, steps):
+    """The codes after every step, (steps, signals, atoms)."""
     lipschitz = np.linalg.norm(d, 2) ** 2
     z = y = np.zeros((x.shape[0], d.shape[1]))
     t = 1.0
+    iterates = []
     for _ in range(steps):
         z_next = soft(y - (y @ d.T - x) @ d / lipschitz, lam / lipschitz)
         t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
         y = z_next + (t - 1) / t_next * (z_next - z)
         z, t = z_next, t_next
-    return z
+        iterates.append(z)
+    return np.stack(iterates)
 
 
 def lista(x, layers, lam):
@@ -102,9 +108,11 @@ def main():
 
     save(HERE / "sparse_coding_reference.safetensors", {
         "x": x,
-        "ista": ista(x64, d64, LAMBDA, ISTA_STEPS),
-        "ista_nonnegative": ista(x64, d64, LAMBDA, ISTA_STEPS, nonnegative=True),
-        "fista": fista(x64, d64, LAMBDA, FISTA_STEPS),
+        "ista": ista(x64, d64, LAMBDA, ISTA_STEPS)[-1],
+        "ista_steps": ista(x64, d64, LAMBDA, ISTA_STEPS),
+        "ista_nonnegative": ista(x64, d64, LAMBDA, ISTA_STEPS, nonnegative=True)[-1],
+        "fista": fista(x64, d64, LAMBDA, FISTA_STEPS)[-1],
+        "fista_steps": fista(x64, d64, LAMBDA, FISTA_STEPS),
         "lista_layers": lista(x64, layers, LAMBDA),
         "inverse_lipschitz": np.array([1.0 / lipschitz]),
     }, {"lambda": str(LAMBDA), "ista_steps": str(ISTA_STEPS),

@@ -3,8 +3,10 @@
 // Properties of proximal gradient descent on the LASSO
 // F(Z) = 1/2 ||X - Z D^T||^2 + lambda ||Z||_1, asserted on the compiled
 // crate.prox_grad of examples/sparse_coding (its D and signals X):
-// - with step 1/L every ISTA step lowers F (Beck & Teboulle, Lemma 2.3);
-// - after the same number of steps FISTA reaches a lower F than ISTA;
+// - with step 1/L every ISTA step lowers F (Beck & Teboulle, Lemma 2.3),
+//   and the codes after every step are numpy's (make_data.py) to 1e-5;
+// - after the same number of steps FISTA reaches a lower F than ISTA (its
+//   codes after 5, 10 and 20 steps are numpy's too);
 // - with the non-negative sparsity term every code is >= 0, and the codes
 //   are numpy's (make_data.py) to 1e-5.
 // F is computed here in float64. Each number of steps T is its own model
@@ -85,10 +87,23 @@ std::vector<double> objective(const std::vector<float> &z) {
 }
 } // namespace
 
+/// numpy's codes after `steps` steps (fixture `name`: every step).
+const double *numpySteps(const std::vector<double> &all, int64_t steps) {
+  return all.data() + (steps - 1) * kSignals * kAtoms;
+}
+
 TEST(SparseCodingProperties, IstaDecreasesTheObjectiveAtEveryStep) {
   std::vector<double> before = objective(std::vector<float>(kSignals * kAtoms));
+  std::vector<double> steps =
+      fixture("sparse_coding_reference.safetensors", "ista_steps");
   for (int64_t t = 1; t <= 12; ++t) {
-    std::vector<double> after = objective(solve(t, false, false));
+    std::vector<float> codes = solve(t, false, false);
+    // The codes after every step are numpy's.
+    EXPECT_LT(maxRelativeError(codes.data(), numpySteps(steps, t),
+                               codes.size()),
+              1e-5)
+        << "step " << t;
+    std::vector<double> after = objective(codes);
     ASSERT_EQ(after.size(), before.size());
     for (int64_t s = 0; s < kSignals; ++s)
       EXPECT_LE(after[s], before[s] * (1 + 1e-6))
@@ -103,9 +118,17 @@ TEST(SparseCodingProperties, IstaDecreasesTheObjectiveAtEveryStep) {
 }
 
 TEST(SparseCodingProperties, FistaReachesALowerObjectiveThanIsta) {
+  std::vector<double> fistaSteps =
+      fixture("sparse_coding_reference.safetensors", "fista_steps");
   for (int64_t steps : {5, 10, 20}) {
     std::vector<double> ista = objective(solve(steps, false, false));
-    std::vector<double> fista = objective(solve(steps, true, false));
+    std::vector<float> fistaCodes = solve(steps, true, false);
+    EXPECT_LT(maxRelativeError(fistaCodes.data(),
+                               numpySteps(fistaSteps, steps),
+                               fistaCodes.size()),
+              1e-5)
+        << "FISTA after " << steps << " steps";
+    std::vector<double> fista = objective(fistaCodes);
     double sumIsta = 0, sumFista = 0;
     for (int64_t s = 0; s < kSignals; ++s)
       sumIsta += ista[s], sumFista += fista[s];
