@@ -7,13 +7,16 @@
 // official float64 forward's tokens after every encoder and decoder layer
 // and its predicted patches, to 1e-5 (max relative); the sparsity and l1
 // norm it reports per layer (--diagnostics) must be those of the fixture's
-// layer outputs. Kept indices outside the 16 patches are refused by name.
+// layer outputs, and the encoder's R^c and R those measured in float64 on
+// the official layers. Kept indices outside the 16 patches are refused by
+// name.
 //
 //===----------------------------------------------------------------------===//
 
 #include "crate_mae.h"
 
 #include "Fixtures.h"
+#include "Reference.h"
 
 #include <gtest/gtest.h>
 
@@ -111,4 +114,50 @@ TEST(CrateMAE, KeptIndicesOutsideThePatchesAreRefused) {
   EXPECT_STREQ(crate_mae_last_error(nullptr),
                "crate_mae: input 'ids_keep' holds 16 at batch 1, element 1, "
                "expected an index in [0, 16)");
+}
+
+TEST(CrateMAE, KeptIndicesBelowZeroAreRefused) {
+  std::vector<int64_t> kept = keptIds();
+  kept[2] = -1; // image 0, third kept index
+  EXPECT_EQ(run(kept).status, CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(crate_mae_last_error(nullptr),
+               "crate_mae: input 'ids_keep' holds -1 at batch 0, element 2, "
+               "expected an index in [0, 16)");
+}
+
+// The rate columns of the encoder's layer_stats: [0] R^c(Z_half) with the
+// term's eps 1, [1] the authors' normalised R^c (eps 0.01), [2] R(Z) with
+// eps 1, recomputed here in float64 from the official z_half.l and z.l and
+// the layer's subspaces (qkv.weight).
+TEST(CrateMAE, EncoderRatesMeasureTheOfficialLayers) {
+  Result r = run(keptIds());
+  ASSERT_EQ(r.status, CRATE_OK) << crate_mae_last_error(nullptr);
+  const std::string weights = std::string(CRATE_FAMILY_DATA_DIR) +
+                              "/crate_mae_shared_weights.safetensors";
+  constexpr int64_t kHeads = 4, kHeadDim = 16;
+  const int64_t per = kTokens * kDim;
+  namespace ref = crate::test::ref;
+  for (int64_t l = 0; l < kLayers; ++l) {
+    crate::test::Fixture u;
+    std::string error;
+    ASSERT_TRUE(crate::test::readFixture(
+        weights, "blocks." + std::to_string(l) + ".layers.0.0.fn.qkv.weight",
+        u, error))
+        << error;
+    std::vector<double> half = fixture("z_half." + std::to_string(l)),
+                        z = fixture("z." + std::to_string(l));
+    for (int64_t b = 0; b < kBatch; ++b) {
+      ref::Vec h(half.begin() + b * per, half.begin() + (b + 1) * per),
+          zb(z.begin() + b * per, z.begin() + (b + 1) * per);
+      const double want[3] = {
+          ref::compressionRate(h, u.data, kTokens, kDim, kHeads, kHeadDim, 1.0),
+          ref::compressionRateNormalized(h, u.data, kTokens, kDim, kHeads,
+                                         kHeadDim, 0.01),
+          ref::codingRate(zb, kTokens, kDim, 1.0)};
+      const float *got = r.encoderStats.data() + (b * kLayers + l) * 5;
+      for (int c = 0; c < 3; ++c)
+        EXPECT_NEAR(got[c], want[c], 1e-5 * std::fabs(want[c]))
+            << "image " << b << ", layer " << l << ", column " << c;
+    }
+  }
 }
