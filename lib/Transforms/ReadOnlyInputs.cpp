@@ -17,6 +17,9 @@ struct CrateReadOnlyInputsPass
   void runOnOperation() override {
     auto readOnly = BoolAttr::get(&getContext(), false);
     getOperation().walk([&](func::FuncOp func) {
+      // A declaration has no body to bufferize (and no block arguments).
+      if (func.isExternal())
+        return;
       for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
         if (isa<TensorType>(func.getArgument(i).getType()))
           func.setArgAttr(i, bufferization::BufferizationDialect::

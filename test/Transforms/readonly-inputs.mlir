@@ -7,3 +7,9 @@
 func.func @f(%x: tensor<2x3xf32>, %i: index, %b: tensor<3xf32>) -> tensor<2x3xf32> {
   return %x : tensor<2x3xf32>
 }
+
+// A declaration has no body to bufferize and is left alone (this crashed:
+// found by test/Robustness/mutate_ir.py).
+// CHECK-LABEL: func.func private @declared
+// CHECK-SAME:    (tensor<?x4xf32>, index){{$}}
+func.func private @declared(%x: tensor<?x4xf32>, %i: index)
