@@ -9,11 +9,15 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void crate::registerCrateDialects(mlir::DialectRegistry &registry) {
   registry.insert<crate::CrateDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates the kernels to LLVM IR for the NVPTX
+  // back end (crate-gpu-to-ptx).
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
 }
 
 void crate::registerCratePasses() {

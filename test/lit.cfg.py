@@ -14,8 +14,32 @@ config.test_exec_root = os.path.join(config.crate_obj_root, "test")
 config.substitutions.append(("%crate_src", config.crate_src_root))
 config.substitutions.append(("%crate_docs", config.crate_docs_dir))
 
-llvm_config.with_system_environment(["HOME", "TMPDIR"])
+# CUDA_HOME etc. locate libdevice for crate-gpu-to-ptx.
+llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.crate_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["crate-opt", "crate-compile", "crate-run", "FileCheck", "not", "count"], tool_dirs)
+
+# ptxas (the CUDA toolkit) assembles the generated PTX in the GPU tests;
+# where it is absent those tests report UNSUPPORTED with this reason.
+import shutil
+
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+else:
+    lit_config.note("ptxas not found (PATH, /usr/local/cuda/bin): the ptxas "
+                    "checks of the GPU tests are skipped")
+
+# libdevice (exp, sqrt, rsqrt in the kernels) is linked from the toolkit
+# that CUDA_HOME, CUDA_ROOT or CUDA_PATH names.
+cuda_root = next((os.environ[v] for v in ("CUDA_HOME", "CUDA_ROOT", "CUDA_PATH")
+                  if os.environ.get(v)), None)
+if cuda_root and os.path.exists(os.path.join(cuda_root, "nvvm", "libdevice")):
+    config.available_features.add("libdevice")
+else:
+    lit_config.note("no CUDA toolkit named by CUDA_HOME/CUDA_ROOT/CUDA_PATH: "
+                    "the ptxas checks of the GPU tests are skipped")

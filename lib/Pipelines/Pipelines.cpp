@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - the named crate pass pipelines ---------------------===//
 
 #include "crate/Pipelines/Pipelines.h"
+#include "crate/Pipelines/GPUPipeline.h"
 #include "crate/Conversion/Passes.h"
 #include "crate/Transforms/Passes.h"
 
@@ -108,6 +109,7 @@ void registerPipelines() {
       "crate-to-linalg, then bufferize and lower to loops and the LLVM "
       "dialect for the CPU JIT (ExecutionEngine, mlir-runner)",
       buildCpuJitPipeline);
+  registerGpuPipelines();
 }
 
 } // namespace crate

@@ -78,6 +78,25 @@ def CrateExpandMemRefCopy : Pass<"crate-expand-memref-copy"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def CrateGpuTileLoops : Pass<"crate-gpu-tile-loops"> {
+  let summary = "tile parallel loops into GPU grid and thread-block loops";
+  let description = [{
+    Tiles every outermost scf.parallel into a grid loop and a loop of
+    `threads` iterations along its innermost (contiguous) dimension, so a
+    warp's accesses coalesce, and records the GPU mapping of each loop
+    dimension (grid x/y/z from the innermost dimension outwards, thread x on
+    the innermost, the rest sequential). The loops stay plain IR that runs
+    on the CPU; convert-parallel-loops-to-gpu reads the mapping.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", "32",
+           "threads per block along the innermost dimension">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::gpu::GPUDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def CrateReadOnlyInputs : Pass<"crate-readonly-inputs", "mlir::ModuleOp"> {
   let summary = "forbid bufferization from writing into function arguments";
   let description = [{
