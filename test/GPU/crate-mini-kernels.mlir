@@ -20,6 +20,15 @@
 // PROGRAM:           } {mapping = [{{.*}}processor = thread_x{{.*}}]}
 // PROGRAM:         } {mapping = [{{.*}}processor = block_z{{.*}}processor = block_y{{.*}}processor = block_x{{.*}}]}
 //
+// The same program lowered for the host processor leaves only the LLVM
+// dialect (the GPU mapping attributes go with the loops). Its numbers are
+// not checked yet (issue 12).
+// RUN: crate-opt %t.program.mlir --crate-gpu-kernel-program-to-cpu | FileCheck %s --check-prefix=CPU \
+// RUN:   --implicit-check-not=scf. --implicit-check-not=memref. --implicit-check-not=gpu.
+// CPU: llvm.func @crate_mini(
+// CPU: llvm.fmul
+// CPU: llvm.return
+//
 // Mapped and compiled: one kernel per loop nest (230 for crate_mini), each
 // PTX for sm_90a by default, no malloc in any kernel (a workgroup alloc
 // would silently become one). No kernel uses shared memory yet.
