@@ -18,6 +18,12 @@ config.substitutions.append(("%crate_docs", config.crate_docs_dir))
 llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"])
 llvm_config.use_default_substitutions()
 
+# A sanitizer build instruments the compiled model libraries too; an
+# uninstrumented Python cannot load them (the ASan runtime must come first),
+# so tests that call a library through ctypes need an unsanitized build.
+if config.crate_sanitize:
+    config.available_features.add("sanitized")
+
 tool_dirs = [config.crate_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["crate-opt", "crate-compile", "crate-run", "FileCheck", "not", "count"], tool_dirs)
 
