@@ -78,9 +78,10 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
       "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   pm.addPass(createCrateExpandMemRefCopy());
   pm.addNestedPass<func::FuncOp>(createCrateVectorizeProducts());
+  appendUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");
+  pm.addPass(createCrateParallelRegions());
   appendUpstream(
       pm,
-      "func.func(convert-linalg-to-loops),"
       "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
       // The model's buffers come from the runtime's allocator
       // (runtime/cpu/Allocator.cpp), which can report failure.

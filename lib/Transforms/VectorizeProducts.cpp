@@ -168,33 +168,52 @@ struct CrateVectorizeProductsPass
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
     OpBuilder b(op);
     SmallVector<Value> ivs(bounds.size());
-    // Batch loops outermost, then column panels (a panel of B stays in
-    // cache while the rows run), then row blocks.
-    std::function<void(OpBuilder &, size_t)> nest = [&](OpBuilder &nb,
-                                                        size_t level) {
-      if (level < loops.batch.size()) {
-        unsigned dim = loops.batch[level];
-        Value lo = arith::ConstantIndexOp::create(nb, loc, 0);
-        Value hi = arith::ConstantIndexOp::create(nb, loc, bounds[dim]);
-        Value st = arith::ConstantIndexOp::create(nb, loc, 1);
-        scf::ForOp::create(nb, loc, lo, hi, st, ValueRange{},
-                           [&](OpBuilder &ib, Location, Value iv, ValueRange) {
-                             ivs[dim] = iv;
-                             nest(ib, level + 1);
-                             scf::YieldOp::create(ib, loc);
-                           });
-        return;
-      }
-      forBlocks(nb, loc, bounds[loops.n], nr,
+    int64_t rows = bounds[loops.m], fullRows = rows / mr * mr;
+    // One block row: every column block of `count` rows starting at m0.
+    auto blockRow = [&](OpBuilder &rb, Value m0, int64_t count) {
+      forBlocks(rb, loc, bounds[loops.n], nr,
                 [&](OpBuilder &cb, Value n0, int64_t cols) {
-                  forBlocks(cb, loc, bounds[loops.m], mr,
-                            [&](OpBuilder &rb, Value m0, int64_t rows) {
-                              emitBlock(rb, loc, op, loops, ivs, m0, n0, rows,
-                                        cols, bounds[loops.k]);
-                            });
+                  emitBlock(cb, loc, op, loops, ivs, m0, n0, count, cols,
+                            bounds[loops.k]);
                 });
     };
-    nest(b, 0);
+    // The blocks of C are independent: the batch loops and the full block
+    // rows form one scf.parallel (crate-parallel-regions spreads it over
+    // threads), the remainder rows a second one over the batch loops. A
+    // block row reads all of B, which stays in L2 for the shapes here.
+    auto parallelOver = [&](bool withRows,
+                            function_ref<void(OpBuilder &, Value)> body) {
+      SmallVector<Value> lbs, ubs, steps;
+      auto addLoop = [&](int64_t hi, int64_t step) {
+        lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+        ubs.push_back(arith::ConstantIndexOp::create(b, loc, hi));
+        steps.push_back(arith::ConstantIndexOp::create(b, loc, step));
+      };
+      for (unsigned dim : loops.batch)
+        addLoop(bounds[dim], 1);
+      if (withRows)
+        addLoop(fullRows, mr);
+      if (lbs.empty()) {
+        body(b, Value());
+        return;
+      }
+      scf::ParallelOp::create(
+          b, loc, lbs, ubs, steps,
+          [&](OpBuilder &pb, Location, ValueRange parallelIvs) {
+            for (auto [i, dim] : llvm::enumerate(loops.batch))
+              ivs[dim] = parallelIvs[i];
+            body(pb, withRows ? parallelIvs.back() : Value());
+          });
+    };
+    if (fullRows > 0)
+      parallelOver(/*withRows=*/true, [&](OpBuilder &pb, Value m0) {
+        blockRow(pb, m0, mr);
+      });
+    if (rows > fullRows)
+      parallelOver(/*withRows=*/false, [&](OpBuilder &pb, Value) {
+        blockRow(pb, arith::ConstantIndexOp::create(pb, loc, fullRows),
+                 rows - fullRows);
+      });
     op->erase();
   }
 

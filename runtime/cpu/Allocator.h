@@ -43,9 +43,10 @@
 // jump skips destructors (the runtime's unit test of this rule found
 // exactly such a leak in its first version).
 //
-// Every block carries a small header in front of it, so memory from these
-// functions must be freed with _mlir_memref_to_llvm_free (or
-// crate::rt::deallocate), never with free().
+// Every block carries a small header in front of it (and large blocks are
+// kept for the next call's buffers of the same size, up to 256 MiB), so
+// memory from these functions must be freed with _mlir_memref_to_llvm_free
+// (or crate::rt::deallocate), never with free().
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,6 +96,9 @@ void *allocate(uint64_t bytes, uint64_t alignment);
 void *tryAllocate(uint64_t bytes, uint64_t alignment);
 /// Frees a block from allocate/tryAllocate (null: nothing).
 void deallocate(void *ptr);
+
+/// Frees the large blocks kept for reuse by later calls (Allocator.cpp).
+void releaseCachedBlocks();
 
 /// For container allocations: like allocate, but outside a scope (or in a
 /// NoJump window) a failure falls back to operator new, as std::allocator

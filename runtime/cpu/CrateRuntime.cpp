@@ -1008,7 +1008,11 @@ int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
                         model ? model->outputs.size() : 0);
 }
 
-void crate_rt_destroy(crate_rt_model *model) { delete model; }
+void crate_rt_destroy(crate_rt_model *model) {
+  delete model;
+  // The buffers kept for this model's next call are not needed any more.
+  crate::rt::releaseCachedBlocks();
+}
 
 const char *crate_rt_last_error(void) { return lastError; }
 

@@ -5,6 +5,7 @@
 #include "crate/InitCrate.h"
 #include "crate/Pipelines/Pipelines.h"
 #include "cpu/Allocator.h"
+#include "cpu/Parallel.h"
 #include "safetensors/SafeTensors.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -98,6 +99,8 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
         reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
     add("_mlir_memref_to_llvm_free",
         reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
+    add("crate_rt_parallel_region",
+        reinterpret_cast<void *>(&crate_rt_parallel_region));
     return symbols;
   });
   return jit;

@@ -1,14 +1,15 @@
 // RUN: crate-opt %s --pass-pipeline='builtin.module(func.func(crate-vectorize-products{mr=6 nr=64}))' | FileCheck %s
 
-// 13 x 100 += (13 x 8) (8 x 100) in 6 x 64 register blocks: full blocks in
-// loops, then the static edges (13 = 2 * 6 + 1 rows, 100 = 64 + 36
-// columns). A block loads its rows of C once, carries them through the k
-// loop (one vector row of B, one broadcast element of A per FMA) and
-// stores them once.
+// 13 x 100 += (13 x 8) (8 x 100) in 6 x 64 register blocks: the full
+// block rows form an scf.parallel (the blocks are independent), each
+// running its full column block, then the static edge (13 = 2 * 6 + 1 rows,
+// 100 = 64 + 36 columns); the remainder row follows, serial. A block loads
+// its rows of C once, carries them through the k loop (one vector row of B,
+// one broadcast element of A per FMA) and stores them once.
 // CHECK-LABEL: func.func @product
 // CHECK-NOT:     linalg.matmul
-// CHECK:         scf.for %[[N:.*]] = %{{.*}} to %c64 step %c64
-// CHECK:           scf.for %[[M:.*]] = %{{.*}} to %c12{{.*}} step %c6
+// CHECK:         scf.parallel (%[[M:.*]]) = (%{{.*}}) to (%c12{{.*}}) step (%c6
+// CHECK:           scf.for %[[N:.*]] = %{{.*}} to %c64{{.*}} step %c64
 // CHECK-COUNT-6:     vector.load %arg2[%{{.*}}, %[[N]]] : memref<13x100xf32>, vector<64xf32>
 // CHECK:             scf.for %[[K:.*]] = {{.*}} iter_args({{.*}}) -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
 // CHECK:               %[[ROW:.*]] = vector.load %arg1[%[[K]], %[[N]]] : memref<8x100xf32>, vector<64xf32>
@@ -16,11 +17,11 @@
 // CHECK:               vector.broadcast
 // CHECK:               vector.fma %{{.*}}, %[[ROW]], %{{.*}} : vector<64xf32>
 // CHECK-COUNT-6:     vector.store %{{.*}}, %arg2[%{{.*}}, %[[N]]] : memref<13x100xf32>, vector<64xf32>
-// The last row of the 64-wide panel:
-// CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<64xf32>)
-// The 36 columns left:
-// CHECK:         scf.for %{{.*}} = %{{.*}} to %c12{{.*}} step %c6
+// The 36 columns left of these rows:
 // CHECK:           scf.for {{.*}} -> (vector<36xf32>, vector<36xf32>, vector<36xf32>, vector<36xf32>, vector<36xf32>, vector<36xf32>)
+// CHECK:           scf.reduce
+// The last row, outside the parallel loop:
+// CHECK:         scf.for {{.*}} iter_args({{.*}}) -> (vector<64xf32>)
 // CHECK:         scf.for {{.*}} iter_args({{.*}}) -> (vector<36xf32>)
 // CHECK-NOT:     linalg.matmul
 func.func @product(%a: memref<13x8xf32>, %b: memref<8x100xf32>, %c: memref<13x100xf32>) {
@@ -29,11 +30,11 @@ func.func @product(%a: memref<13x8xf32>, %b: memref<8x100xf32>, %c: memref<13x10
 }
 
 // Per-head products of attention: O(i, h, r) += S(h, i, j) W(j, h, r), a
-// batched contraction (batch h, m = i, n = r, k = j): a loop over heads
-// around the blocks.
+// batched contraction (batch h, m = i, n = r, k = j): heads and full block
+// rows form one scf.parallel.
 // CHECK-LABEL: func.func @heads
 // CHECK-NOT:     linalg.generic
-// CHECK:         scf.for %[[H:.*]] = %{{.*}} to %c2{{.*}} step %c1
+// CHECK:         scf.parallel (%[[H:.*]], %{{.*}}) = (%{{.*}}, %{{.*}}) to (%c2, %c6) step (%c1, %c6
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK:             vector.load %arg1[%{{.*}}, %[[H]], %{{.*}}] : memref<7x2x16xf32>, vector<16xf32>
 // CHECK:             memref.load %arg0[%[[H]], %{{.*}}, %{{.*}}] : memref<2x6x7xf32>

@@ -215,6 +215,34 @@ def CratePretransposeWeights : Pass<"crate-pretranspose-weights", "mlir::ModuleO
   }];
 }
 
+def CrateParallelRegions : Pass<"crate-parallel-regions", "mlir::ModuleOp"> {
+  let summary = "spread the large parallel loop nests over the runtime's threads";
+  let description = [{
+    Runs on buffers, after the products are vectorised and the other linalg
+    ops are parallel loops. Every outermost scf.parallel with static bounds
+    and enough work (its iterations times the operations of one iteration,
+    counting inner loops by their trip counts, at least `min-work`) becomes
+    a call `crate_rt_parallel_region(n, @body, ctx)` to the runtime's thread
+    pool (runtime/cpu/Parallel.h): n is the number of iterations of the
+    linearised nest, `@body(ctx, begin, end)` a new internal function that
+    runs iterations [begin, end), and `ctx` an array of 64-bit words on the
+    caller's stack with what the body uses from outside: the aligned pointer
+    of each buffer (static shapes and layouts: the pointer is all the body
+    needs) and each scalar. Constants are cloned into the body. Smaller
+    nests, and nests whose bounds, buffers or values do not fit this form,
+    stay serial loops.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "the estimated operations a nest needs to be spread over threads">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncOp"> {
   let summary = "register-blocked vector code for the static matrix products";
   let description = [{
