@@ -18,7 +18,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <climits>
 #include <cstdint>
@@ -1046,5 +1048,128 @@ TEST(Runtime, AllocationFailureInTheCallersShareOfAParallelRegion) {
   // write the freed buffer (its 8 images take 20 ms each).
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(run(m, x), reference(x));
+  crate_rt_destroy(m);
+}
+
+namespace {
+
+struct Coverage {
+  std::vector<std::atomic<int>> hits;
+  std::mutex mutex;
+  std::vector<std::thread::id> threads;
+  std::chrono::milliseconds pause{0};
+  explicit Coverage(int64_t n) : hits(n) {}
+};
+
+void countRange(void *ctx, int64_t begin, int64_t end) {
+  auto *c = static_cast<Coverage *>(ctx);
+  for (int64_t i = begin; i < end; ++i)
+    c->hits[i].fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    c->threads.push_back(std::this_thread::get_id());
+  }
+  std::this_thread::sleep_for(c->pause);
+}
+
+int distinctThreads(const std::vector<std::thread::id> &ids) {
+  std::vector<std::thread::id> seen;
+  for (auto id : ids)
+    if (std::find(seen.begin(), seen.end(), id) == seen.end())
+      seen.push_back(id);
+  return static_cast<int>(seen.size());
+}
+
+/// An outer range that runs a region of its own: it must stay on the
+/// thread of the outer range (the helpers are the outer region's).
+void nestedRange(void *ctx, int64_t begin, int64_t end) {
+  auto *inner = static_cast<Coverage *>(ctx);
+  for (int64_t i = begin; i < end; ++i) {
+    Coverage local(16);
+    crate_rt_parallel_region(16, countRange, &local);
+    std::lock_guard<std::mutex> lock(inner->mutex);
+    inner->hits[i].fetch_add(distinctThreads(local.threads) == 1 &&
+                                     local.threads[0] ==
+                                         std::this_thread::get_id()
+                                 ? 1
+                                 : 100);
+  }
+}
+
+std::atomic<int> regionFailures{0};
+
+/// A range of a model's loop that fails to allocate on a helper thread.
+void failOnHelper(void *ctx, int64_t begin, int64_t end) {
+  if (!pthread_equal(pthread_self(), regionCaller))
+    _mlir_memref_to_llvm_alloc(kImpossible);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void entryRegionFailsOnHelper(void **args) {
+  regionCaller = pthread_self();
+  crate_rt_parallel_region(8, failOnHelper, nullptr);
+  regionFailures.fetch_add(1); // not reached when a helper failed
+  entryLinear(args);
+}
+
+} // namespace
+
+// The loops of one image (crate-parallel-regions): every iteration runs
+// exactly once, for any count, and a region with slow ranges uses more
+// than one thread where the process has more than one core.
+TEST(ParallelRegion, RunsEveryIterationOnce) {
+  for (int64_t n : {0, 1, 2, 7, 64, 1000}) {
+    Coverage c(n);
+    crate_rt_parallel_region(n, countRange, &c);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(c.hits[i].load(), 1) << "n = " << n << ", i = " << i;
+  }
+  if (crate::rt::availableCores() < 2 || crate::rt::defaultThreads() < 2)
+    GTEST_SKIP() << "one core: the region runs on the calling thread";
+  Coverage slow(32);
+  slow.pause = std::chrono::milliseconds(5);
+  crate_rt_parallel_region(32, countRange, &slow);
+  EXPECT_GE(distinctThreads(slow.threads), 2);
+}
+
+// A region inside a region runs on the thread of its outer range.
+TEST(ParallelRegion, NestedRegionStaysOnItsThread) {
+  Coverage outer(8);
+  crate_rt_parallel_region(8, nestedRange, &outer);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(outer.hits[i].load(), 1) << i;
+}
+
+// Inside a forward call that may use one thread, a region uses one thread.
+TEST(ParallelRegion, FollowsTheThreadCountOfTheCall) {
+  struct Ctx {
+    Coverage c{32};
+  } ctx;
+  ctx.c.pause = std::chrono::milliseconds(1);
+  crate::rt::parallelFor(
+      1, 1,
+      [](void *p, int64_t) {
+        crate_rt_parallel_region(32, countRange, &static_cast<Ctx *>(p)->c);
+      },
+      &ctx);
+  EXPECT_EQ(distinctThreads(ctx.c.threads), 1);
+}
+
+// An allocation failure on a helper running a range of the model's loops
+// ends the forward call as out of memory, and the model stays usable.
+TEST(ParallelRegion, AllocationFailureOnAHelperEndsTheCall) {
+  if (crate::rt::availableCores() < 2 || crate::rt::defaultThreads() < 2)
+    GTEST_SKIP() << "one core: no helper runs a range";
+  std::string text = manifest();
+  crate_model_static model = embeddedModel(text, entryRegionFailsOnHelper);
+  crate_rt_model *m = create(model, nullptr);
+  ASSERT_NE(m, nullptr);
+  std::vector<float> x = makeInput(1, 3), y(kOut);
+  regionFailures = 0;
+  EXPECT_EQ(crate_rt_forward(m, x.data(), 1, y.data()),
+            CRATE_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(std::string(crate_rt_last_error()).find("out of memory"),
+            std::string::npos);
+  EXPECT_EQ(regionFailures.load(), 0);
   crate_rt_destroy(m);
 }
