@@ -78,6 +78,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
       "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   pm.addPass(createCrateExpandMemRefCopy());
   pm.addNestedPass<func::FuncOp>(createCrateVectorizeProducts());
+  pm.addPass(createCrateApproximateMath());
   appendUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");
   pm.addPass(createCrateParallelRegions());
   appendUpstream(

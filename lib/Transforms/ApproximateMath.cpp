@@ -1,0 +1,34 @@
+//===- ApproximateMath.cpp - exp as an inline polynomial ------------------===//
+//
+// The upstream polynomial approximation of math.exp (f32), applied alone:
+// the other approximations upstream offers are not needed by the models
+// and are left to libm.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace crate {
+#define GEN_PASS_DEF_CRATEAPPROXIMATEMATH
+#include "crate/Transforms/Passes.h.inc"
+} // namespace crate
+
+using namespace mlir;
+
+namespace {
+
+struct ApproximateMathPass
+    : public crate::impl::CrateApproximateMathBase<ApproximateMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) { return name == "math.exp"; });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
