@@ -211,9 +211,11 @@ def make_runner(runtime, attention, a, d, x):
         libdir = os.path.join(d, "ours")
         sys.path.insert(0, libdir)
         from crate_model import Model
+        # The library's pool takes its thread count at create time.
+        os.environ["CRATE_NUM_THREADS"] = str(a.threads)
         model = Model(os.path.join(libdir, f"lib{a.model}.so"))
         info["version"] = model.version
-        info["threads"] = 1  # the generated code is single-threaded today
+        info["threads"] = a.threads
         return (lambda: model.forward(x)), info
 
     if runtime in ("eager", "compile", "compile-max"):

@@ -88,6 +88,18 @@ public:
     return got;
   }
 
+  /// Takes back a region a helper has not started yet (it was slow to
+  /// wake: preempted, or asleep): true when the helper will not run it, and
+  /// is idle again.
+  bool revoke(int id, Region *region) {
+    Region *expected = region;
+    if (!helpers[id].job.compare_exchange_strong(expected, nullptr))
+      return false;
+    std::lock_guard<std::mutex> lock(idleMutex);
+    idle[idleCount++] = id;
+    return true;
+  }
+
   void assign(int id, Region *region) {
     Helper &h = helpers[id];
     {
@@ -147,20 +159,36 @@ private:
     }
   }
 
-  Region *waitForJob(Helper &h) {
-    for (int i = 0; i < kSpins; ++i) {
-      if (Region *r = h.job.load(std::memory_order_acquire))
-        return r;
-      if (stopping.load(std::memory_order_relaxed))
-        return nullptr;
-      cpuRelax();
-    }
-    std::unique_lock<std::mutex> lock(h.mutex);
-    h.wake.wait(lock, [&] {
-      return h.job.load(std::memory_order_acquire) || stopping.load();
-    });
-    return h.job.load(std::memory_order_acquire);
+  /// Claims the job in h's slot (the caller may revoke it until then).
+  static Region *claim(Helper &h) {
+    Region *r = h.job.load(std::memory_order_acquire);
+    if (r && r != running() &&
+        h.job.compare_exchange_strong(r, running(), std::memory_order_acq_rel))
+      return r;
+    return nullptr;
   }
+
+  /// The next region this helper runs, or null when the pool stops.
+  Region *waitForJob(Helper &h) {
+    for (;;) {
+      for (int i = 0; i < kSpins; ++i) {
+        if (Region *r = claim(h))
+          return r;
+        if (stopping.load(std::memory_order_relaxed))
+          return nullptr;
+        cpuRelax();
+      }
+      std::unique_lock<std::mutex> lock(h.mutex);
+      h.wake.wait(lock, [&] {
+        return h.job.load(std::memory_order_acquire) || stopping.load();
+      });
+      if (stopping.load())
+        return nullptr;
+    }
+  }
+
+  /// The slot's value while its helper runs a region.
+  static Region *running() { return reinterpret_cast<Region *>(alignof(Region)); }
 
   static void *helperMain(void *arg) {
     auto &h = *static_cast<Helper *>(arg);
@@ -213,9 +241,15 @@ void runRegion(Region &region, int maxThreads) {
   int saved = tlsRegionThreads;
   runWorkerTask(region.scope, drain, &region);
   tlsRegionThreads = saved;
+  // Helpers that have not started by now find nothing left to do: take
+  // them back instead of waiting until the scheduler runs them (another
+  // process on their core would make every region wait a time slice).
+  for (int i = 0; i < helpers; ++i)
+    if (pool.revoke(ids[i], &region))
+      region.pending.fetch_sub(1, std::memory_order_relaxed);
   for (int spins = 0; region.pending.load(std::memory_order_acquire) != 0;
        ++spins)
-    if (spins < 100000)
+    if (spins < 2000)
       cpuRelax();
     else
       sched_yield();
