@@ -79,6 +79,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCrateExpandMemRefCopy());
   pm.addNestedPass<func::FuncOp>(createCrateVectorizeProducts());
   pm.addPass(createCrateApproximateMath());
+  pm.addNestedPass<func::FuncOp>(createCrateReductionLoops());
   appendUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");
   pm.addPass(createCrateParallelRegions());
   appendUpstream(

@@ -231,6 +231,22 @@ def CrateApproximateMath : Pass<"crate-approximate-math"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def CrateReductionLoops : Pass<"crate-reduction-loops"> {
+  let summary = "lower linalg reductions with the accumulator carried in a register";
+  let description = [{
+    Runs on buffers. A linalg.generic on static buffers with one output,
+    its parallel loops first and its reduction loops after them, becomes an
+    scf.parallel over the parallel loops around an scf.for per reduction
+    loop that carries the output element (loaded once before, stored once
+    after) instead of loading and storing it on every iteration, which LLVM
+    cannot undo once the buffers are plain pointers. Same arithmetic in the
+    same order: bit-identical results.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def CrateParallelRegions : Pass<"crate-parallel-regions", "mlir::ModuleOp"> {
   let summary = "spread the large parallel loop nests over the runtime's threads";
   let description = [{
