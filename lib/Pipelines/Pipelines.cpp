@@ -69,7 +69,7 @@ void buildPerImagePipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void buildLinalgToLLVMPipeline(OpPassManager &pm, const ProductTiles &tiles) {
   pm.addPass(createCrateReadOnlyInputs());
   appendUpstream(
       pm,
@@ -77,7 +77,10 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   pm.addPass(createCrateExpandMemRefCopy());
-  pm.addNestedPass<func::FuncOp>(createCrateVectorizeProducts());
+  CrateVectorizeProductsOptions blocks;
+  blocks.mr = tiles.rows;
+  blocks.nr = tiles.columns;
+  pm.addNestedPass<func::FuncOp>(createCrateVectorizeProducts(blocks));
   pm.addPass(createCrateApproximateMath());
   pm.addNestedPass<func::FuncOp>(createCrateReductionLoops());
   appendUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");

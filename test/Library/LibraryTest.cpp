@@ -9,6 +9,7 @@
 #include "crate_mini.h"
 #include "crate_mini_layers.h"
 #include "crate_mini_rt.h"
+#include "crate_mini_v3.h"
 
 #include "TestWeights.h"
 #include "safetensors/SafeTensors.h"
@@ -33,8 +34,9 @@ std::vector<float> ioTensor(const std::string &name) {
   std::vector<float> values;
   const crate::st::TensorInfo *info = file.find(name);
   EXPECT_NE(info, nullptr) << name;
-  if (info)
+  if (info) {
     EXPECT_TRUE(file.readF32(name, info->shape, values, error)) << error;
+  }
   return values;
 }
 
@@ -105,6 +107,23 @@ TEST(CrateMiniLibrary, RuntimeWeightsReproduceReference) {
             CRATE_OK);
   EXPECT_LE(relativeError(logits, want), 1e-5);
   crate_mini_rt_destroy(model);
+}
+
+// Compiled with --cpu=x86-64-v3 (AVX2 and FMA, 6x16 register blocks), the
+// library reproduces the reference as closely as the native one.
+TEST(CrateMiniLibrary, X86_64_V3LibraryReproducesReference) {
+  crate_mini_v3_model *model = nullptr;
+  ASSERT_EQ(crate_mini_v3_create(nullptr, &model), CRATE_OK)
+      << crate_mini_v3_last_error(nullptr);
+  std::vector<float> input = ioTensor("input"), want = ioTensor("logits_fp64");
+  std::vector<float> logits(4 * CRATE_MINI_V3_OUTPUT_SIZE);
+  ASSERT_EQ(crate_mini_v3_forward(model, input.data(), 4, logits.data()),
+            CRATE_OK)
+      << crate_mini_v3_last_error(model);
+  double err = relativeError(logits, want);
+  std::printf("libcrate_mini_v3: relative error of the logits %.3g\n", err);
+  EXPECT_LE(err, 1e-5);
+  crate_mini_v3_destroy(model);
 }
 
 // Compiled with --layer-outputs, the library also hands out the tokens

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "crate/Codegen/CPU/Library.h"
+#include "crate/Codegen/CPU/Target.h"
 #include "crate/InitCrate.h"
 #include "crate/Pipelines/Pipelines.h"
 #include "crate/Transforms/Passes.h"
@@ -324,9 +325,20 @@ bool compile(MLIRContext &context) {
                 "pass --weights-at-runtime to load them when the model is "
                 "created)");
 
+  std::string error;
+  // The target CPU first: an unknown --cpu fails before the long steps, and
+  // its vector registers decide the products' register blocks.
+  crate::codegen::ObjectOptions objectOptions;
+  objectOptions.cpu = cpu;
+  objectOptions.features = mattr;
+  std::unique_ptr<llvm::TargetMachine> targetMachine =
+      crate::codegen::makeTargetMachine(objectOptions, error);
+  if (!targetMachine)
+    return fail(error);
+  crate::codegen::CpuTuning tuning = crate::codegen::tuningFor(*targetMachine);
+
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  std::string error;
   auto file = openInputFile(inputFile, &error);
   if (!file)
     return fail(error);
@@ -399,7 +411,8 @@ bool compile(MLIRContext &context) {
   progress.begin(3, "lower to the LLVM dialect");
   PassManager toLLVM(&context);
   instrument(toLLVM, progress);
-  crate::buildLinalgToLLVMPipeline(toLLVM);
+  crate::buildLinalgToLLVMPipeline(
+      toLLVM, {tuning.productRows, tuning.productColumns});
   if (failed(toLLVM.run(*module)))
     return false;
   progress.end();
@@ -412,14 +425,11 @@ bool compile(MLIRContext &context) {
   // the end: a failing or interrupted compile leaves the previous library.
   Outputs outputs(outputDir, name);
   std::string codegenWhat = "generate code for " +
-                            (cpu.empty() ? std::string("the host CPU")
-                                         : "--cpu=" + cpu) +
-                            " (LLVM)";
+                            (cpu.empty() ? std::string("the host CPU, ")
+                                         : std::string()) +
+                            tuning.describe() + " (LLVM)";
   step(codegenWhat);
   progress.begin(4, codegenWhat);
-  crate::codegen::ObjectOptions objectOptions;
-  objectOptions.cpu = cpu;
-  objectOptions.features = mattr;
   if (!crate::codegen::emitObject(*module, *info,
                                   weightsAtRuntime ? nullptr : &blob,
                                   objectOptions, outputs.object, error))

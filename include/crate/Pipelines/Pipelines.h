@@ -56,10 +56,19 @@ void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 /// their weights pre-transposed (derived weights).
 void buildPerImagePipeline(mlir::OpPassManager &pm);
 
+/// The register block of the products (crate-vectorize-products); the
+/// default suits 32 vector registers of 512 bits. crate-compile takes it
+/// from the target CPU (crate/Codegen/CPU/Target.h).
+struct ProductTiles {
+  int64_t rows = 6;
+  int64_t columns = 64;
+};
+
 /// From linalg on tensors to the LLVM dialect for the CPU: bufferize (never
 /// into function arguments), deallocate, register-tiled vector products
 /// where shapes are static, loops, LLVM.
-void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
+                               const ProductTiles &tiles = {});
 
 /// crate-cpu-jit: crate-to-linalg, then buildLinalgToLLVMPipeline; ready for
 /// the ExecutionEngine or mlir-runner.

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "crate/Codegen/CPU/Library.h"
+#include "crate/Codegen/CPU/Target.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -167,36 +168,6 @@ private:
   StringSet<> exported;
 };
 
-std::unique_ptr<TargetMachine> makeTargetMachine(const ObjectOptions &options,
-                                                 std::string &error) {
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
-  Triple triple(sys::getDefaultTargetTriple());
-  const Target *target = TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return nullptr;
-  std::string cpu = options.cpu;
-  std::string features;
-  if (cpu.empty()) {
-    cpu = sys::getHostCPUName().str();
-    for (const auto &feature : sys::getHostCPUFeatures())
-      features += (feature.second ? "+" : "-") + feature.first().str() + ",";
-  }
-  features += options.features;
-  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, features, TargetOptions(), Reloc::PIC_, std::nullopt,
-      CodeGenOptLevel::Aggressive));
-  if (!tm) {
-    error = "cannot create a target machine for " + triple.str();
-    return nullptr;
-  }
-  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + cpu + "' for " + triple.str() +
-            " (llc -mcpu=help lists them)";
-    return nullptr;
-  }
-  return tm;
-}
 } // namespace
 
 bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
