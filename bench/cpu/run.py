@@ -30,6 +30,22 @@ Peers (--peers, comma separated):
   openvino      OpenVINO CPU, PERFORMANCE_HINT=LATENCY, INFERENCE_PRECISION_HINT=f32,
                 on the same ONNX file
 
+Machine rate: before the cases, the f32 rate of the same cores with the same
+thread count is measured, as the higher of a loop of independent FMAs
+(fma_peak.c, compiled here with cc -O2 -march=native; about 1.3 s) and a
+numpy (BLAS) sgemm of --sgemm-size square matrices (best of several calls):
+the clock lscpu reports is not the one the cores run at.
+
+Arithmetic: the products (matmuls only, 2 flops per multiply-add) of one image
+are counted from the model's configuration (read from its .mlir): in the
+reference form (the PyTorch reference: patch embedding, per layer qkv, scores,
+attention x values, output map and the three-product ISTA, and the head) and
+as our library performs it (the same with ISTA as ONE product with the folded
+operator M = I + eta (D - D^T D)).  The reference count is checked against
+torch's FlopCounterMode on the reference model.  Each table gives every
+peer's GFLOP/s of the reference arithmetic (reference flops x batch / median)
+and, for ours, the GFLOP/s it performs and their percent of the machine rate.
+
 Writes build/bench/results.json and build/bench/results.md (machine, versions,
 tables).  Only numpy is needed in this controller process; the workers import
 torch, onnxruntime or openvino as their peer needs.
@@ -40,6 +56,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import select
 import shutil
 import subprocess
@@ -84,6 +101,168 @@ DEFAULT_CASES = "crate_mini:1,crate_mini:4,crate_tiny:1,crate_tiny:8"
 
 def log(*a):
     print(*a, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Arithmetic of one image, from the model's configuration
+# ---------------------------------------------------------------------------
+
+def model_config(model):
+    """The configuration written in the model's .mlir (what ours compiles)."""
+    with open(MODELS[model]["mlir"]) as f:
+        text = f.read()
+
+    def find(pattern):
+        m = re.search(pattern, text)
+        if not m:
+            raise ValueError(f"{MODELS[model]['mlir']}: no match for {pattern!r}")
+        return m.groups()
+    sig = find(r"func\.func\s+@\w+\(%\w+:\s*tensor<\?x(\d+)x(\d+)x(\d+)xf32>\)\s*->"
+               r"\s*tensor<\?x(\d+)xf32>")
+    heads, head_dim = find(r"crate\.term\.compression\b[^\n]*?heads\s*=\s*(\d+),"
+                           r"\s*head_dim\s*=\s*(\d+)")
+    return {"channels": int(sig[0]), "height": int(sig[1]), "width": int(sig[2]),
+            "classes": int(sig[3]),
+            "dim": int(find(r"sparse_rate_reduction\s+dim\s*=\s*(\d+)")[0]),
+            "heads": int(heads), "head_dim": int(head_dim),
+            "depth": int(find(r"crate\.unroll\s+layers\s*=\s*(\d+)")[0]),
+            "patch": int(find(r"crate\.patch_embed\b[^\n]*?\bpatch\s*=\s*(\d+)")[0])}
+
+
+def model_flops(c):
+    """Flops (2 per multiply-add) of the products of one image; nothing else is
+    counted (LayerNorm, softmax, bias, residual, ReLU are not products).
+
+    reference: the PyTorch reference code (crate_reference.py, ista="three"):
+      patch embedding  2 N0 (P P C) d
+      per layer        qkv 2 N d (K p), scores W_k W_k^T 2 N^2 (K p),
+                       attention x W_k 2 N^2 (K p), output map 2 N (K p) d,
+                       ISTA y D^T, (y D^T) D, y D: 3 x 2 N d^2
+      head             2 d classes (one pooled token)
+    ours: the same with ISTA as one product y M (M = I + eta (D - D^T D)): 2 N d^2.
+    N0 = patches, N = N0 + 1 tokens (the class token)."""
+    d, inner = c["dim"], c["heads"] * c["head_dim"]
+    n0 = (c["height"] // c["patch"]) * (c["width"] // c["patch"])
+    n = n0 + 1
+    layer = {"qkv": 2 * n * d * inner,
+             "scores": 2 * n * n * inner,
+             "attention_x_values": 2 * n * n * inner,
+             # The reference has no output map when K = 1 and p = d.
+             "output_map": 0 if (c["heads"] == 1 and c["head_dim"] == d) else 2 * n * inner * d,
+             "ista_reference": 3 * 2 * n * d * d,
+             "ista_ours": 2 * n * d * d}
+    embed = 2 * n0 * c["patch"] * c["patch"] * c["channels"] * d
+    head = 2 * d * c["classes"]
+    mssa = layer["qkv"] + layer["scores"] + layer["attention_x_values"] + layer["output_map"]
+    return {"tokens": n, "patch_embedding": embed, "per_layer": layer, "head": head,
+            "reference": embed + c["depth"] * (mssa + layer["ista_reference"]) + head,
+            "ours": embed + c["depth"] * (mssa + layer["ista_ours"]) + head}
+
+
+# ---------------------------------------------------------------------------
+# The machine's f32 rate: a loop of independent FMAs and a BLAS sgemm
+# ---------------------------------------------------------------------------
+
+FMA_FLAGS = ["-O2", "-march=native", "-ffp-contract=fast", "-pthread"]
+
+
+def pin_to(cores):
+    """A preexec_fn: the child runs on `cores` from its start, so every thread
+    its libraries create (OpenBLAS makes its pool at load) inherits them."""
+    return lambda: os.sched_setaffinity(0, cores)
+
+
+def measure_fma(a):
+    cc = shutil.which("cc")
+    if not cc:
+        return {"error": "unavailable: no cc on PATH"}
+    exe = os.path.join(a.out, "fma_peak")
+    cmd = [cc] + FMA_FLAGS + ["-o", exe, os.path.join(HERE, "fma_peak.c")]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode:
+        return {"error": f"unavailable: {' '.join(cmd)} failed: {(p.stdout + p.stderr).strip()}"}
+    cores = {int(c) for c in a.cores.split(",")}
+    try:
+        p = subprocess.run([exe, str(a.threads), a.cores, "1.0"], capture_output=True,
+                           text=True, timeout=120, preexec_fn=pin_to(cores))
+    except (OSError, subprocess.SubprocessError) as e:
+        return {"error": f"unavailable: {type(e).__name__}: {e}"}
+    try:
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": f"unavailable: fma_peak rc {p.returncode}: {(p.stdout + p.stderr).strip()}"}
+    cv = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+    r["compiler"] = cv.splitlines()[0] if cv else cc
+    r["flags"] = " ".join(FMA_FLAGS)
+    return r
+
+
+def sgemm_main(a):
+    """--sgemm-worker: best GFLOP/s of numpy float32 matmuls, one JSON line."""
+    n = a.sgemm_size
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, n), dtype=np.float32)
+    y = rng.standard_normal((n, n), dtype=np.float32)
+    z = np.empty((n, n), dtype=np.float32)
+    np.matmul(x, y, out=z)                      # warm-up (threads, pages)
+    best, calls, start = float("inf"), 0, time.perf_counter()
+    while calls < 3 or (calls < 20 and time.perf_counter() - start < 2.0):
+        t = time.perf_counter()
+        np.matmul(x, y, out=z)
+        best = min(best, time.perf_counter() - t)
+        calls += 1
+    blas = "?"
+    try:
+        dep = np.__config__.CONFIG["Build Dependencies"]["blas"]
+        blas = f"{dep['name']} {dep['version']}"
+    except Exception:
+        pass
+    print(json.dumps({"gflops": 2 * n ** 3 / best * 1e-9, "n": n, "calls": calls,
+                      "best_s": best, "blas": blas, "numpy": np.__version__,
+                      "affinity": sorted(os.sched_getaffinity(0))}), flush=True)
+    return 0
+
+
+def measure_sgemm(a):
+    env = dict(os.environ)
+    for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[k] = str(a.threads)
+    cores = {int(c) for c in a.cores.split(",")}
+    cmd = [sys.executable, os.path.abspath(__file__), "--sgemm-worker",
+           "--sgemm-size", str(a.sgemm_size), "--out", a.out]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300,
+                           preexec_fn=pin_to(cores))
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+    except Exception as e:
+        return {"error": f"unavailable: {type(e).__name__}: {e}"}
+    r["threads"] = a.threads
+    return r
+
+
+def measure_peak(a):
+    """The machine's f32 rate on --cores with --threads threads."""
+    peak = {}
+    if a.wait_idle > 0:
+        peak["busy_cores_before"] = wait_idle(min(a.wait_idle, 30.0))
+    peak["fma"] = measure_fma(a)
+    peak["sgemm"] = measure_sgemm(a)
+    rates = [(peak[k]["gflops"], k) for k in ("fma", "sgemm") if "gflops" in peak[k]]
+    if rates:
+        peak["f32_gflops"], peak["from"] = max(rates)
+    return peak
+
+
+def peak_text(peak):
+    """One line: the rate and where it comes from."""
+    f, s = peak["fma"], peak["sgemm"]
+    ft = (f"FMA loop {f['gflops']:.1f} GFLOP/s ({f['vector_bits']}-bit vectors, "
+          f"{f['accumulators']} chains, {f['threads']} threads on cores {f['cores']})"
+          if "gflops" in f else f"FMA loop {f['error']}")
+    st = (f"numpy sgemm {s['gflops']:.1f} GFLOP/s (n {s['n']}, best of {s['calls']}, "
+          f"{s['threads']} threads, {s['blas']})" if "gflops" in s else f"numpy sgemm {s['error']}")
+    rate = (f"{peak['f32_gflops']:.1f} GFLOP/s" if "f32_gflops" in peak else "unavailable")
+    return f"machine f32 rate = max of the two = {rate}: {ft}; {st}"
 
 
 # ---------------------------------------------------------------------------
@@ -136,6 +315,19 @@ def prep_main(a):
             np.linalg.norm(ref[:n] - truth[:n]) / np.linalg.norm(truth[:n]))
 
     m32 = cr.build(a.prep, w, attention="matmul", dtype=torch.float32)
+    # The reference model's own configuration and its products of one image,
+    # as torch counts them: checks of the counts the controller derives.
+    c = cr.CONFIGS[a.prep]
+    info["reference_config"] = {"channels": c.channels, "height": c.image, "width": c.image,
+                                "classes": c.classes, "dim": c.dim, "heads": c.heads,
+                                "head_dim": c.head_dim, "depth": c.depth, "patch": c.patch}
+    try:
+        from torch.utils.flop_counter import FlopCounterMode
+        with torch.no_grad(), FlopCounterMode(display=False) as fc:
+            m32(torch.from_numpy(x[:1].copy()))
+        info["torch_flop_counter_reference"] = int(fc.get_total_flops())
+    except Exception as e:  # an older torch: the check is skipped
+        info["torch_flop_counter_reference"] = f"unavailable ({type(e).__name__}: {e})"
     for b in batches:
         path = os.path.join(d, f"{a.prep}_b{b}.onnx")
         xb = torch.from_numpy(x[:b].copy())
@@ -533,20 +725,50 @@ def machine():
     return m
 
 
-def fmt_table(results, peers):
+def add_rates(res, flops, peak):
+    """GFLOP/s of each timed peer in the case `res` (flops: model_flops())."""
+    if not flops:
+        return
+    res["flops_per_image"] = {"reference": flops["reference"], "ours": flops["ours"]}
+    rate = peak.get("f32_gflops")
+    for p, r in res["peers"].items():
+        if not r.get("median_ms"):
+            continue
+        per_s = res["batch"] * 1e3 / r["median_ms"] * 1e-9
+        r["gflops_reference"] = flops["reference"] * per_s
+        if p == "ours":
+            r["gflops_performed"] = flops["ours"] * per_s
+            if rate:
+                r["pct_of_machine"] = 100 * r["gflops_performed"] / rate
+
+
+def fmt_table(results, peers, peak):
     def num(v, f):
         return format(v, f) if v is not None else "-"
 
+    rate = peak.get("f32_gflops")
     lines = ["\nmedian: of single forward calls; peer/ours: peer median / our median "
-             "(below 1: the peer is faster); setup+1st call: process start to the end "
+             "(below 1: the peer is faster); GFLOP/s (reference arithmetic): the products "
+             "(matmuls, 2 flops per multiply-add) of the reference form of the model x "
+             "batch / median, the same count for every peer; GFLOP/s (performed): the "
+             "products ours performs (ISTA as one product) x batch / median; % of machine: "
+             "that over the machine f32 rate ("
+             + (f"{rate:.1f} GFLOP/s" if rate else "unavailable") + "); "
+             "setup+1st call: process start to the end "
              "of the first call (torch.compile compiles there); foreign load: cores' "
              "worth of CPU other processes used while that peer's kept calls ran; "
              "redone: chunks dropped and rerun because of foreign load"]
     for res in results:
         lines.append(f"\n### {res['model']}, batch {res['batch']}\n")
+        fl = res.get("flops_per_image")
+        if fl:
+            lines.append(f"products per image: {fl['reference'] * 1e-9:.3f} GFLOP in the "
+                         f"reference form, {fl['ours'] * 1e-9:.3f} GFLOP as ours performs "
+                         "them\n")
         lines.append("| peer | threads | status | rel err vs f64 | setup+1st call s | n "
-                     "| median ms | p10-p90 ms | peer/ours | foreign load | redone |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                     "| median ms | p10-p90 ms | peer/ours | GFLOP/s (reference arithmetic) "
+                     "| GFLOP/s (performed) | % of machine f32 | foreign load | redone |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         ours = res["peers"].get("ours", {}).get("median_ms")
         for p in peers:
             r = res["peers"].get(p, {})
@@ -557,6 +779,9 @@ def fmt_table(results, peers):
             lines.append(f"| {p} | {r.get('threads', '-')} | {r.get('status', '-')} "
                          f"| {num(r.get('rel_err'), '.1e')} | {num(setup, '.1f')} "
                          f"| {r.get('n', '-')} | {num(med, '.2f')} | {spread} | {ratio} "
+                         f"| {num(r.get('gflops_reference'), '.1f')} "
+                         f"| {num(r.get('gflops_performed'), '.1f')} "
+                         f"| {num(r.get('pct_of_machine'), '.1f')} "
                          f"| {num(r.get('foreign_cores'), '.2f')} | {r.get('chunks_redone', '-')} |")
         lines.append("\nbackground load: other processes used "
                      f"{num(res.get('foreign_cores_while_timing'), '.2f')} cores on average "
@@ -564,16 +789,20 @@ def fmt_table(results, peers):
                      f"{res['background_busy_cores_before']:.2f} before the case, "
                      f"{res['background_busy_cores_after']:.2f} after)")
     lines.append("\n### Summary: best peer / ours (above 1: ours is faster)\n")
-    lines.append("| case | ours median ms | best peer | best peer median ms | best-peer/ours |")
-    lines.append("|---|---|---|---|---|")
+    lines.append("| case | ours median ms | best peer | best peer median ms | best-peer/ours "
+                 "| ours GFLOP/s (performed) | ours % of machine f32 |")
+    lines.append("|---|---|---|---|---|---|---|")
     for res in results:
         ours = res["peers"].get("ours", {}).get("median_ms")
+        ours_r = res["peers"].get("ours", {})
         others = [(r["median_ms"], p) for p, r in res["peers"].items()
                   if p != "ours" and r.get("median_ms")]
         best_ms, best = min(others) if others else (None, "-")
         ratio = f"{best_ms / ours:.4f}" if (best_ms and ours) else "-"
         lines.append(f"| {res['model']} b{res['batch']} | {num(ours, '.2f')} | {best} "
-                     f"| {num(best_ms, '.2f')} | {ratio} |")
+                     f"| {num(best_ms, '.2f')} | {ratio} "
+                     f"| {num(ours_r.get('gflops_performed'), '.1f')} "
+                     f"| {num(ours_r.get('pct_of_machine'), '.1f')} |")
     return "\n".join(lines)
 
 
@@ -594,7 +823,8 @@ def controller_main(a):
     report = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
               "machine": machine(), "versions": versions(),
               "settings": {k: v for k, v in vars(a).items()
-                           if k not in ("worker", "prep", "model", "batch", "tmp", "batches")},
+                           if k not in ("worker", "prep", "model", "batch", "tmp", "batches",
+                                        "sgemm_worker")},
               "models": {}, "cases": []}
     log(f"run.py: {report['date']}, {report['machine'].get('Model name')}, "
         f"{report['machine']['cpus']} CPUs, cores {a.cores}, {a.threads} threads")
@@ -620,6 +850,24 @@ def controller_main(a):
         if "ref64_vs_reference_logits_fp64" in info:
             log(f"   float64 model vs the reference implementation's logits_fp64: "
                 f"rel err {info['ref64_vs_reference_logits_fp64']:.2e}")
+        try:
+            info["config"] = model_config(model)
+            info["flops_per_image"] = fl = model_flops(info["config"])
+        except (OSError, ValueError) as e:
+            info["flops_error"] = str(e)
+            log(f"   products per image: unavailable ({e})")
+        else:
+            if info.get("reference_config", info["config"]) != info["config"]:
+                log(f"   WARNING: {os.path.relpath(MODELS[model]['mlir'], ROOT)} says "
+                    f"{info['config']}, crate_reference.py {info['reference_config']}")
+            counted = info.get("torch_flop_counter_reference")
+            check = ("not checked" if not isinstance(counted, int) else
+                     f"torch's FlopCounterMode on the reference model counts "
+                     f"{counted * 1e-9:.3f}, " + ("the same" if counted == fl["reference"]
+                                                  else "DIFFERENT"))
+            log(f"   products per image: {fl['reference'] * 1e-9:.3f} GFLOP in the reference "
+                f"form ({check}), {fl['ours'] * 1e-9:.3f} GFLOP as ours performs them "
+                f"(ISTA as one product)")
         if "ours" in peers:
             libdir = os.path.join(d, "ours")
             shutil.rmtree(libdir, ignore_errors=True)
@@ -632,6 +880,10 @@ def controller_main(a):
             info["crate_compile_rc"] = p.returncode
             log(f"   {(p.stdout + p.stderr).strip()} ({info['crate_compile_s']:.1f} s)")
 
+    log(f"== machine f32 rate, cores {a.cores}, {a.threads} threads")
+    report["peak"] = peak = measure_peak(a)
+    log("   " + peak_text(peak))
+
     for model, batch in cases:
         log(f"== case {model} batch {batch}")
         case_peers = peers
@@ -641,19 +893,27 @@ def controller_main(a):
         res = run_case(model, batch, case_peers, a)
         if case_peers is not peers:
             res["peers"]["ours"] = {"status": "failed: crate-compile"}
+        add_rates(res, report["models"][model].get("flops_per_image"), peak)
         report["cases"].append(res)
         for p in peers:
             r = res["peers"].get(p, {})
             if "median_ms" in r:
+                rates = ""
+                if "gflops_reference" in r:
+                    rates = f"; {r['gflops_reference']:.1f} GFLOP/s reference arithmetic"
+                if "gflops_performed" in r:
+                    rates += f", {r['gflops_performed']:.1f} performed"
+                if "pct_of_machine" in r:
+                    rates += f" = {r['pct_of_machine']:.1f}% of the machine f32 rate"
                 log(f"  {p:13s} median {r['median_ms']:10.2f} ms  (n {r['n']}, "
                     f"p10 {r['p10_ms']:.2f}, p90 {r['p90_ms']:.2f}; foreign load "
-                    f"{r['foreign_cores']:.2f} cores, {r['chunks_redone']} chunks redone)")
+                    f"{r['foreign_cores']:.2f} cores, {r['chunks_redone']} chunks redone){rates}")
         log(f"  background load: {res['background_busy_cores_before']:.2f} cores busy before, "
             f"{res.get('foreign_cores_while_timing', float('nan')):.2f} by other processes "
             f"while timing, {res['background_busy_cores_after']:.2f} after")
 
     report["total_s"] = time.time() - t_start
-    table = fmt_table(report["cases"], peers)
+    table = fmt_table(report["cases"], peers, peak)
     log(table)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(report, f, indent=1)
@@ -662,6 +922,7 @@ def controller_main(a):
         f.write(f"date: {report['date']}\n\nmachine: {m.get('Model name')}, {m['cpus']} CPUs, "
                 f"AVX-512 {'yes' if m['avx512f'] else 'no'}, AVX512-BF16 "
                 f"{'yes' if m['avx512_bf16'] else 'no'}, AMX {'yes' if m['amx'] else 'no'}\n\n"
+                + peak_text(peak) + "\n\n"
                 "versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items())
                 + f"\n\nsettings: cores {a.cores}, {a.threads} threads, {a.seconds} s per peer, "
                 f"warm-up {a.warmup} s, {a.rounds} rounds, min {a.min_iters} calls, tol {a.tol:g}, "
@@ -669,7 +930,11 @@ def controller_main(a):
                 + "".join(f"\n{mname}: crate-compile {mi.get('crate_compile_s', float('nan')):.1f} s"
                           + (f"; float64 PyTorch model vs the reference implementation's "
                              f"logits_fp64: rel err {mi['ref64_vs_reference_logits_fp64']:.1e}"
-                             if "ref64_vs_reference_logits_fp64" in mi else "") + "\n"
+                             if "ref64_vs_reference_logits_fp64" in mi else "")
+                          + (f"; products per image {mi['flops_per_image']['reference'] * 1e-9:.3f}"
+                             f" GFLOP in the reference form, "
+                             f"{mi['flops_per_image']['ours'] * 1e-9:.3f} as ours performs them"
+                             if "flops_per_image" in mi else "") + "\n"
                           for mname, mi in report["models"].items())
                 + table + f"\n\ntotal run time {report['total_s']:.0f} s\n")
     log(f"\nwrote {os.path.join(a.out, 'results.json')} and results.md "
@@ -703,6 +968,8 @@ def main(argv=None):
                     help="give every torch.compile worker a fresh inductor cache, so that "
                          "its setup time is a cold compile (slower run)")
     ap.add_argument("--tol", type=float, default=1e-4, help="max relative error vs float64")
+    ap.add_argument("--sgemm-size", type=int, default=2048,
+                    help="n of the n x n float32 numpy matmul that measures the BLAS rate")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="work directory")
     ap.add_argument("--setup-timeout", type=float, default=900.0, help="seconds for a peer's setup")
     ap.add_argument("--call-timeout", type=float, default=300.0, help="extra seconds per request")
@@ -713,12 +980,15 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--batches", help=argparse.SUPPRESS)
     ap.add_argument("--tmp", help=argparse.SUPPRESS)
+    ap.add_argument("--sgemm-worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     a.out = os.path.abspath(a.out)
     if a.worker:
         return worker_main(a)
     if a.prep:
         return prep_main(a)
+    if a.sgemm_worker:
+        return sgemm_main(a)
     return controller_main(a)
 
 
