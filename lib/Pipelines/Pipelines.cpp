@@ -71,6 +71,7 @@ void buildPerImagePipeline(OpPassManager &pm) {
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const ProductTiles &tiles) {
   pm.addPass(createCrateReadOnlyInputs());
+  pm.addPass(createCratePrivateInits());
   appendUpstream(
       pm,
       "one-shot-bufferize{bufferize-function-boundaries=true "

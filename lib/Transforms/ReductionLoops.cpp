@@ -10,9 +10,11 @@
 //
 // This pass lowers such reductions itself: an scf.parallel over the
 // parallel loops, the output element loaded once, an scf.for per reduction
-// loop carrying it (iter_args), and one store at the end. The order of the
-// arithmetic is the one of the upstream lowering, so the results are
-// bit-identical.
+// loop carrying it (iter_args), and one store at the end. The op that
+// combines the accumulator gets `fastmath<reassoc>`: without it LLVM must
+// keep the sequential order and cannot vectorise the loop (softmax maxima
+// and sums, LayerNorm statistics). A sum may then differ from the
+// sequential one in its last bits (max and min are exact either way).
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +34,19 @@ bool simpleMap(AffineMap map) {
   return llvm::all_of(map.getResults(), [](AffineExpr e) {
     return isa<AffineDimExpr, AffineConstantExpr>(e);
   });
+}
+
+/// Adds `reassoc` to the fast-math flags of `op` (the op combining the
+/// accumulator), so that LLVM may vectorise the reduction.
+void allowReassociation(Operation *op) {
+  auto fm = dyn_cast<arith::ArithFastMathInterface>(op);
+  if (!fm)
+    return;
+  arith::FastMathFlags flags = arith::FastMathFlags::reassoc;
+  if (arith::FastMathFlagsAttr old = fm.getFastMathFlagsAttr())
+    flags = flags | old.getValue();
+  op->setAttr(fm.getFastMathAttrName(),
+              arith::FastMathFlagsAttr::get(op->getContext(), flags));
 }
 
 /// Whether `op` is a reduction this pass lowers: on static buffers, one
@@ -108,18 +123,20 @@ struct ReductionLoopsPass
                   map.map(body.getArgument(in->getOperandNumber()),
                           memref::LoadOp::create(
                               fb, loc, in->get(),
-                              indicesAt(fb, loc,
-                                        maps[in->getOperandNumber()], ivs)));
+                              indicesAt(fb, loc, maps[in->getOperandNumber()],
+                                        ivs)));
                 map.map(body.getArguments().back(), carried[0]);
                 for (Operation &inner : body.without_terminator()) {
                   if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
                     map.map(index.getResult(), ivs[index.getDim()]);
                     continue;
                   }
-                  fb.clone(inner, map);
+                  Operation *copy = fb.clone(inner, map);
+                  if (llvm::is_contained(inner.getOperands(),
+                                         body.getArguments().back()))
+                    allowReassociation(copy);
                 }
-                next = map.lookupOrDefault(
-                    body.getTerminator()->getOperand(0));
+                next = map.lookupOrDefault(body.getTerminator()->getOperand(0));
               }
               scf::YieldOp::create(fb, loc, next);
             });

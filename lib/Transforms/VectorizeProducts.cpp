@@ -7,7 +7,10 @@
 // one row of B as a vector and broadcasts one element of A per row into an
 // FMA, and the accumulators are stored once at the end. Blocks at the
 // edges take the static remainder sizes, so no masks and no scalar
-// remainder loops are needed.
+// remainder loops are needed. A product whose C was just filled with a
+// constant (the zero init of every product) starts its accumulators at
+// that constant instead: the fill, a store of the whole of C that the
+// product reads back, is dropped.
 //
 // This is the micro-kernel the upstream tile + vectorize + hoist recipe of
 // cpu-path.md aims at, built directly: on bufferized IR that recipe's
@@ -61,8 +64,7 @@ FailureOr<ProductLoops> vectorFriendlyProduct(linalg::LinalgOp op) {
       linalg::inferContractionDims(op);
   // Every loop must be one of these (not, e.g., a loop only C reads).
   if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-      dims->k.size() != 1 ||
-      dims->batch.size() + 3 != op.getNumLoops())
+      dims->k.size() != 1 || dims->batch.size() + 3 != op.getNumLoops())
     return failure();
   ProductLoops loops;
   loops.batch.assign(dims->batch.begin(), dims->batch.end());
@@ -81,6 +83,22 @@ FailureOr<ProductLoops> vectorFriendlyProduct(linalg::LinalgOp op) {
   return loops;
 }
 
+/// The scalar of a `linalg.fill` of all of `c` that is the last op before
+/// `product` to touch memory, with no use of `c` in between; null if there
+/// is none. Such a fill can become the accumulators' initial value.
+linalg::FillOp fillBefore(linalg::LinalgOp product, Value c) {
+  for (Operation *op = product->getPrevNode(); op; op = op->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(op))
+      return fill.hasPureBufferSemantics() && fill.getDpsInits()[0] == c
+                 ? fill
+                 : linalg::FillOp();
+    if (llvm::is_contained(op->getOperands(), c) ||
+        !(isMemoryEffectFree(op) || isa<memref::AllocOp, memref::AllocaOp>(op)))
+      return {};
+  }
+  return {};
+}
+
 /// The indices of an operand read through `map` at the loop values `ivs`.
 SmallVector<Value> indicesAt(AffineMap map, ArrayRef<Value> ivs) {
   SmallVector<Value> indices;
@@ -96,25 +114,29 @@ struct CrateVectorizeProductsPass
   /// One register block of `rows` x `cols` at (m0, n0) for the batch
   /// indices already in `ivs`.
   void emitBlock(OpBuilder &b, Location loc, linalg::LinalgOp op,
-                 const ProductLoops &loops, SmallVector<Value> ivs,
-                 Value m0, Value n0, int64_t rows, int64_t cols,
-                 int64_t depth) {
+                 const ProductLoops &loops, SmallVector<Value> ivs, Value m0,
+                 Value n0, int64_t rows, int64_t cols, int64_t depth,
+                 Value init) {
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     Value aBuf = op->getOperand(loops.a), bBuf = op->getOperand(loops.b);
     Value cBuf = op.getDpsInits()[0];
     auto vecType = VectorType::get({cols}, b.getF32Type());
     SmallVector<Value> rowIndex;
     for (int64_t i = 0; i < rows; ++i)
-      rowIndex.push_back(
-          arith::AddIOp::create(b, loc, m0,
-                                arith::ConstantIndexOp::create(b, loc, i)));
+      rowIndex.push_back(arith::AddIOp::create(
+          b, loc, m0, arith::ConstantIndexOp::create(b, loc, i)));
     ivs[loops.n] = n0;
     ivs[loops.k] = arith::ConstantIndexOp::create(b, loc, 0); // unused by C
     SmallVector<Value> acc;
+    Value splat;
+    if (init)
+      splat = vector::BroadcastOp::create(b, loc, vecType, init);
     for (int64_t i = 0; i < rows; ++i) {
       ivs[loops.m] = rowIndex[i];
-      acc.push_back(vector::LoadOp::create(b, loc, vecType, cBuf,
-                                           indicesAt(maps[2], ivs)));
+      acc.push_back(splat ? splat
+                          : vector::LoadOp::create(b, loc, vecType, cBuf,
+                                                   indicesAt(maps[2], ivs))
+                                .getResult());
     }
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -168,13 +190,18 @@ struct CrateVectorizeProductsPass
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
     OpBuilder b(op);
     SmallVector<Value> ivs(bounds.size());
+    Value init;
+    if (linalg::FillOp fill = fillBefore(op, op.getDpsInits()[0])) {
+      init = fill.getInputs()[0];
+      fill->erase();
+    }
     int64_t rows = bounds[loops.m], fullRows = rows / mr * mr;
     // One block row: every column block of `count` rows starting at m0.
     auto blockRow = [&](OpBuilder &rb, Value m0, int64_t count) {
       forBlocks(rb, loc, bounds[loops.n], nr,
                 [&](OpBuilder &cb, Value n0, int64_t cols) {
                   emitBlock(cb, loc, op, loops, ivs, m0, n0, count, cols,
-                            bounds[loops.k]);
+                            bounds[loops.k], init);
                 });
     };
     // The blocks of C are independent: the batch loops and the full block
@@ -206,9 +233,8 @@ struct CrateVectorizeProductsPass
           });
     };
     if (fullRows > 0)
-      parallelOver(/*withRows=*/true, [&](OpBuilder &pb, Value m0) {
-        blockRow(pb, m0, mr);
-      });
+      parallelOver(/*withRows=*/true,
+                   [&](OpBuilder &pb, Value m0) { blockRow(pb, m0, mr); });
     if (rows > fullRows)
       parallelOver(/*withRows=*/false, [&](OpBuilder &pb, Value) {
         blockRow(pb, arith::ConstantIndexOp::create(pb, loc, fullRows),

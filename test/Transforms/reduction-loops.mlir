@@ -1,13 +1,14 @@
 // RUN: crate-opt %s --split-input-file --crate-reduction-loops | FileCheck %s
 
 // A row sum (LayerNorm mean, softmax denominator): the output element is
-// loaded once, carried through the reduction loop, and stored once.
+// loaded once, carried through the reduction loop, and stored once; the
+// combining op may be reassociated, so LLVM can vectorise the loop.
 // CHECK-LABEL: func.func @row_sum
 // CHECK:         scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%{{.*}}) step
 // CHECK:           %[[INIT:.*]] = memref.load %{{.*}}[%[[I]]] : memref<8xf32>
 // CHECK:           %[[SUM:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]]) -> (f32)
 // CHECK:             %[[X:.*]] = memref.load %{{.*}}[%[[I]], %[[J]]] : memref<8x64xf32>
-// CHECK:             %[[NEXT:.*]] = arith.addf %[[X]], %[[ACC]] : f32
+// CHECK:             %[[NEXT:.*]] = arith.addf %[[X]], %[[ACC]] fastmath<reassoc> : f32
 // CHECK:             scf.yield %[[NEXT]] : f32
 // CHECK-NOT:         memref.store
 // CHECK:           }
@@ -37,7 +38,8 @@ func.func @row_sum(%x: memref<8x64xf32>, %out: memref<8xf32>) {
 // CHECK:               memref.load %{{.*}}[%[[B]], %[[H]], %[[W]]] : memref<2x4x16xf32>
 // CHECK:               memref.load %{{.*}}[%[[C0:.*]]] : memref<1xf32>
 // CHECK:               arith.index_cast %[[W]] : index to i64
-// CHECK:               arith.maximumf
+// CHECK:               arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK:               arith.maximumf %{{.*}}, %[[A1]] fastmath<reassoc> : f32
 // CHECK:           memref.store %{{.*}}, %{{.*}}[%[[B]]] : memref<2xf32>
 func.func @two_reductions(%x: memref<2x4x16xf32>, %s: memref<1xf32>,
                           %out: memref<2xf32>) {

@@ -97,3 +97,34 @@ func.func @result_only_loop(%z: memref<1x48x16xf32>, %o: memref<1x1x16x16xf32>) 
   }
   return
 }
+
+// A product whose C was just filled (a fresh buffer, the zero init) starts
+// its accumulators at the fill's value and the fill is dropped: C is
+// neither stored twice nor read back.
+// CHECK-LABEL: func.func @filled(
+// CHECK-NOT:     linalg.fill
+// CHECK-NOT:     vector.load {{.*}} : memref<2x16xf32>
+// CHECK:         %[[SPLAT:.*]] = vector.broadcast %arg2 : f32 to vector<16xf32>
+// CHECK-NOT:     vector.load {{.*}} : memref<2x16xf32>
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[SPLAT]], %{{.*}} = %[[SPLAT]]) -> (vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-2: vector.store %{{.*}} : memref<2x16xf32>, vector<16xf32>
+// A fill whose buffer is read before the product stays, and C is loaded.
+// CHECK-LABEL: func.func @filled_then_read
+// CHECK:         linalg.fill
+// CHECK:         memref.copy
+// CHECK-COUNT-2: vector.load %{{.*}} : memref<2x16xf32>, vector<16xf32>
+func.func @filled(%a: memref<2x8xf32>, %b: memref<8x16xf32>, %zero: f32) -> memref<2x16xf32> {
+  %c = memref.alloc() : memref<2x16xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x16xf32>)
+  %d = memref.alloc() : memref<4xf32>
+  linalg.matmul ins(%a, %b : memref<2x8xf32>, memref<8x16xf32>) outs(%c : memref<2x16xf32>)
+  return %c : memref<2x16xf32>
+}
+func.func @filled_then_read(%a: memref<2x8xf32>, %b: memref<8x16xf32>, %zero: f32,
+                            %copy: memref<2x16xf32>) -> memref<2x16xf32> {
+  %c = memref.alloc() : memref<2x16xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x16xf32>)
+  memref.copy %c, %copy : memref<2x16xf32> to memref<2x16xf32>
+  linalg.matmul ins(%a, %b : memref<2x8xf32>, memref<8x16xf32>) outs(%c : memref<2x16xf32>)
+  return %c : memref<2x16xf32>
+}

@@ -108,6 +108,21 @@ def CrateReadOnlyInputs : Pass<"crate-readonly-inputs", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+def CratePrivateInits : Pass<"crate-private-inits"> {
+  let summary = "give every destination-style op its own init tensor";
+  let description = [{
+    A `linalg.fill` or `tensor.empty` that is the init (outs) of several
+    destination-style ops (CSE merges identical ones) is cloned right before
+    each of them but the last, so each op has an init of its own. One-shot
+    bufferization otherwise fills one buffer and copies it into a new buffer
+    for each op that writes into it: for the attention scores of CRATE-tiny,
+    an extra store of every head's N x N matrix per layer. Run it just before
+    bufferization (CSE would merge the copies again).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def CrateInputBounds : Pass<"crate-input-bounds", "mlir::ModuleOp"> {
   let summary = "give each integer input of a function the bound of its values";
   let description = [{
@@ -286,7 +301,9 @@ def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncO
     accumulators once, a k loop carries them while it loads a row of B as
     a vector and broadcasts one element of A per row into an FMA, and the
     block is stored once. Edge blocks take the static remainder sizes.
-    Other products are left to the generic lowering.
+    When the last op to touch C before the product is a `linalg.fill` of
+    it (the zero init), the accumulators start at the fill's value and the
+    fill is dropped. Other products are left to the generic lowering.
   }];
   let options = [
     Option<"mr", "mr", "int64_t", /*default=*/"6",
