@@ -29,12 +29,12 @@
 // CPU: llvm.fmul
 // CPU: llvm.return
 //
-// Mapped and compiled: one kernel per loop nest (230 for crate_mini), each
+// Mapped and compiled: one kernel per loop nest (224 for crate_mini), each
 // PTX for sm_90a by default, no malloc in any kernel (a workgroup alloc
 // would silently become one). No kernel uses shared memory yet.
 // RUN: crate-opt %t.program.mlir --crate-gpu-to-ptx -o %t.ptx.mlir
 // RUN: %python %crate_src/scripts/ptx-kernels.py %t.ptx.mlir %t.ptx | FileCheck %s --check-prefix=COUNT
-// COUNT: 230 kernels
+// COUNT: 224 kernels
 // RUN: cat %t.ptx/*.ptx | FileCheck %s --check-prefix=PTX --implicit-check-not=malloc --implicit-check-not=.shared
 // PTX: .target sm_90a
 // PTX: .visible .entry crate_mini_kernel(

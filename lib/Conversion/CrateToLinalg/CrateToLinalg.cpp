@@ -114,14 +114,16 @@ struct MSSALowering : OpConversionPattern<MSSAOp> {
     Value w4 = headProjections(rw, loc, a.getInput(), a.getQkv(),
                                op.getHeads(), p);
     bool softmax = op.getScores() == ScoreMap::softmax;
-    Value scores = headScores(rw, loc, w4,
-                              softmax ? 1.0 / std::sqrt(double(p)) : 1.0);
+    // Softmax scores are scaled inside softmaxMix's exponent.
+    Value scores = headScores(rw, loc, w4, 1.0);
     // Causal: no token reads a later one (exp(-inf) = 0 in the softmax).
     if (op.getCausal())
       scores = maskLaterTokens(rw, loc, scores, softmax ? -INFINITY : 0.0);
-    if (softmax)
-      scores = softmaxLast(rw, loc, scores);
-    Value out = mergeLast2(rw, loc, headMix(rw, loc, scores, w4));
+    Value mixed =
+        softmax
+            ? softmaxMix(rw, loc, scores, w4, 1.0 / std::sqrt(double(p)))
+            : headMix(rw, loc, scores, w4);
+    Value out = mergeLast2(rw, loc, mixed);
     if (a.getOutWeight())
       out = linearTransposed(rw, loc, out, a.getOutWeight(), a.getOutBias());
     if (double s = op.getScale().convertToDouble(); s != 1.0)

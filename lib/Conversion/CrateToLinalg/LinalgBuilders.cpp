@@ -342,6 +342,32 @@ Value headMix(OpBuilder &b, Location loc, Value scores, Value w4) {
                  iterators(5, {4}), mulAdd);
 }
 
+Value softmaxMix(OpBuilder &b, Location loc, Value scores, Value w4,
+                 double scale) {
+  MLIRContext *ctx = b.getContext();
+  Type elt = eltOf(w4);
+  // max(scale S) = scale max(S) for scale > 0 (and exactly so for a power
+  // of two, as 1/sqrt(p) is for p = 4, 16, 64).
+  Value max = reduceLastMax(b, loc, scores);
+  Value e = mapWithRow(b, loc, scores, max,
+                       [&](OpBuilder &nb, Location nl, Value v, Value m) {
+                         Value d = arith::SubFOp::create(nb, nl, v, m);
+                         Value x = arith::MulFOp::create(
+                             nb, nl, d, floatConst(nb, nl, elt, scale));
+                         return math::ExpOp::create(nb, nl, x).getResult();
+                       });
+  Value sum = reduceLastSum(b, loc, e);
+  Value mixed = headMix(b, loc, e, w4);
+  // O[b, i, k, c] / sum[b, k, i].
+  return generic(b, loc, ValueRange{mixed, sum}, emptyLike(b, loc, mixed),
+                 {loopMap(ctx, 4, {0, 1, 2, 3}), loopMap(ctx, 4, {0, 2, 1}),
+                  loopMap(ctx, 4, {0, 1, 2, 3})},
+                 iterators(4), [](OpBuilder &nb, Location nl, ValueRange a) {
+                   return arith::DivFOp::create(nb, nl, a[0], a[1])
+                       .getResult();
+                 });
+}
+
 Value identityPlus(OpBuilder &b, Location loc, Value a, double scale) {
   unsigned r = rankOf(a);
   Type elt = eltOf(a);

@@ -131,6 +131,13 @@ mlir::Value maskLaterTokens(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value headMix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value scores,
                     mlir::Value w4);
 
+/// headMix(softmax(scale * S), W) for raw scores S (B, K, N, N), computed
+/// as (exp(scale (S - max S)) W) / rowsum: the scale joins the exponent
+/// and the normalisation follows the product, on N x p values per head
+/// instead of N x N (two fewer passes over the scores). Needs scale > 0.
+mlir::Value softmaxMix(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value scores, mlir::Value w4, double scale);
+
 /// I + scale * A for A of shape (..., n, n).
 mlir::Value identityPlus(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                          double scale);
