@@ -75,6 +75,26 @@ TEST(DerivedWeights, TransposeSwapsTheAxes) {
       EXPECT_EQ(t[i * 2 + j], w[j * 3 + i]);
 }
 
+TEST(DerivedWeights, PanelsStoreColumnBlocksContiguously) {
+  // T = W^T for W of shape (4, 3): T is (3 x 4), stored as 2 panels of
+  // 2 columns, shape (2, 3, 2).
+  std::vector<float> w = randomMatrix(4, 3, 2), plain, panels;
+  std::string error;
+  ASSERT_TRUE(derive({"transpose", "w", 0}, {3, 4}, w, plain, error)) << error;
+  std::vector<int64_t> source;
+  ASSERT_TRUE(crate::weights::sourceShape({"transpose", "w", 0}, {2, 3, 2},
+                                          source, error));
+  EXPECT_EQ(source, (std::vector<int64_t>{4, 3}));
+  ASSERT_TRUE(derive({"transpose", "w", 0}, {2, 3, 2}, w, panels, error))
+      << error;
+  ASSERT_EQ(panels.size(), plain.size());
+  for (int p = 0; p < 2; ++p)
+    for (int k = 0; k < 3; ++k)
+      for (int c = 0; c < 2; ++c)
+        EXPECT_EQ(panels[(p * 3 + k) * 2 + c], plain[k * 4 + p * 2 + c])
+            << p << " " << k << " " << c;
+}
+
 TEST(DerivedWeights, RejectsUnknownOpsAndShapes) {
   std::vector<float> w(6), out;
   std::string error;

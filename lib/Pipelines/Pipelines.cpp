@@ -61,11 +61,16 @@ void buildToLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   buildLowerToLinalgPipeline(pm);
 }
 
-void buildPerImagePipeline(OpPassManager &pm) {
+void buildPerImagePipeline(OpPassManager &pm, int64_t weightPanels) {
   pm.addPass(createCrateSpecializeBatch());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCratePretransposeWeights());
+  if (weightPanels > 0) {
+    CratePackWeightPanelsOptions panels;
+    panels.nr = weightPanels;
+    pm.addPass(createCratePackWeightPanels(panels));
+  }
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -32,11 +32,14 @@ using namespace mlir;
 namespace {
 
 /// The loops of a contraction C += A B: one m, one n and one k loop, and
-/// batch loops; `a` and `b` are the operand numbers of A and B.
+/// batch loops; `a` and `b` are the operand numbers of A and B. A product
+/// over weight panels (crate-pack-weight-panels) has a second n loop, the
+/// panel, which A does not read: it is kept with the batch loops, and set.
 struct ProductLoops {
   SmallVector<unsigned> batch;
   unsigned m, n, k;
   unsigned a, b;
+  std::optional<unsigned> panel;
 };
 
 /// A contraction whose blocks vectorise well: static buffers with a unit
@@ -63,22 +66,27 @@ FailureOr<ProductLoops> vectorFriendlyProduct(linalg::LinalgOp op) {
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   // Every loop must be one of these (not, e.g., a loop only C reads).
-  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-      dims->k.size() != 1 || dims->batch.size() + 3 != op.getNumLoops())
+  if (failed(dims) || dims->m.size() != 1 || dims->n.empty() ||
+      dims->n.size() > 2 || dims->k.size() != 1 ||
+      dims->batch.size() + dims->n.size() + 2 != op.getNumLoops())
     return failure();
   ProductLoops loops;
   loops.batch.assign(dims->batch.begin(), dims->batch.end());
   loops.m = dims->m[0];
-  loops.n = dims->n[0];
   loops.k = dims->k[0];
+  // With two n loops, the one innermost in C is the vector's.
+  auto innermost = [](AffineMap map) {
+    return cast<AffineDimExpr>(map.getResults().back()).getPosition();
+  };
+  loops.n = dims->n.size() == 1 ? dims->n[0] : innermost(maps[2]);
+  if (dims->n.size() == 2) {
+    loops.panel = dims->n[0] == loops.n ? dims->n[1] : dims->n[0];
+    loops.batch.push_back(*loops.panel);
+  }
   // B is the input that reads n.
   loops.b = maps[0].isFunctionOfDim(loops.n) ? 0 : 1;
   loops.a = 1 - loops.b;
-  auto innermostIsN = [&](AffineMap map) {
-    return cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
-           loops.n;
-  };
-  if (!innermostIsN(maps[loops.b]) || !innermostIsN(maps[2]))
+  if (innermost(maps[loops.b]) != loops.n || innermost(maps[2]) != loops.n)
     return failure();
   return loops;
 }
@@ -115,8 +123,8 @@ struct CrateVectorizeProductsPass
   /// indices already in `ivs`.
   void emitBlock(OpBuilder &b, Location loc, linalg::LinalgOp op,
                  const ProductLoops &loops, SmallVector<Value> ivs, Value m0,
-                 Value n0, int64_t rows, int64_t cols, int64_t depth,
-                 Value init) {
+                 Value n0, int64_t rows, int64_t cols, int64_t k0,
+                 int64_t depth, Value init) {
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     Value aBuf = op->getOperand(loops.a), bBuf = op->getOperand(loops.b);
     Value cBuf = op.getDpsInits()[0];
@@ -138,11 +146,11 @@ struct CrateVectorizeProductsPass
                                                    indicesAt(maps[2], ivs))
                                 .getResult());
     }
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value kBegin = arith::ConstantIndexOp::create(b, loc, k0);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value kEnd = arith::ConstantIndexOp::create(b, loc, depth);
+    Value kEnd = arith::ConstantIndexOp::create(b, loc, k0 + depth);
     auto kLoop = scf::ForOp::create(
-        b, loc, zero, kEnd, one, acc,
+        b, loc, kBegin, kEnd, one, acc,
         [&](OpBuilder &nb, Location nl, Value k, ValueRange carried) {
           SmallVector<Value> at = ivs;
           at[loops.k] = k;
@@ -196,14 +204,44 @@ struct CrateVectorizeProductsPass
       fill->erase();
     }
     int64_t rows = bounds[loops.m], fullRows = rows / mr * mr;
+    int64_t depth = bounds[loops.k];
     // One block row: every column block of `count` rows starting at m0.
     auto blockRow = [&](OpBuilder &rb, Value m0, int64_t count) {
       forBlocks(rb, loc, bounds[loops.n], nr,
                 [&](OpBuilder &cb, Value n0, int64_t cols) {
-                  emitBlock(cb, loc, op, loops, ivs, m0, n0, count, cols,
-                            bounds[loops.k], init);
+                  emitBlock(cb, loc, op, loops, ivs, m0, n0, count, cols, 0,
+                            depth, init);
                 });
     };
+    if (loops.panel && bounds[loops.n] == nr) {
+      // One weight panel per parallel iteration, in slices of kc rows
+      // (kc x nr floats, in L1); every row block of A passes over a slice
+      // before the next: the blocks of C go through memory once per slice.
+      SmallVector<Value> lbs, ubs, steps;
+      for (unsigned dim : loops.batch) {
+        lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+        ubs.push_back(arith::ConstantIndexOp::create(b, loc, bounds[dim]));
+        steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+      }
+      scf::ParallelOp::create(
+          b, loc, lbs, ubs, steps,
+          [&](OpBuilder &pb, Location, ValueRange parallelIvs) {
+            for (auto [i, dim] : llvm::enumerate(loops.batch))
+              ivs[dim] = parallelIvs[i];
+            Value n0 = arith::ConstantIndexOp::create(pb, loc, 0);
+            for (int64_t k0 = 0; k0 < depth; k0 += kc) {
+              int64_t slice = std::min<int64_t>(kc, depth - k0);
+              Value first = k0 == 0 ? init : Value();
+              forBlocks(pb, loc, rows, mr,
+                        [&](OpBuilder &rb, Value m0, int64_t count) {
+                          emitBlock(rb, loc, op, loops, ivs, m0, n0, count, nr,
+                                    k0, slice, first);
+                        });
+            }
+          });
+      op->erase();
+      return;
+    }
     // The blocks of C are independent: the batch loops and the full block
     // rows form one scf.parallel (crate-parallel-regions spreads it over
     // threads), the remainder rows a second one over the batch loops. A

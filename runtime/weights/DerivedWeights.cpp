@@ -10,10 +10,21 @@ namespace {
 bool isSquare(const std::vector<int64_t> &shape) {
   return shape.size() == 2 && shape[0] == shape[1] && shape[0] >= 0;
 }
+
+/// The (K, P nr) matrix that a weight of shape (P, K, nr) stores in column
+/// panels; empty for any other shape.
+std::vector<int64_t> unpackedShape(const std::vector<int64_t> &shape) {
+  if (shape.size() != 3 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0)
+    return {};
+  return {shape[1], shape[0] * shape[2]};
+}
 } // namespace
 
 bool sourceShape(const Derivation &d, const std::vector<int64_t> &shape,
                  std::vector<int64_t> &source, std::string &error) {
+  if (std::vector<int64_t> plain = unpackedShape(shape);
+      !plain.empty() && d.op != "inverse_lipschitz")
+    return sourceShape(d, plain, source, error);
   if (d.op == "transpose" && shape.size() == 2) {
     source = {shape[1], shape[0]};
     return true;
@@ -35,6 +46,20 @@ bool sourceShape(const Derivation &d, const std::vector<int64_t> &shape,
 bool derive(const Derivation &d, const std::vector<int64_t> &shape,
             const std::vector<float> &source, std::vector<float> &out,
             std::string &error) {
+  if (std::vector<int64_t> plain = unpackedShape(shape);
+      !plain.empty() && d.op != "inverse_lipschitz") {
+    std::vector<float> matrix;
+    if (!derive(d, plain, source, matrix, error))
+      return false;
+    // out[p][k][c] = matrix[k][p nr + c].
+    const int64_t panels = shape[0], rows = shape[1], nr = shape[2];
+    out.resize(matrix.size());
+    for (int64_t p = 0; p < panels; ++p)
+      for (int64_t k = 0; k < rows; ++k)
+        for (int64_t c = 0; c < nr; ++c)
+          out[(p * rows + k) * nr + c] = matrix[k * panels * nr + p * nr + c];
+    return true;
+  }
   std::vector<int64_t> from;
   if (!sourceShape(d, shape, from, error))
     return false;

@@ -36,6 +36,10 @@ struct Derivation {
 std::optional<double> inverseLipschitz(const std::vector<float> &d,
                                        int64_t rows, int64_t cols);
 
+/// A derived weight of shape (P, K, nr) holds the (K, P nr) matrix its op
+/// makes, stored in column panels: element [k][p nr + c] at [p][k][c], so a
+/// product streams one panel contiguously (crate-pack-weight-panels).
+
 /// The source's shape for a derived weight of shape `shape`, or an error.
 bool sourceShape(const Derivation &d, const std::vector<int64_t> &shape,
                  std::vector<int64_t> &source, std::string &error);

@@ -128,3 +128,39 @@ func.func @filled_then_read(%a: memref<2x8xf32>, %b: memref<8x16xf32>, %zero: f3
   linalg.matmul ins(%a, %b : memref<2x8xf32>, memref<8x16xf32>) outs(%c : memref<2x16xf32>)
   return %c : memref<2x16xf32>
 }
+
+// A product over weight panels (crate-pack-weight-panels): C (m, p, c) +=
+// A (m, k) B (p, k, c) with k = 200. Each panel is one parallel iteration;
+// within it the k loop runs in slices of kc = 128 rows (then the 72 left),
+// and every row block (13 = 2 * 6 + 1) passes over a slice before the
+// next. The first slice starts from the fill's zero, the second reads back
+// what the first stored.
+// CHECK-LABEL: func.func @panels
+// CHECK-NOT:     linalg.fill
+// CHECK:         scf.parallel (%[[P:.*]]) = (%{{.*}}) to (%c2{{.*}}) step
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c12{{.*}} step %c6
+// CHECK:             %[[ZERO:.*]] = vector.broadcast %arg3 : f32 to vector<64xf32>
+// CHECK:             scf.for %{{.*}} = %c0{{.*}} to %c128{{.*}} step %c1{{.*}} iter_args(%{{.*}} = %[[ZERO]],
+// CHECK:               vector.load %arg1[%[[P]], %{{.*}}, %{{.*}}] : memref<2x200x64xf32>, vector<64xf32>
+// CHECK:           %[[ZERO1:.*]] = vector.broadcast %arg3 : f32 to vector<64xf32>
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO1]]) -> (vector<64xf32>)
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c12{{.*}} step %c6
+// CHECK-COUNT-6:     vector.load %arg2[%{{.*}}, %[[P]], %{{.*}}] : memref<13x2x64xf32>, vector<64xf32>
+// CHECK:             scf.for %{{.*}} = %c128{{.*}} to %c200{{.*}} step %c1
+// CHECK:           vector.load %arg2[%{{.*}}, %[[P]], %{{.*}}] : memref<13x2x64xf32>, vector<64xf32>
+// CHECK:           scf.for %{{.*}} = %c128{{.*}} to %c200{{.*}} step %c1{{.*}} -> (vector<64xf32>)
+#pa = affine_map<(m, p, c, k) -> (m, k)>
+#pb = affine_map<(m, p, c, k) -> (p, k, c)>
+#pc = affine_map<(m, p, c, k) -> (m, p, c)>
+func.func @panels(%a: memref<13x200xf32>, %b: memref<2x200x64xf32>, %c: memref<13x2x64xf32>, %zero: f32) {
+  linalg.fill ins(%zero : f32) outs(%c : memref<13x2x64xf32>)
+  linalg.generic {indexing_maps = [#pa, #pb, #pc],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<13x200xf32>, memref<2x200x64xf32>) outs(%c : memref<13x2x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %q = arith.addf %acc, %p : f32
+    linalg.yield %q : f32
+  }
+  return
+}

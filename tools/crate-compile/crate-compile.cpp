@@ -381,14 +381,14 @@ bool compile(MLIRContext &context) {
   PassManager toLinalg(&context);
   instrument(toLinalg, progress);
   crate::buildLowerToLinalgPipeline(toLinalg);
-  crate::buildPerImagePipeline(toLinalg);
+  crate::buildPerImagePipeline(toLinalg, tuning.productColumns);
   if (failed(toLinalg.run(*module)))
     return false;
   progress.end();
   if (emit == Emit::linalg)
     return print(*module);
   // The interface is read after the per-image pipeline: it adds derived
-  // weights (pre-transposed products).
+  // weights (pre-transposed products, in column panels).
   FailureOr<crate::codegen::ModelInfo> info =
       crate::codegen::describeEntry(entry, name);
   if (failed(info))

@@ -53,8 +53,10 @@ void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 
 /// Linalg on tensors, made ready for the CPU libraries' kernels: the entry
 /// computes one image per call (static shapes) and weight products read
-/// their weights pre-transposed (derived weights).
-void buildPerImagePipeline(mlir::OpPassManager &pm);
+/// their weights pre-transposed (derived weights), stored in column panels
+/// of `weightPanels` floats when it is positive (the products' register
+/// block width, ProductTiles::columns).
+void buildPerImagePipeline(mlir::OpPassManager &pm, int64_t weightPanels = 0);
 
 /// The register block of the products (crate-vectorize-products); the
 /// default suits 32 vector registers of 512 bits. crate-compile takes it

@@ -230,6 +230,30 @@ def CratePretransposeWeights : Pass<"crate-pretranspose-weights", "mlir::ModuleO
   }];
 }
 
+def CratePackWeightPanels : Pass<"crate-pack-weight-panels", "mlir::ModuleOp"> {
+  let summary = "store the products' derived weights as column panels";
+  let description = [{
+    Runs on linalg on tensors, after crate-pretranspose-weights. A derived
+    weight B (k, n) that only plain products C += A B read (`linalg.matmul`
+    with the default maps), with n a multiple of `nr`, becomes an argument
+    of shape (n / nr, k, nr): column panel p of B, row after row, is
+    contiguous. Its `crate.weights` entry is the old derivation under the
+    name "B#panels"; the derivation stores the result in panels
+    (runtime/weights/DerivedWeights.h). Each product becomes a
+    linalg.generic over loops (m, p, c, k) reading A (m, k) and the panels
+    (p, k, c) into C viewed as (m, n / nr, nr); the arithmetic and its order
+    are those of the matmul. crate-vectorize-products then keeps a slice of
+    one panel in L1 while every row block of A passes over it.
+  }];
+  let options = [
+    Option<"nr", "nr", "int64_t", /*default=*/"64",
+           "panel width: the columns of the products' register block">
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def CrateApproximateMath : Pass<"crate-approximate-math"> {
   let summary = "exp as an inline polynomial instead of a libm call";
   let description = [{
@@ -303,13 +327,19 @@ def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncO
     block is stored once. Edge blocks take the static remainder sizes.
     When the last op to touch C before the product is a `linalg.fill` of
     it (the zero init), the accumulators start at the fill's value and the
-    fill is dropped. Other products are left to the generic lowering.
+    fill is dropped. A product over weight panels C (m, p, c) += A (m, k)
+    B (p, k, c) (crate-pack-weight-panels, c of extent `nr`) runs one panel
+    per parallel iteration, its k loop in slices of `kc` rows: every row
+    block of A passes over one slice (kc x nr floats, in L1) before the
+    next. Other products are left to the generic lowering.
   }];
   let options = [
     Option<"mr", "mr", "int64_t", /*default=*/"6",
            "rows of the register block">,
     Option<"nr", "nr", "int64_t", /*default=*/"64",
-           "columns of the register block (a multiple of the vector width)">
+           "columns of the register block (a multiple of the vector width)">,
+    Option<"kc", "kc", "int64_t", /*default=*/"128",
+           "rows of a weight panel slice kept in L1 (products over panels)">
   ];
   let dependentDialects = ["mlir::vector::VectorDialect",
                            "mlir::scf::SCFDialect",
