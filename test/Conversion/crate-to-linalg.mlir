@@ -58,7 +58,11 @@ func.func @layer_norm(%x: tensor<2x3x4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32
 // CHECK:         %[[WM:.*]] = linalg.matmul indexing_maps = [#[[LHSMAP]], #[[WTMAP]], #[[OUTMAP]]] ins(%[[ZM]], %[[Q]] : tensor<6x4xf32>, tensor<4x4xf32>) outs(%[[ACC]] : tensor<6x4xf32>) -> tensor<6x4xf32>
 // CHECK:         %[[W:.*]] = tensor.expand_shape %[[WM]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
 // CHECK:         %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 3, 2, 2] : tensor<2x3x4xf32> into tensor<2x3x2x2xf32>
-// CHECK:         %[[WT:.*]] = linalg.transpose ins(%[[W4]] : tensor<2x3x2x2xf32>) outs(%{{.*}} : tensor<2x2x2x3xf32>) permutation = [0, 2, 3, 1]
+// W_k^T's rows (N = 3 tokens) start on cache lines: its storage is
+// padded to 16 floats a row and the transpose writes a slice of it.
+// CHECK:         %[[PAD:.*]] = tensor.empty() : tensor<2x2x2x16xf32>
+// CHECK:         %[[ROWS:.*]] = tensor.extract_slice %[[PAD]][0, 0, 0, 0] [2, 2, 2, 3] [1, 1, 1, 1] : tensor<2x2x2x16xf32> to tensor<2x2x2x3xf32>
+// CHECK:         %[[WT:.*]] = linalg.transpose ins(%[[W4]] : tensor<2x3x2x2xf32>) outs(%[[ROWS]] : tensor<2x2x2x3xf32>) permutation = [0, 2, 3, 1]
 // CHECK:         %[[RAW:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[W4]], %[[WT]] : {{.*}}) outs(%{{.*}} : tensor<2x2x3x3xf32>)
 // CHECK:         %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK:         %[[MAXINIT:.*]] = linalg.fill ins(%[[NEGINF]] : f32) outs(%{{.*}} : tensor<2x2x3xf32>)

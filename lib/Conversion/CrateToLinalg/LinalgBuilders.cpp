@@ -315,7 +315,24 @@ Value headScores(OpBuilder &b, Location loc, Value w4, double scale) {
   Value init = filledTensor(b, loc, {s[0], s[2], s[1], s[1]}, elt, 0.0);
   // The right factor W_k^T as (B, K, p, N): its rows run along j, the
   // scores' innermost dimension, so a block of scores is a vector product.
-  Value wT = permute(b, loc, w4, {0, 2, 3, 1});
+  // With N static, its rows start on cache lines (a row padded to a
+  // multiple of 16 floats): unaligned vector loads of B would straddle two
+  // lines each (N = 197 in CRATE at 224 x 224).
+  Value wT;
+  if (std::optional<int64_t> n = getConstantIntValue(s[1]); n && *n % 16) {
+    SmallVector<OpFoldResult> padded = {s[0], s[2], s[3],
+                                        b.getIndexAttr((*n + 15) / 16 * 16)};
+    Value storage = tensor::EmptyOp::create(b, loc, padded, elt);
+    SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)),
+        ones(4, b.getIndexAttr(1));
+    Value rows = tensor::ExtractSliceOp::create(
+        b, loc, storage, zeros, {s[0], s[2], s[3], s[1]}, ones);
+    wT = linalg::TransposeOp::create(b, loc, w4, rows,
+                                     ArrayRef<int64_t>{0, 2, 3, 1})
+             .getResult()[0];
+  } else {
+    wT = permute(b, loc, w4, {0, 2, 3, 1});
+  }
   // Loops (b, k, i, j, c).
   Value scores =
       generic(b, loc, ValueRange{w4, wT}, init,
