@@ -64,11 +64,13 @@ class CrateConfig:
         return (self.image // self.patch) ** 2
 
 
-# The two models of the benchmark (examples/crate_mini.mlir, examples/crate_tiny.mlir).
+# The models of the benchmark (examples/crate_mini.mlir, crate_tiny.mlir, crate_base.mlir).
 CONFIGS = {
     "crate_mini": CrateConfig(image=64, patch=8, channels=3, dim=192, heads=3,
                               head_dim=64, depth=6, classes=10),
     "crate_tiny": CrateConfig(image=224, patch=16, channels=3, dim=384, heads=6,
+                              head_dim=64, depth=12, classes=1000),
+    "crate_base": CrateConfig(image=224, patch=16, channels=3, dim=768, heads=12,
                               head_dim=64, depth=12, classes=1000),
 }
 

@@ -82,6 +82,13 @@ MODELS = {
         "io": None,
         "shape": (3, 224, 224),
     },
+    "crate_base": {
+        "mlir": os.path.join(ROOT, "examples", "crate_base.mlir"),
+        "weights": None,
+        "io": None,
+        "shape": (3, 224, 224),
+        "make_weights": ["--dim", "768", "--heads", "12"],
+    },
 }
 
 PEERS = {
@@ -837,8 +844,8 @@ def controller_main(a):
         w = weights_path(a.out, model)
         if not os.path.exists(w):
             log(f"== {model}: writing random weights {w}")
-            subprocess.run([sys.executable, os.path.join(HERE, "make_weights.py"), "-o", w],
-                           check=True)
+            subprocess.run([sys.executable, os.path.join(HERE, "make_weights.py"), "-o", w]
+                           + MODELS[model].get("make_weights", []), check=True)
         batches = ",".join(str(b) for m, b in cases if m == model)
         log(f"== {model}: float64 truth and ONNX export (batches {batches})")
         t0 = time.perf_counter()

@@ -123,8 +123,8 @@ struct CrateVectorizeProductsPass
   /// indices already in `ivs`.
   void emitBlock(OpBuilder &b, Location loc, linalg::LinalgOp op,
                  const ProductLoops &loops, SmallVector<Value> ivs, Value m0,
-                 Value n0, int64_t rows, int64_t cols, int64_t k0,
-                 int64_t depth, Value init) {
+                 Value n0, int64_t rows, int64_t cols, Value k0, int64_t depth,
+                 Value init) {
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     Value aBuf = op->getOperand(loops.a), bBuf = op->getOperand(loops.b);
     Value cBuf = op.getDpsInits()[0];
@@ -146,9 +146,10 @@ struct CrateVectorizeProductsPass
                                                    indicesAt(maps[2], ivs))
                                 .getResult());
     }
-    Value kBegin = arith::ConstantIndexOp::create(b, loc, k0);
+    Value kBegin = k0;
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value kEnd = arith::ConstantIndexOp::create(b, loc, k0 + depth);
+    Value kEnd = b.createOrFold<arith::AddIOp>(
+        loc, k0, arith::ConstantIndexOp::create(b, loc, depth));
     auto kLoop = scf::ForOp::create(
         b, loc, kBegin, kEnd, one, acc,
         [&](OpBuilder &nb, Location nl, Value k, ValueRange carried) {
@@ -209,8 +210,9 @@ struct CrateVectorizeProductsPass
     auto blockRow = [&](OpBuilder &rb, Value m0, int64_t count) {
       forBlocks(rb, loc, bounds[loops.n], nr,
                 [&](OpBuilder &cb, Value n0, int64_t cols) {
-                  emitBlock(cb, loc, op, loops, ivs, m0, n0, count, cols, 0,
-                            depth, init);
+                  emitBlock(cb, loc, op, loops, ivs, m0, n0, count, cols,
+                            arith::ConstantIndexOp::create(cb, loc, 0), depth,
+                            init);
                 });
     };
     if (loops.panel && bounds[loops.n] == nr) {
@@ -229,15 +231,32 @@ struct CrateVectorizeProductsPass
             for (auto [i, dim] : llvm::enumerate(loops.batch))
               ivs[dim] = parallelIvs[i];
             Value n0 = arith::ConstantIndexOp::create(pb, loc, 0);
-            for (int64_t k0 = 0; k0 < depth; k0 += kc) {
-              int64_t slice = std::min<int64_t>(kc, depth - k0);
-              Value first = k0 == 0 ? init : Value();
-              forBlocks(pb, loc, rows, mr,
+            // The first slice starts from `init` (or C), the others from
+            // C; the full slices after the first are one loop.
+            auto slice = [&](OpBuilder &sb, Value k0, int64_t size,
+                             Value first) {
+              forBlocks(sb, loc, rows, mr,
                         [&](OpBuilder &rb, Value m0, int64_t count) {
                           emitBlock(rb, loc, op, loops, ivs, m0, n0, count, nr,
-                                    k0, slice, first);
+                                    k0, size, first);
                         });
-            }
+            };
+            int64_t firstSize = std::min<int64_t>(kc, depth);
+            slice(pb, arith::ConstantIndexOp::create(pb, loc, 0), firstSize,
+                  init);
+            int64_t fullEnd = firstSize + (depth - firstSize) / kc * kc;
+            if (fullEnd > firstSize)
+              scf::ForOp::create(
+                  pb, loc, arith::ConstantIndexOp::create(pb, loc, firstSize),
+                  arith::ConstantIndexOp::create(pb, loc, fullEnd),
+                  arith::ConstantIndexOp::create(pb, loc, kc), ValueRange{},
+                  [&](OpBuilder &fb, Location, Value k0, ValueRange) {
+                    slice(fb, k0, kc, Value());
+                    scf::YieldOp::create(fb, loc);
+                  });
+            if (depth > fullEnd)
+              slice(pb, arith::ConstantIndexOp::create(pb, loc, fullEnd),
+                    depth - fullEnd, Value());
           });
       op->erase();
       return;
