@@ -2,6 +2,7 @@
 
 #include "weights/DerivedWeights.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace crate::weights {
@@ -90,14 +91,21 @@ bool derive(const Derivation &d, const std::vector<int64_t> &shape,
   // ista_operator: M = I + eta (D - D^T D), accumulated in float64.
   const int64_t n = rows;
   std::vector<double> gram(static_cast<size_t>(n * n), 0.0);
-  // (D^T D)[i][j] = sum_r D[r][i] D[r][j]: rows of D stream contiguously.
-  for (int64_t r = 0; r < n; ++r) {
-    const float *row = source.data() + r * n;
-    for (int64_t i = 0; i < n; ++i) {
-      double a = row[i];
-      double *g = gram.data() + i * n;
-      for (int64_t j = 0; j < n; ++j)
-        g[j] += a * row[j];
+  // (D^T D)[i][j] = sum_r D[r][i] D[r][j], summed over r in order: rows
+  // of D stream contiguously into a block of rows of the Gram matrix small
+  // enough to stay in cache (the whole of it, 4.7 MB in float64 for
+  // CRATE-base, would be streamed from memory once per row of D).
+  constexpr int64_t kBlock = 16;
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    int64_t i1 = std::min(n, i0 + kBlock);
+    for (int64_t r = 0; r < n; ++r) {
+      const float *row = source.data() + r * n;
+      for (int64_t i = i0; i < i1; ++i) {
+        double a = row[i];
+        double *g = gram.data() + i * n;
+        for (int64_t j = 0; j < n; ++j)
+          g[j] += a * row[j];
+      }
     }
   }
   for (int64_t i = 0; i < n; ++i)

@@ -44,10 +44,11 @@ cl::OptionCategory category("crate-compile options");
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
                                cl::Required, cl::cat(category));
-cl::opt<std::string> outputDir(
-    "o", cl::desc("output directory for libNAME.so, libNAME.a and NAME.h "
-                  "(created if missing)"),
-    cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string>
+    outputDir("o",
+              cl::desc("output directory for libNAME.so, libNAME.a and NAME.h "
+                       "(created if missing)"),
+              cl::value_desc("dir"), cl::cat(category));
 cl::opt<std::string> weightsFile(
     "weights",
     cl::desc("the model's weights (.safetensors; F32, F16 or BF16): embedded "
@@ -58,40 +59,44 @@ cl::opt<bool> weightsAtRuntime(
     cl::desc("do not embed the weights: NAME_create loads a .safetensors "
              "file given at run time"),
     cl::cat(category));
-cl::opt<std::string> modelName(
-    "name", cl::desc("library and API prefix (default: the entry function)"),
-    cl::cat(category));
-cl::opt<std::string> entryName(
-    "entry", cl::desc("the function to compile (default: the only public "
-                      "func.func)"),
-    cl::cat(category));
+cl::opt<std::string>
+    modelName("name",
+              cl::desc("library and API prefix (default: the entry function)"),
+              cl::cat(category));
+cl::opt<std::string>
+    entryName("entry",
+              cl::desc("the function to compile (default: the only public "
+                       "func.func)"),
+              cl::cat(category));
 enum class Target { cpu, nvptx };
-cl::opt<Target> target("target", cl::desc("code generation target"),
-                       cl::values(clEnumValN(Target::cpu, "cpu",
-                                             "the host's CPU family (default)"),
-                                  clEnumValN(Target::nvptx, "nvptx",
-                                             "NVIDIA GPUs (not available in this build)")),
-                       cl::init(Target::cpu), cl::cat(category));
+cl::opt<Target>
+    target("target", cl::desc("code generation target"),
+           cl::values(clEnumValN(Target::cpu, "cpu",
+                                 "the host's CPU family (default)"),
+                      clEnumValN(Target::nvptx, "nvptx",
+                                 "NVIDIA GPUs (not available in this build)")),
+           cl::init(Target::cpu), cl::cat(category));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (default: the "
                                   "host CPU and its features), e.g. "
                                   "x86-64-v3, znver4, skylake-avx512"),
                          cl::cat(category));
-cl::opt<std::string> mattr("mattr",
-                           cl::desc("extra target features, e.g. +avx2,-avx512f"),
-                           cl::cat(category));
+cl::opt<std::string>
+    mattr("mattr", cl::desc("extra target features, e.g. +avx2,-avx512f"),
+          cl::cat(category));
 enum class Emit { crate, linalg, llvm, lib };
-cl::opt<Emit> emit(
-    "emit", cl::desc("stop after a stage and print its IR to stdout"),
-    cl::values(clEnumValN(Emit::crate, "crate", "the derived network"),
-               clEnumValN(Emit::linalg, "linalg", "linalg on tensors"),
-               clEnumValN(Emit::llvm, "llvm", "the LLVM dialect"),
-               clEnumValN(Emit::lib, "lib",
-                          "the libraries and header (default)")),
-    cl::init(Emit::lib), cl::cat(category));
-cl::opt<std::string> runtimeArchive(
-    "runtime", cl::desc("the crate CPU runtime archive to link"),
-    cl::init(CRATE_RUNTIME_CPU_ARCHIVE), cl::Hidden, cl::cat(category));
+cl::opt<Emit>
+    emit("emit", cl::desc("stop after a stage and print its IR to stdout"),
+         cl::values(clEnumValN(Emit::crate, "crate", "the derived network"),
+                    clEnumValN(Emit::linalg, "linalg", "linalg on tensors"),
+                    clEnumValN(Emit::llvm, "llvm", "the LLVM dialect"),
+                    clEnumValN(Emit::lib, "lib",
+                               "the libraries and header (default)")),
+         cl::init(Emit::lib), cl::cat(category));
+cl::opt<std::string>
+    runtimeArchive("runtime", cl::desc("the crate CPU runtime archive to link"),
+                   cl::init(CRATE_RUNTIME_CPU_ARCHIVE), cl::Hidden,
+                   cl::cat(category));
 cl::opt<bool> layerOutputs(
     "layer-outputs",
     cl::desc("also hand out the tokens after every layer (extra output "
@@ -113,7 +118,8 @@ cl::opt<AttentionMaps> attentionMaps(
     cl::values(clEnumValN(AttentionMaps::cls, "cls",
                           "the class token's row (token 0) only: [batch, "
                           "layers, heads, N]"),
-               clEnumValN(AttentionMaps::cls, "", "--attention-maps alone: as =cls"),
+               clEnumValN(AttentionMaps::cls, "",
+                          "--attention-maps alone: as =cls"),
                clEnumValN(AttentionMaps::full, "full",
                           "every row: [batch, layers, heads, N, N]")),
     cl::init(AttentionMaps::none), cl::cat(category));
@@ -261,7 +267,8 @@ func::FuncOp findEntry(ModuleOp module) {
   }
   if (!found)
     module.emitError() << (entryName.empty()
-                               ? std::string("has no public function to compile")
+                               ? std::string(
+                                     "has no public function to compile")
                                : "has no function @" + entryName);
   return found;
 }
@@ -271,7 +278,8 @@ func::FuncOp findEntry(ModuleOp module) {
 class Outputs {
 public:
   Outputs(const std::string &dir, const std::string &name) {
-    std::string tag = ".partial-" + std::to_string(llvm::sys::Process::getProcessId());
+    std::string tag =
+        ".partial-" + std::to_string(llvm::sys::Process::getProcessId());
     for (std::string file : {"lib" + name + ".so", "lib" + name + ".a",
                              name + ".h", std::string("crate_model.py")}) {
       llvm::SmallString<256> final(dir), temp(dir);
@@ -285,7 +293,8 @@ public:
     object = std::string(obj);
   }
   ~Outputs() {
-    llvm::sys::fs::remove(object);
+    for (const std::string &o : objects)
+      llvm::sys::fs::remove(o);
     if (!committed)
       for (const std::string &t : temps)
         llvm::sys::fs::remove(t);
@@ -301,7 +310,8 @@ public:
     committed = true;
     return true;
   }
-  std::string object;
+  std::string object;               // the first object file's path
+  std::vector<std::string> objects; // all of them (emitObject)
 
 private:
   std::vector<std::string> finals, temps;
@@ -411,8 +421,8 @@ bool compile(MLIRContext &context) {
   progress.begin(3, "lower to the LLVM dialect");
   PassManager toLLVM(&context);
   instrument(toLLVM, progress);
-  crate::buildLinalgToLLVMPipeline(
-      toLLVM, {tuning.productRows, tuning.productColumns});
+  crate::buildLinalgToLLVMPipeline(toLLVM,
+                                   {tuning.productRows, tuning.productColumns});
   if (failed(toLLVM.run(*module)))
     return false;
   progress.end();
@@ -424,20 +434,20 @@ bool compile(MLIRContext &context) {
   // Everything is written under temporary names and renamed into place at
   // the end: a failing or interrupted compile leaves the previous library.
   Outputs outputs(outputDir, name);
-  std::string codegenWhat = "generate code for " +
-                            (cpu.empty() ? std::string("the host CPU, ")
-                                         : std::string()) +
-                            tuning.describe() + " (LLVM)";
+  std::string codegenWhat =
+      "generate code for " +
+      (cpu.empty() ? std::string("the host CPU, ") : std::string()) +
+      tuning.describe() + " (LLVM)";
   step(codegenWhat);
   progress.begin(4, codegenWhat);
-  if (!crate::codegen::emitObject(*module, *info,
-                                  weightsAtRuntime ? nullptr : &blob,
-                                  objectOptions, outputs.object, error))
+  if (!crate::codegen::emitObject(
+          *module, *info, weightsAtRuntime ? nullptr : &blob, objectOptions,
+          outputs.object, outputs.objects, error))
     return fail(error);
   progress.end();
   step("linking");
   progress.begin(5, "link");
-  if (!crate::codegen::linkLibraries(outputs.object, runtimeArchive,
+  if (!crate::codegen::linkLibraries(outputs.objects, runtimeArchive,
                                      outputs.temp(0), outputs.temp(1), verbose,
                                      error) ||
       !crate::codegen::writeHeader(*info, !weightsAtRuntime, outputs.temp(2),
@@ -461,14 +471,13 @@ bool compile(MLIRContext &context) {
   }
   llvm::errs() << "crate-compile: wrote " << outputDir << "/lib" << name
                << ".so, lib" << name << ".a, " << name
-               << ".h and crate_model.py ("
-               << fileTensors.size() << " weight tensors, " << derived
+               << ".h and crate_model.py (" << fileTensors.size()
+               << " weight tensors, " << derived
                << (weightsAtRuntime ? " derived at create time"
                                     : " derived at compile time")
-               << (weightsAtRuntime
-                       ? ", loaded at run time"
-                       : ", " + std::to_string(blob.size() >> 10) +
-                             " KiB embedded")
+               << (weightsAtRuntime ? ", loaded at run time"
+                                    : ", " + std::to_string(blob.size() >> 10) +
+                                          " KiB embedded")
                << ")\n";
   return true;
 }

@@ -24,7 +24,8 @@ static bool run(StringRef program, std::vector<std::string> args, bool verbose,
                 std::string &error) {
   ErrorOr<std::string> path = sys::findProgramByName(program);
   if (!path) {
-    error = ("cannot find '" + program + "' on PATH (needed to link the "
+    error = ("cannot find '" + program +
+             "' on PATH (needed to link the "
              "library; install binutils and g++)")
                 .str();
     return false;
@@ -48,7 +49,7 @@ static bool run(StringRef program, std::vector<std::string> args, bool verbose,
   return true;
 }
 
-bool linkLibraries(const std::string &objectPath,
+bool linkLibraries(const std::vector<std::string> &parts,
                    const std::string &runtimeArchive,
                    const std::string &sharedPath, const std::string &staticPath,
                    bool verbose, std::string &error) {
@@ -56,10 +57,14 @@ bool linkLibraries(const std::string &objectPath,
     error = "cannot find the crate runtime archive " + runtimeArchive;
     return false;
   }
-  std::vector<std::string> linkArgs = {
-      "-shared", "-o", sharedPath, objectPath, runtimeArchive,
-      "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL",
-      "-Wl,-z,defs", "-Wl,--gc-sections", "-Wl,-O1", "-lm", "-lpthread"};
+  const std::vector<std::string> &objectPaths = parts;
+  std::vector<std::string> linkArgs = {"-shared", "-o", sharedPath};
+  linkArgs.insert(linkArgs.end(), objectPaths.begin(), objectPaths.end());
+  for (const char *arg :
+       {"-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL",
+        "-Wl,-z,defs", "-Wl,--gc-sections", "-Wl,-O1", "-lm", "-lpthread"})
+    linkArgs.push_back(arg);
+  linkArgs.insert(linkArgs.begin() + 3 + objectPaths.size(), runtimeArchive);
 #ifdef CRATE_SANITIZE_LINK_FLAG
   // Sanitizer builds (cmake/CrateSanitize.cmake): the runtime archive is
   // instrumented, so the library links the sanitizer runtime too.
@@ -73,7 +78,9 @@ bool linkLibraries(const std::string &objectPath,
     error = "cannot write " + staticPath + ": " + ec.message();
     return false;
   }
-  return run("ar", {"rs", staticPath, objectPath}, verbose, error);
+  std::vector<std::string> arArgs = {"rs", staticPath};
+  arArgs.insert(arArgs.end(), objectPaths.begin(), objectPaths.end());
+  return run("ar", arArgs, verbose, error);
 }
 
 } // namespace crate::codegen

@@ -82,19 +82,25 @@ struct ObjectOptions {
   std::string cpu;      // "" = the host CPU (with its features)
   std::string features; // extra target features, e.g. "+avx2"
   unsigned optLevel = 3;
+  // Threads optimising and compiling parts of the module (at most the
+  // cores this process may use).
+  unsigned maxThreads = 8;
 };
 
 /// Translates the LLVM-dialect module to LLVM IR, adds the manifest, the
 /// embedded weights (if `blob` is non-null), the packed entry and the
-/// NAME_* wrappers, optimises for the target and writes an object file.
+/// NAME_* wrappers, optimises for the target and writes object files: the
+/// module in parts compiled in parallel, at `objectPath` and
+/// `objectPath`.1, .2, ...; `objectPaths` receives their names.
 bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
                 const std::vector<uint8_t> *blob, const ObjectOptions &options,
-                const std::string &objectPath, std::string &error);
+                const std::string &objectPath,
+                std::vector<std::string> &objectPaths, std::string &error);
 
 /// Links the shared library (needing only libc, libm, pthreads) at
 /// `sharedPath` and the static library at `staticPath` from the model object
 /// and the runtime archive.
-bool linkLibraries(const std::string &objectPath,
+bool linkLibraries(const std::vector<std::string> &objectPaths,
                    const std::string &runtimeArchive,
                    const std::string &sharedPath, const std::string &staticPath,
                    bool verbose, std::string &error);
