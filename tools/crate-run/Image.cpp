@@ -38,12 +38,31 @@ bool endsWith(const std::string &s, const std::string &suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+/// Images larger than this (8192 x 8192) are refused before decoding: a
+/// few hundred bytes of JPEG header can claim gigapixels, which libjpeg
+/// would allocate and fill for seconds.
+constexpr uint64_t kMaxPixels = uint64_t(1) << 26;
+
+bool tooLarge(uint64_t width, uint64_t height, const std::string &path,
+              const char *kind, std::string &error) {
+  if (width * height <= kMaxPixels)
+    return false;
+  error = path + " is a " + kind + " of " + std::to_string(width) + "x" +
+          std::to_string(height) + " pixels, more than the " +
+          std::to_string(kMaxPixels) + " crate-run reads";
+  return true;
+}
+
 bool readPng(const std::string &path, Image &out, std::string &error) {
   png_image image;
   std::memset(&image, 0, sizeof(image));
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_file(&image, path.c_str())) {
     error = path + " is not a readable PNG: " + image.message;
+    return false;
+  }
+  if (tooLarge(image.width, image.height, path, "PNG", error)) {
+    png_image_free(&image);
     return false;
   }
   bool color = image.format & PNG_FORMAT_FLAG_COLOR;
@@ -95,6 +114,10 @@ bool readJpeg(const std::vector<uint8_t> &bytes, const std::string &path,
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, bytes.data(), bytes.size());
   jpeg_read_header(&cinfo, TRUE);
+  if (tooLarge(cinfo.image_width, cinfo.image_height, path, "JPEG", error)) {
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   bool grey = cinfo.jpeg_color_space == JCS_GRAYSCALE;
   cinfo.out_color_space = grey ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&cinfo);
