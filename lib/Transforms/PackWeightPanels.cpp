@@ -15,6 +15,7 @@
 #include "crate/Transforms/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace crate {
 #define GEN_PASS_DEF_CRATEPACKWEIGHTPANELS
@@ -116,9 +117,8 @@ struct PackWeightPanelsPass
       return derived;
     };
 
-    SmallVector<DictionaryAttr> argAttrs;
-    func.getAllArgAttrs(argAttrs);
     llvm::DenseMap<Value, Value> packed;
+    llvm::DenseSet<Attribute> unpacked;
     SmallVector<linalg::MatmulOp> products;
     func.walk([&](linalg::MatmulOp op) {
       Value w = op.getDpsInputs()[1];
@@ -129,12 +129,14 @@ struct PackWeightPanelsPass
       if (!panels) {
         auto type = cast<RankedTensorType>(w.getType());
         int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-        panels = entry.addArgument(type.clone({n / nr, k, nr}), w.getLoc());
         NamedAttrList fields(derived);
         fields.set("name", StringAttr::get(
                                ctx, derived.getAs<StringAttr>("name").strref() +
                                         "#panels"));
-        weights.push_back(fields.getDictionary(ctx));
+        panels = crate::appendWeightArgument(
+            func, weights, type.clone({n / nr, k, nr}),
+            fields.getDictionary(ctx), w.getLoc());
+        unpacked.insert(derived);
       }
       products.push_back(op);
     });
@@ -149,17 +151,9 @@ struct PackWeightPanelsPass
       op->erase();
     }
     // The unpacked weights are read by nothing any more.
-    for (unsigned i = entry.getNumArguments(); i-- > firstWeight;) {
-      if (!entry.getArgument(i).use_empty())
-        continue;
-      entry.eraseArgument(i);
-      weights.erase(weights.begin() + (i - firstWeight));
-    }
-    func.setFunctionType(FunctionType::get(ctx, entry.getArgumentTypes(),
-                                           func.getResultTypes()));
-    argAttrs.resize(entry.getNumArguments(), DictionaryAttr::get(ctx));
-    func.setAllArgAttrs(argAttrs);
-    func->setAttr("crate.weights", ArrayAttr::get(ctx, weights));
+    crate::commitWeightArguments(func, weights, [&](Attribute entry) {
+      return unpacked.contains(entry);
+    });
   }
 };
 

@@ -51,20 +51,17 @@ struct CratePretransposeWeightsPass
     });
     if (products.empty())
       return;
-    // The inputs keep their attributes (crate.input, crate.bound).
-    SmallVector<DictionaryAttr> argAttrs;
-    func.getAllArgAttrs(argAttrs);
-
     for (linalg::MatmulOp op : products) {
       auto w = cast<BlockArgument>(op.getDpsInputs()[1]);
       Value &wT = transposed[w];
       if (!wT) {
         auto type = cast<RankedTensorType>(w.getType());
-        wT = entry.addArgument(
-            type.clone({type.getDimSize(1), type.getDimSize(0)}), w.getLoc());
         auto from = cast<StringAttr>(weights[w.getArgNumber() - firstWeight]);
-        weights.push_back(crate::derivedWeightEntry(
-            ctx, from.str() + "#transpose", "transpose", from));
+        wT = crate::appendWeightArgument(
+            func, weights, type.clone({type.getDimSize(1), type.getDimSize(0)}),
+            crate::derivedWeightEntry(ctx, from.str() + "#transpose",
+                                      "transpose", from),
+            w.getLoc());
       }
       OpBuilder b(op);
       auto product = linalg::MatmulOp::create(
@@ -76,18 +73,8 @@ struct CratePretransposeWeightsPass
       op->erase();
     }
     // Source weights nothing reads any more are no longer passed.
-    for (unsigned i = entry.getNumArguments(); i-- > firstWeight;) {
-      BlockArgument arg = entry.getArgument(i);
-      if (!arg.use_empty() || !isa<StringAttr>(weights[i - firstWeight]))
-        continue;
-      entry.eraseArgument(i);
-      weights.erase(weights.begin() + (i - firstWeight));
-    }
-    func.setFunctionType(FunctionType::get(ctx, entry.getArgumentTypes(),
-                                           func.getResultTypes()));
-    argAttrs.resize(entry.getNumArguments(), DictionaryAttr::get(ctx));
-    func.setAllArgAttrs(argAttrs);
-    func->setAttr("crate.weights", ArrayAttr::get(ctx, weights));
+    crate::commitWeightArguments(
+        func, weights, [](Attribute entry) { return isa<StringAttr>(entry); });
   }
 };
 } // namespace

@@ -1,4 +1,5 @@
-//===- DerivedWeights.h - entries of crate.weights for derived weights -*- C++ -*-===//
+//===- DerivedWeights.h - entries of crate.weights for derived weights -*- C++
+//-*-===//
 //
 // A function's `crate.weights` names each weight argument: a string for a
 // tensor of the weights file, or {name, derive, from[, step]} for a weight
@@ -10,6 +11,7 @@
 #ifndef CRATE_TRANSFORMS_DERIVEDWEIGHTS_H
 #define CRATE_TRANSFORMS_DERIVEDWEIGHTS_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -31,14 +33,27 @@ derivedWeightEntry(mlir::MLIRContext *ctx, llvm::StringRef name,
       {str("derive"), str(derive)},
       {str("from"), str(from)}};
   if (step)
-    fields.push_back(
-        {str("step"),
-         mlir::FloatAttr::get(mlir::Float64Type::get(ctx), *step)});
+    fields.push_back({str("step"), mlir::FloatAttr::get(
+                                       mlir::Float64Type::get(ctx), *step)});
   if (!fromShape.empty())
     fields.push_back(
         {str("from_shape"), mlir::DenseI64ArrayAttr::get(ctx, fromShape)});
   return mlir::DictionaryAttr::get(ctx, fields);
 }
+
+/// Appends a weight argument of `type` to `func` (its type and argument
+/// attributes follow) and `entry` to `weights`, the function's
+/// `crate.weights` being rebuilt.
+mlir::BlockArgument appendWeightArgument(
+    mlir::func::FuncOp func, llvm::SmallVectorImpl<mlir::Attribute> &weights,
+    mlir::Type type, mlir::Attribute entry, mlir::Location loc);
+
+/// Erases the weight arguments that nothing reads any more and whose entry
+/// `drop` selects, with their entries, then stores `weights` as the
+/// function's `crate.weights`.
+void commitWeightArguments(mlir::func::FuncOp func,
+                           llvm::SmallVectorImpl<mlir::Attribute> &weights,
+                           llvm::function_ref<bool(mlir::Attribute)> drop);
 
 } // namespace crate
 
