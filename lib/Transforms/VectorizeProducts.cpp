@@ -215,52 +215,6 @@ struct CrateVectorizeProductsPass
                             init);
                 });
     };
-    if (loops.panel && bounds[loops.n] == nr) {
-      // One weight panel per parallel iteration, in slices of kc rows
-      // (kc x nr floats, in L1); every row block of A passes over a slice
-      // before the next: the blocks of C go through memory once per slice.
-      SmallVector<Value> lbs, ubs, steps;
-      for (unsigned dim : loops.batch) {
-        lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
-        ubs.push_back(arith::ConstantIndexOp::create(b, loc, bounds[dim]));
-        steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
-      }
-      scf::ParallelOp::create(
-          b, loc, lbs, ubs, steps,
-          [&](OpBuilder &pb, Location, ValueRange parallelIvs) {
-            for (auto [i, dim] : llvm::enumerate(loops.batch))
-              ivs[dim] = parallelIvs[i];
-            Value n0 = arith::ConstantIndexOp::create(pb, loc, 0);
-            // The first slice starts from `init` (or C), the others from
-            // C; the full slices after the first are one loop.
-            auto slice = [&](OpBuilder &sb, Value k0, int64_t size,
-                             Value first) {
-              forBlocks(sb, loc, rows, mr,
-                        [&](OpBuilder &rb, Value m0, int64_t count) {
-                          emitBlock(rb, loc, op, loops, ivs, m0, n0, count, nr,
-                                    k0, size, first);
-                        });
-            };
-            int64_t firstSize = std::min<int64_t>(kc, depth);
-            slice(pb, arith::ConstantIndexOp::create(pb, loc, 0), firstSize,
-                  init);
-            int64_t fullEnd = firstSize + (depth - firstSize) / kc * kc;
-            if (fullEnd > firstSize)
-              scf::ForOp::create(
-                  pb, loc, arith::ConstantIndexOp::create(pb, loc, firstSize),
-                  arith::ConstantIndexOp::create(pb, loc, fullEnd),
-                  arith::ConstantIndexOp::create(pb, loc, kc), ValueRange{},
-                  [&](OpBuilder &fb, Location, Value k0, ValueRange) {
-                    slice(fb, k0, kc, Value());
-                    scf::YieldOp::create(fb, loc);
-                  });
-            if (depth > fullEnd)
-              slice(pb, arith::ConstantIndexOp::create(pb, loc, fullEnd),
-                    depth - fullEnd, Value());
-          });
-      op->erase();
-      return;
-    }
     // The blocks of C are independent: the batch loops and the full block
     // rows form one scf.parallel (crate-parallel-regions spreads it over
     // threads), the remainder rows a second one over the batch loops. A
@@ -289,6 +243,41 @@ struct CrateVectorizeProductsPass
             body(pb, withRows ? parallelIvs.back() : Value());
           });
     };
+    if (loops.panel && bounds[loops.n] == nr) {
+      // One weight panel per parallel iteration (the panel loop is among
+      // the batch loops), in slices of kc rows (kc x nr floats, in L1):
+      // every row block of A passes over a slice before the next, and the
+      // blocks of C go through memory once per slice.
+      parallelOver(/*withRows=*/false, [&](OpBuilder &pb, Value) {
+        Value n0 = arith::ConstantIndexOp::create(pb, loc, 0);
+        // The first slice starts from `init` (or C), the others from C;
+        // the full slices after the first are one loop.
+        auto slice = [&](OpBuilder &sb, Value k0, int64_t size, Value first) {
+          forBlocks(sb, loc, rows, mr,
+                    [&](OpBuilder &rb, Value m0, int64_t count) {
+                      emitBlock(rb, loc, op, loops, ivs, m0, n0, count, nr, k0,
+                                size, first);
+                    });
+        };
+        int64_t firstSize = std::min<int64_t>(kc, depth);
+        slice(pb, arith::ConstantIndexOp::create(pb, loc, 0), firstSize, init);
+        int64_t fullEnd = firstSize + (depth - firstSize) / kc * kc;
+        if (fullEnd > firstSize)
+          scf::ForOp::create(
+              pb, loc, arith::ConstantIndexOp::create(pb, loc, firstSize),
+              arith::ConstantIndexOp::create(pb, loc, fullEnd),
+              arith::ConstantIndexOp::create(pb, loc, kc), ValueRange{},
+              [&](OpBuilder &fb, Location, Value k0, ValueRange) {
+                slice(fb, k0, kc, Value());
+                scf::YieldOp::create(fb, loc);
+              });
+        if (depth > fullEnd)
+          slice(pb, arith::ConstantIndexOp::create(pb, loc, fullEnd),
+                depth - fullEnd, Value());
+      });
+      op->erase();
+      return;
+    }
     if (fullRows > 0)
       parallelOver(/*withRows=*/true,
                    [&](OpBuilder &pb, Value m0) { blockRow(pb, m0, mr); });
