@@ -49,7 +49,7 @@ static bool run(StringRef program, std::vector<std::string> args, bool verbose,
   return true;
 }
 
-bool linkLibraries(const std::vector<std::string> &parts,
+bool linkLibraries(const std::vector<std::string> &objectPaths,
                    const std::string &runtimeArchive,
                    const std::string &sharedPath, const std::string &staticPath,
                    bool verbose, std::string &error) {
@@ -57,14 +57,13 @@ bool linkLibraries(const std::vector<std::string> &parts,
     error = "cannot find the crate runtime archive " + runtimeArchive;
     return false;
   }
-  const std::vector<std::string> &objectPaths = parts;
   std::vector<std::string> linkArgs = {"-shared", "-o", sharedPath};
   linkArgs.insert(linkArgs.end(), objectPaths.begin(), objectPaths.end());
+  linkArgs.push_back(runtimeArchive);
   for (const char *arg :
        {"-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL",
         "-Wl,-z,defs", "-Wl,--gc-sections", "-Wl,-O1", "-lm", "-lpthread"})
     linkArgs.push_back(arg);
-  linkArgs.insert(linkArgs.begin() + 3 + objectPaths.size(), runtimeArchive);
 #ifdef CRATE_SANITIZE_LINK_FLAG
   // Sanitizer builds (cmake/CrateSanitize.cmake): the runtime archive is
   // instrumented, so the library links the sanitizer runtime too.

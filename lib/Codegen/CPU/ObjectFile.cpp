@@ -257,10 +257,6 @@ bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
       WriteBitcodeToFile(*part, os);
     });
   }
-  StringSet<> publicNames;
-  for (const auto &name : glue.publicSymbols())
-    publicNames.insert(name.getKey());
-
   objectPaths.clear();
   for (size_t i = 0; i < bitcode.size(); ++i)
     objectPaths.push_back(i == 0 ? objectPath
@@ -322,7 +318,7 @@ bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
     // hidden, so the library still exports the NAME_* API only.
     for (GlobalValue &gv : (*part)->global_values())
       if (!gv.isDeclaration() && !gv.hasLocalLinkage() &&
-          !publicNames.contains(gv.getName()))
+          !glue.publicSymbols().contains(gv.getName()))
         gv.setVisibility(GlobalValue::HiddenVisibility);
     std::unique_ptr<TargetMachine> partTm =
         makeTargetMachine(options, partError);
