@@ -32,11 +32,10 @@ Value cloneInit(OpBuilder &b, Value init) {
   auto fill = init.getDefiningOp<linalg::FillOp>();
   if (!fill || !fill.hasPureTensorSemantics())
     return {};
-  Value dest = fill.getDpsInits()[0];
-  if (auto empty = dest.getDefiningOp<tensor::EmptyOp>())
-    dest = b.clone(*empty)->getResult(0);
-  else
+  auto empty = fill.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>();
+  if (!empty)
     return {};
+  Value dest = b.clone(*empty)->getResult(0);
   return linalg::FillOp::create(b, fill.getLoc(), fill.getInputs()[0], dest)
       .getResult(0);
 }
