@@ -22,6 +22,7 @@
 #include "weights/DerivedWeights.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -108,6 +109,12 @@ struct crate_rt_model {
   Vector<Output> outputs;      // outputs[0]: the main output.
   Vector<Weight> weights;
   void (*entry)(void **args) = nullptr;
+  // Compiled with --profile: the blocks' names and the nanoseconds spent in
+  // each, summed over calls and threads since the last reset.
+  static constexpr size_t kMaxProfileBlocks = 32;
+  Vector<String> profileBlocks;
+  std::atomic<uint64_t> profileNanos[kMaxProfileBlocks] = {};
+  std::atomic<uint64_t> profileCalls{0};
 
   ~crate_rt_model() {
     for (Weight &w : weights)
@@ -429,6 +436,27 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
     m.entryBatch = eb->get<int64_t>();
   }
 
+  // Optional: the blocks timed by crate_rt_profile_block, in index order.
+  m.profileBlocks.clear();
+  if (auto pb = manifest.find("profile"); pb != manifest.end()) {
+    if (!pb->is_array() || pb->empty() ||
+        pb->size() > crate_rt_model::kMaxProfileBlocks) {
+      error = "manifest has profile " + brief(*pb) +
+              ", expected an array of 1 to " +
+              toString(int64_t(crate_rt_model::kMaxProfileBlocks)) +
+              " block names";
+      return false;
+    }
+    for (const json &block : *pb) {
+      if (!block.is_string()) {
+        error = "manifest has profile block " + brief(block) +
+                ", expected a name";
+        return false;
+      }
+      m.profileBlocks.push_back(block.get<String>());
+    }
+  }
+
   auto weights = manifest.find("weights");
   if (weights == manifest.end() || !weights->is_array()) {
     error = "manifest lacks a 'weights' array";
@@ -687,6 +715,27 @@ void copyStrided(const int64_t *desc, const Vector<int64_t> &sizes,
   }
 }
 
+/// Where the calling thread's crate_rt_profile_block calls are charged:
+/// set around an entry call of a model compiled with --profile.
+struct ProfileSink {
+  std::atomic<uint64_t> *nanos = nullptr;
+  int32_t blocks = 0;
+  int32_t current = -1; // the block running since `since`, or none
+  std::chrono::steady_clock::time_point since;
+};
+thread_local ProfileSink profileSink;
+
+/// Charges the time since the last mark to the block running then.
+void chargeProfile(std::chrono::steady_clock::time_point now) {
+  ProfileSink &sink = profileSink;
+  if (sink.nanos && sink.current >= 0 && sink.current < sink.blocks)
+    sink.nanos[sink.current].fetch_add(
+        uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     now - sink.since)
+                     .count()),
+        std::memory_order_relaxed);
+}
+
 /// Runs the entry once on `batch` consecutive images; outputs[i] receives
 /// result i when non-null.
 int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
@@ -733,7 +782,16 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
     at += w.descriptor.size();
   }
 
-  model->entry(args.data());
+  if (!model->profileBlocks.empty()) {
+    profileSink = {model->profileNanos, int32_t(model->profileBlocks.size()),
+                   -1, std::chrono::steady_clock::now()};
+    model->entry(args.data());
+    chargeProfile(std::chrono::steady_clock::now());
+    profileSink = {};
+    model->profileCalls.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    model->entry(args.data());
+  }
 
   // Free every result buffer once, unless it aliases memory we do not own.
   Vector<float *> freed;
@@ -1015,6 +1073,51 @@ void crate_rt_destroy(crate_rt_model *model) {
 }
 
 const char *crate_rt_last_error(void) { return lastError; }
+
+void crate_rt_profile_block(int32_t block) {
+  auto now = std::chrono::steady_clock::now();
+  chargeProfile(now);
+  profileSink.current = block;
+  profileSink.since = now;
+}
+
+int crate_rt_profile(crate_rt_model *model, double *seconds, int64_t capacity,
+                     int reset) {
+  if (!model) {
+    fail(CRATE_ERROR_INVALID_ARGUMENT, "crate_rt_profile: model is null");
+    return -1;
+  }
+  const int blocks = int(model->profileBlocks.size());
+  if (blocks == 0) {
+    fail(CRATE_ERROR_INVALID_ARGUMENT,
+         model->name + ": the library was compiled without --profile");
+    return -1;
+  }
+  if (capacity < 0 || (capacity > 0 && !seconds)) {
+    fail(CRATE_ERROR_INVALID_ARGUMENT,
+         model->name + ": crate_rt_profile: seconds is null or capacity " +
+             toString(capacity) + " is negative");
+    return -1;
+  }
+  for (int i = 0; i < blocks; ++i) {
+    uint64_t nanos = reset ? model->profileNanos[i].exchange(0)
+                           : model->profileNanos[i].load();
+    if (i < capacity)
+      seconds[i] = double(nanos) * 1e-9;
+  }
+  if (reset)
+    model->profileCalls.store(0);
+  succeed();
+  return blocks;
+}
+
+const char *crate_rt_profile_block_name(const crate_rt_model *model,
+                                        int64_t index) {
+  if (!model || index < 0 ||
+      index >= int64_t(model->profileBlocks.size()))
+    return nullptr;
+  return model->profileBlocks[size_t(index)].c_str();
+}
 
 int crate_rt_input_shape(const crate_rt_model *model, int64_t *dims) {
   return shapeImpl(model, dims, /*input=*/true);

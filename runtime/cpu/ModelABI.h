@@ -116,6 +116,21 @@ const char *crate_rt_last_error(void);
 int crate_rt_input_shape(const crate_rt_model *model, int64_t *dims);
 int crate_rt_output_shape(const crate_rt_model *model, int64_t *dims);
 
+/* Models compiled with --profile (crate-profile-blocks): the model code
+ * calls crate_rt_profile_block(i) where block i of the manifest's
+ * "profile" starts; the time until the next call (or the end of the entry)
+ * is charged to it, summed over calls and threads.
+ * crate_rt_profile writes min(capacity, blocks) totals in seconds and
+ * returns the number of blocks, or -1 with an error (null model, a library
+ * compiled without --profile, seconds null with capacity > 0); reset != 0
+ * zeroes the totals after reading them. crate_rt_profile_block_name: the
+ * name of block `index`, or null. */
+void crate_rt_profile_block(int32_t block);
+int crate_rt_profile(crate_rt_model *model, double *seconds, int64_t capacity,
+                     int reset);
+const char *crate_rt_profile_block_name(const crate_rt_model *model,
+                                        int64_t index);
+
 /* The runtime version string, e.g. "crate 0.1.0 (abi 1)". */
 const char *crate_rt_version(void);
 

@@ -307,6 +307,31 @@ class Model:
                 raise CrateError(status, self._error_text(self._model))
         return results
 
+    def profile(self, reset=False):
+        """Seconds spent in each block (``{"embedding": s, "mssa": s, ...}``,
+        in network order) since creation or the last reset, summed over calls
+        and threads, for a library compiled with ``--profile``; ``reset=True``
+        zeroes the totals after reading them. Raises :class:`CrateError` for
+        a library compiled without it."""
+        if self._model is None:
+            raise CrateError(1, f"{self.name}: the model is closed")
+        try:
+            fn = self._fn("profile", ctypes.c_int,
+                          [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double),
+                           ctypes.c_int64, ctypes.c_int])
+            name_fn = self._fn("profile_block_name", ctypes.c_char_p,
+                               [ctypes.c_void_p, ctypes.c_int64])
+        except ValueError:
+            raise CrateError(1, f"{self.library_path} has no "
+                                f"{self.name}_profile (an older compiler)") from None
+        blocks = fn(self._model, None, 0, 0)
+        if blocks < 0:
+            raise CrateError(1, self._error_text(self._model))
+        seconds = (ctypes.c_double * blocks)()
+        fn(self._model, seconds, blocks, 1 if reset else 0)
+        return {name_fn(self._model, i).decode("utf-8"): seconds[i]
+                for i in range(blocks)}
+
     # -- lifetime --------------------------------------------------------
 
     def close(self):

@@ -123,6 +123,12 @@ cl::opt<AttentionMaps> attentionMaps(
                clEnumValN(AttentionMaps::full, "full",
                           "every row: [batch, layers, heads, N, N]")),
     cl::init(AttentionMaps::none), cl::cat(category));
+cl::opt<bool> profileBlocks(
+    "profile",
+    cl::desc("time every block of the network (embedding, mssa, ista, head, "
+             "...): NAME_profile reads the seconds spent in each; costs two "
+             "clock reads per block"),
+    cl::cat(category));
 cl::opt<bool> verbose("v",
                       cl::desc("print each step, the time of every pass and "
                                "the link commands"),
@@ -378,6 +384,8 @@ bool compile(MLIRContext &context) {
     options.attentionMaps =
         attentionMaps == AttentionMaps::full ? "full" : "cls";
   crate::buildDerivePipeline(derive, options);
+  if (profileBlocks)
+    derive.addPass(crate::createCrateProfileBlocks());
   derive.addPass(crate::createCrateInputBounds());
   derive.addPass(crate::createCrateWeightsToArguments());
   if (failed(derive.run(*module)))
@@ -409,6 +417,7 @@ bool compile(MLIRContext &context) {
     entry.removeArgAttr(i, "crate.input");
     entry.removeArgAttr(i, "crate.bound");
   }
+  entry->removeAttr("crate.profile_blocks");
   std::vector<uint8_t> blob;
   if (!weightsFile.empty()) {
     step("checking the weights in " + weightsFile);

@@ -199,6 +199,27 @@ def CrateFoldISTA : Pass<"crate-fold-ista", "mlir::ModuleOp"> {
   let dependentDialects = ["crate::CrateDialect"];
 }
 
+def CrateProfileBlocks : Pass<"crate-profile-blocks", "mlir::ModuleOp"> {
+  let summary = "time each block of the network (crate-compile --profile)";
+  let description = [{
+    Runs on the derived network (crate ops, unrolled). In every public
+    function, the ops on the data path from the inputs are grouped into
+    blocks: `embedding` (patch, class/position and token embeddings,
+    masking), `mssa` (crate.mssa), `compression` (crate.compression_grad),
+    `ista` (crate.ista and the sparse-coding steps), `head` (pooling and the
+    classifier or language-model head), `diagnostics` (objective
+    measurements and attention maps); any other crate op is a block named
+    after the op. A LayerNorm belongs to the block of the op that reads it;
+    other ops (residual adds, ...) to the block before them. Where the block
+    changes, a call `crate_rt_profile_block(i32 index)` goes in; the
+    runtime charges the time since the previous call to the previous block.
+    The function gets `crate.profile_blocks`, the blocks' names in index
+    order (the manifest's "profile").
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def CrateSpecializeBatch : Pass<"crate-specialize-batch", "mlir::ModuleOp"> {
   let summary = "compile the entry for one image: a static batch of 1";
   let description = [{

@@ -156,6 +156,22 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
      << "/* The manifest: JSON naming the input, the outputs (extra ones "
         "too) and the\n * weights with their shapes (runtime/cpu/ModelABI.h). */\n"
      << "const char *" << n << "_manifest(void);\n\n"
+     << "/* Block timings of a library compiled with --profile"
+     << (info.profileBlocks.empty()
+             ? std::string(" (this one was not: the\n * calls fail)")
+             : " (this one has " + std::to_string(info.profileBlocks.size()) +
+                   ":\n * " + llvm::join(info.profileBlocks, ", ") + ")")
+     << ". " << n
+     << "_profile writes the seconds spent\n * in each block since "
+        "creation or the last reset (summed over calls and\n * threads) to "
+        "seconds[0 .. min(capacity, blocks)) and returns the number of\n"
+        " * blocks, or -1 (see " << n << "_last_error); reset != 0 zeroes "
+        "them after reading.\n * " << n << "_profile_block_name: the name of "
+        "block `index`, or NULL. */\n"
+     << "int " << n << "_profile(" << n
+     << "_model *model, double *seconds, int64_t capacity,\n    int reset);\n"
+     << "const char *" << n << "_profile_block_name(const " << n
+     << "_model *model, int64_t index);\n\n"
      << "/* The runtime version, e.g. \"crate 0.1.0 (abi 1)\". */\n"
      << "const char *" << n << "_version(void);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << upper << "_H */\n";

@@ -91,6 +91,10 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
   }
   auto input = cast<RankedTensorType>(type.getInput(0));
   info.entryBatch = input.isDynamicDim(0) ? 0 : 1;
+  if (auto blocks = entry->getAttrOfType<ArrayAttr>("crate.profile_blocks"))
+    for (Attribute block : blocks)
+      if (auto blockName = dyn_cast<StringAttr>(block))
+        info.profileBlocks.push_back(blockName.str());
   for (size_t i = 0; i < numWeights; ++i) {
     auto tensor = cast<RankedTensorType>(type.getInput(numInputs + i));
     ModelInfo::Weight w;
@@ -174,6 +178,8 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
       {"extra_outputs", std::move(extras)},
       {"entry_batch", info.entryBatch},
       {"weights", std::move(weights)}};
+  if (!info.profileBlocks.empty())
+    manifest["profile"] = llvm::json::Array(info.profileBlocks);
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(manifest));

@@ -157,6 +157,8 @@ private:
     wrap("input_shape", i32, {ptr, ptr}, nullptr);
     wrap("output_shape", i32, {ptr, ptr}, nullptr);
     wrap("version", ptr, {}, nullptr);
+    wrap("profile", i32, {ptr, ptr, i64, i32}, nullptr);
+    wrap("profile_block_name", ptr, {ptr, i64}, nullptr);
   }
 
   /// const char *NAME_manifest(void): the manifest JSON, so tools that

@@ -55,6 +55,8 @@ struct ModelInfo {
   /// Images the entry computes per call: 1 when compiled for one image
   /// (crate-specialize-batch), 0 when the entry takes any batch.
   int64_t entryBatch = 0;
+  /// Compiled with --profile: the timed blocks (crate-profile-blocks).
+  std::vector<std::string> profileBlocks;
 };
 
 /// Reads the model's interface from `entry` after crate-weights-to-arguments:
