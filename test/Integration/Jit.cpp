@@ -3,7 +3,9 @@
 #include "Jit.h"
 
 #include "crate/InitCrate.h"
+#include "crate/Pipelines/GPUPipeline.h"
 #include "crate/Pipelines/Pipelines.h"
+#include "crate/Transforms/Passes.h"
 #include "cpu/Allocator.h"
 #include "cpu/Parallel.h"
 #include "safetensors/SafeTensors.h"
@@ -13,6 +15,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/Support/TargetSelect.h"
@@ -39,7 +42,7 @@ int64_t Tensor::size() const {
 
 std::unique_ptr<Jit> Jit::compile(const std::string &source,
                                   const std::string &weights,
-                                  std::string &error) {
+                                  std::string &error, JitRoute route) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   static bool registered = [] {
@@ -68,7 +71,16 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
   PassManager pm(jit->context.get());
   PipelineOptions options;
   options.weights = weights;
-  buildCpuJitPipeline(pm, options);
+  if (route == JitRoute::Cpu) {
+    buildCpuJitPipeline(pm, options);
+  } else {
+    buildToLinalgPipeline(pm, options);
+    pm.addPass(createCrateSpecializeBatch());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    buildGpuKernelProgramPipeline(pm);
+    buildGpuKernelProgramToCpuPipeline(pm);
+  }
   if (failed(pm.run(*module)))
     return nullptr;
 

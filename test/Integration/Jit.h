@@ -32,14 +32,26 @@ struct Tensor {
   int64_t size() const;
 };
 
+/// How the crate IR reaches the host's code.
+enum class JitRoute {
+  /// crate-cpu-jit: the CPU library's pipeline.
+  Cpu,
+  /// The NVPTX route's tiled kernel program (crate-gpu-kernel-program: grid
+  /// loops of thread-block loops, before they are mapped to GPU threads),
+  /// lowered for the host (crate-gpu-kernel-program-to-cpu). Entries with a
+  /// dynamic batch are specialised to one image first, as for the GPU.
+  GpuKernelProgram,
+};
+
 class Jit {
 public:
-  /// Compiles `source` (crate IR) with crate-cpu-jit; `weights` is a
+  /// Compiles `source` (crate IR) along `route`; `weights` is a
   /// .safetensors path or empty. On failure returns null and fills `error`
   /// with the diagnostics.
   static std::unique_ptr<Jit> compile(const std::string &source,
                                       const std::string &weights,
-                                      std::string &error);
+                                      std::string &error,
+                                      JitRoute route = JitRoute::Cpu);
 
   /// Calls `function` (one result) on `args`. The function must carry
   /// `llvm.emit_c_interface`; the result's rank is taken from `resultRank`.

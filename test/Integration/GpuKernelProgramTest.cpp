@@ -1,0 +1,188 @@
+//===- GpuKernelProgramTest.cpp - the NVPTX route's logic on the host -----===//
+//
+// The tiled kernel program of the NVPTX route (crate-gpu-kernel-program:
+// bufferized grid loops of thread-block loops, the form that is then mapped
+// to GPU blocks and threads) lowered for the host and run: CRATE mini and
+// MSSA / ISTA blocks of the shapes CRATE uses (token counts 197 and 65, 1 to
+// 16 heads of width 32, 48 and 64, one image and a batch) against the float64
+// reference and against the CPU library's pipeline, at 1e-5. A GPU is not
+// needed: this checks the kernels' indexing, reductions and epilogues, not
+// their thread mapping.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Jit.h"
+#include "Reference.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+using namespace crate::test;
+namespace r = crate::test::ref;
+
+namespace {
+const std::string kData = CRATE_TEST_DATA_DIR;
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::unique_ptr<Jit> compileOrFail(const std::string &source, JitRoute route,
+                                   const std::string &weights = "") {
+  std::string error;
+  auto jit = Jit::compile(source, weights, error, route);
+  EXPECT_TRUE(jit) << error;
+  return jit;
+}
+
+Tensor tensor(std::vector<int64_t> shape, const r::Vec &v) {
+  return Tensor(std::move(shape), r::toFloat(v));
+}
+
+/// One image of a batch tensor.
+Tensor image(const Tensor &batch, int64_t b) {
+  std::vector<int64_t> shape = batch.shape;
+  shape[0] = 1;
+  int64_t size = batch.size() / batch.shape[0];
+  return Tensor(shape, std::vector<float>(batch.data.begin() + b * size,
+                                          batch.data.begin() + (b + 1) * size));
+}
+
+struct BlockShape {
+  int64_t batch; // 0: a dynamic batch (the kernel program computes one image)
+  int64_t tokens, heads, headDim;
+};
+
+std::string describe(const BlockShape &s) {
+  return "batch " + (s.batch ? std::to_string(s.batch) : std::string("?")) +
+         ", N " + std::to_string(s.tokens) + ", K " + std::to_string(s.heads) +
+         ", p " + std::to_string(s.headDim);
+}
+
+/// LN + MSSA with its output map, and ISTA, on tokens of `s`.
+std::string blocksSource(const BlockShape &s) {
+  int64_t d = s.heads * s.headDim;
+  std::string n = std::to_string(s.tokens), dd = std::to_string(d);
+  std::string tokens = "tensor<" +
+                       (s.batch ? std::to_string(s.batch) : std::string("?")) +
+                       "x" + n + "x" + dd + "xf32>";
+  std::string mat = "tensor<" + dd + "x" + dd + "xf32>", vec =
+                    "tensor<" + dd + "xf32>";
+  return "func.func @mssa(%z: " + tokens + ", %g: " + vec + ", %b: " + vec +
+         ", %q: " + mat + ", %wo: " + mat + ", %bo: " + vec + ") -> " +
+         tokens + " attributes {llvm.emit_c_interface} {\n"
+         "  %y = crate.layer_norm %z, %g, %b : (" + tokens + ", " + vec + ", " +
+         vec + ") -> " + tokens + "\n"
+         "  %m = crate.mssa %y, %q output(%wo, %bo) heads = " +
+         std::to_string(s.heads) + ", head_dim = " +
+         std::to_string(s.headDim) + ", scores = softmax : (" + tokens + ", " +
+         mat + ", " + mat + ", " + vec + ") -> " + tokens + "\n"
+         "  return %m : " + tokens + "\n}\n"
+         "func.func @ista(%y: " + tokens + ", %dict: " + mat + ") -> " +
+         tokens + " attributes {llvm.emit_c_interface} {\n"
+         "  %x = crate.ista %y, %dict step = 0.1, lambda = 0.1 nonnegative : (" +
+         tokens + ", " + mat + ") -> " + tokens + "\n"
+         "  return %x : " + tokens + "\n}\n";
+}
+} // namespace
+
+TEST(GpuKernelProgram, CrateMiniMatchesReferenceAndCpuLibrary) {
+  std::string source = readFile(std::string(CRATE_EXAMPLES_DIR) +
+                                "/crate_mini.mlir");
+  const std::string entry = "-> tensor<?x10xf32> {";
+  size_t at = source.find(entry);
+  ASSERT_NE(at, std::string::npos);
+  source.insert(at + entry.size() - 1, "attributes {llvm.emit_c_interface} ");
+  const std::string weights = kData + "/crate_mini_weights.safetensors";
+  auto program = compileOrFail(source, JitRoute::GpuKernelProgram, weights);
+  auto cpu = compileOrFail(source, JitRoute::Cpu, weights);
+  ASSERT_TRUE(program && cpu);
+  const std::string io = kData + "/crate_mini_io.safetensors";
+  Tensor input = readTensor(io, "input"), want = readTensor(io, "logits_fp64");
+  Tensor library = cpu->call("crate_mini", {input}, 2);
+  for (int64_t b = 0; b < input.shape[0]; ++b) {
+    Tensor got = program->call("crate_mini", {image(input, b)}, 2);
+    ASSERT_EQ(got.shape, (std::vector<int64_t>{1, 10}));
+    std::vector<float> wantRow(want.data.begin() + b * 10,
+                               want.data.begin() + (b + 1) * 10);
+    std::vector<float> cpuRow(library.data.begin() + b * 10,
+                              library.data.begin() + (b + 1) * 10);
+    double errRef = relativeError(got.data, wantRow);
+    double errCpu = relativeError(got.data, cpuRow);
+    std::printf("crate_mini image %lld: kernel program vs float64 %.3g, vs "
+                "CPU pipeline %.3g\n",
+                (long long)b, errRef, errCpu);
+    EXPECT_LE(errRef, 1e-5) << "image " << b;
+    EXPECT_LE(errCpu, 1e-5) << "image " << b;
+  }
+}
+
+TEST(GpuKernelProgram, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
+  const BlockShape shapes[] = {
+      {0, 197, 6, 64}, {0, 65, 16, 32}, {0, 65, 1, 48},
+      {3, 65, 3, 64},  {2, 197, 4, 48},
+  };
+  uint32_t seed = 100;
+  for (const BlockShape &s : shapes) {
+    SCOPED_TRACE(describe(s));
+    std::string source = blocksSource(s);
+    auto program = compileOrFail(source, JitRoute::GpuKernelProgram);
+    auto cpu = compileOrFail(source, JitRoute::Cpu);
+    ASSERT_TRUE(program && cpu);
+    const int64_t batch = s.batch ? s.batch : 2, n = s.tokens,
+                  d = s.heads * s.headDim;
+    const double w = 1.0 / std::sqrt(double(d));
+    r::Vec z = r::rounded(r::randomVec(batch * n * d, seed++)),
+           g = r::rounded(r::randomVec(d, seed++, 0.2)),
+           bias = r::rounded(r::randomVec(d, seed++, 0.2)),
+           q = r::rounded(r::randomVec(d * d, seed++, 2 * w)),
+           wo = r::rounded(r::randomVec(d * d, seed++, w)),
+           bo = r::rounded(r::randomVec(d, seed++, 0.1)),
+           dict = r::rounded(r::randomVec(d * d, seed++, w));
+    for (double &v : g)
+      v += 1.0;
+    Tensor zt = tensor({batch, n, d}, z), gt = tensor({d}, g),
+           bt = tensor({d}, bias), qt = tensor({d, d}, q),
+           wot = tensor({d, d}, wo), bot = tensor({d}, bo),
+           dt = tensor({d, d}, dict);
+    // The float64 reference, image by image.
+    r::Vec wantMssa, wantIsta;
+    for (int64_t b = 0; b < batch; ++b) {
+      r::Vec zb(z.begin() + b * n * d, z.begin() + (b + 1) * n * d);
+      r::Vec y = r::mssa(r::layerNorm(zb, g, bias, n, d), q, wo, bo, n, d,
+                         s.heads, s.headDim, /*softmax=*/true);
+      wantMssa.insert(wantMssa.end(), y.begin(), y.end());
+      r::Vec x = r::ista(zb, dict, n, d, 0.1, 0.1, true);
+      wantIsta.insert(wantIsta.end(), x.begin(), x.end());
+    }
+    Tensor cpuMssa = cpu->call("mssa", {zt, gt, bt, qt, wot, bot}, 3);
+    Tensor cpuIsta = cpu->call("ista", {zt, dt}, 3);
+    // A dynamic batch is specialised to one image: call it per image.
+    std::vector<float> gotMssa, gotIsta;
+    for (int64_t b = 0; b < (s.batch ? 1 : batch); ++b) {
+      Tensor zb = s.batch ? zt : image(zt, b);
+      Tensor m = program->call("mssa", {zb, gt, bt, qt, wot, bot}, 3);
+      Tensor x = program->call("ista", {zb, dt}, 3);
+      gotMssa.insert(gotMssa.end(), m.data.begin(), m.data.end());
+      gotIsta.insert(gotIsta.end(), x.data.begin(), x.data.end());
+    }
+    double mssaRef = relativeError(gotMssa, wantMssa),
+           mssaCpu = relativeError(gotMssa, cpuMssa.data),
+           istaRef = relativeError(gotIsta, wantIsta),
+           istaCpu = relativeError(gotIsta, cpuIsta.data);
+    std::printf("%s: MSSA vs float64 %.3g, vs CPU %.3g; ISTA vs float64 "
+                "%.3g, vs CPU %.3g\n",
+                describe(s).c_str(), mssaRef, mssaCpu, istaRef, istaCpu);
+    EXPECT_LE(mssaRef, 1e-5);
+    EXPECT_LE(mssaCpu, 1e-5);
+    EXPECT_LE(istaRef, 1e-5);
+    EXPECT_LE(istaCpu, 1e-5);
+  }
+}
