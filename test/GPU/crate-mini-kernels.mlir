@@ -21,8 +21,8 @@
 // PROGRAM:         } {mapping = [{{.*}}processor = block_z{{.*}}processor = block_y{{.*}}processor = block_x{{.*}}]}
 //
 // The same program lowered for the host processor leaves only the LLVM
-// dialect (the GPU mapping attributes go with the loops). Its numbers are
-// not checked yet (issue 12).
+// dialect (the GPU mapping attributes go with the loops); its numbers are
+// checked by test/Integration/GpuKernelProgramTest.cpp.
 // RUN: crate-opt %t.program.mlir --crate-gpu-kernel-program-to-cpu | FileCheck %s --check-prefix=CPU \
 // RUN:   --implicit-check-not=scf. --implicit-check-not=memref. --implicit-check-not=gpu.
 // CPU: llvm.func @crate_mini(

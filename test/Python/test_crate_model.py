@@ -158,6 +158,23 @@ class CrateModelTest(unittest.TestCase):
             Model(self.lib, name="not_this_model")
         self.assertIn("not_this_model_create", str(ctx.exception))
 
+    def test_profile(self):
+        # Built with --profile by test/Library (crate_mini_timed).
+        timed = os.path.join(BUILD_DIR, "test", "Library", "crate_mini_timed",
+                             "libcrate_mini_timed.so")
+        with Model(timed) as model:
+            self.assertEqual(list(model.profile()),
+                             ["embedding", "mssa", "ista", "head"])
+            self.assertEqual(set(model.profile().values()), {0.0})
+            logits = model.forward(self.input)
+            self.assertLessEqual(rel_err(logits, self.logits), TOLERANCE)
+            seconds = model.profile(reset=True)
+            self.assertTrue(all(s > 0 for s in seconds.values()), seconds)
+            self.assertEqual(set(model.profile().values()), {0.0})
+        with Model(self.lib) as model:
+            with self.assertRaisesRegex(CrateError, "compiled without --profile"):
+                model.profile()
+
     def test_close(self):
         model = Model(self.lib)
         with model as entered:
