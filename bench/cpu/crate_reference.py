@@ -14,7 +14,15 @@ arithmetic:
   * ISTA: y = LN_b(x_half); x_next = ReLU(y + eta (y D - (y D^T) D) - eta lambda)
     with ``ista="three"`` the three d x d products as the reference code
     computes them (y D^T, then times D, and y D); ``ista="two"`` computes
-    y + eta (y - y D^T) D, the two-product form (offered, not the default).
+    y + eta (y - y D^T) D, the two-product form (offered, not the default);
+    ``ista="one"`` is the one-product form our compiler computes: the step
+    starts at its own input, so it is linear in y before the ReLU,
+    x_next = ReLU(y M - eta lambda) with M = I + eta (D - D^T D), one d x d
+    product.  M is derived, not a weight: computed in float64 from the
+    module's D, eta and lambda and cast to the model's dtype (a
+    non-persistent buffer, recomputed after every load_state_dict and every
+    dtype/device change, so ``.double()`` gives the float64 M of the float64
+    D); the state dict keeps the reference names.
   * Patch embedding (LN, linear, LN), class token, positional embedding,
     class-token (or mean) pooling, LN + linear head.
 
@@ -116,12 +124,38 @@ class ISTA(nn.Module):
 
     def __init__(self, dim, eta, lambd, ista="three"):
         super().__init__()
-        self.weight = nn.Parameter(torch.empty(dim, dim))
+        self.weight = nn.Parameter(torch.zeros(dim, dim))
         self.step_size = eta
         self.lambd = lambd
         self.ista = ista
+        if ista == "one":
+            # Derived from D, so not in the state dict (the reference names stay).
+            self.register_buffer("M", torch.empty(dim, dim), persistent=False)
+            self.register_load_state_dict_post_hook(lambda module, _keys: module.fold())
+            self.fold()
+
+    @torch.no_grad()
+    def fold(self):
+        """M = I + eta (D - D^T D), in float64, then in the dtype of D."""
+        if self.ista != "one":
+            return
+        d = self.weight.detach().to(torch.float64)
+        eye = torch.eye(d.shape[0], dtype=torch.float64, device=d.device)
+        m = eye + self.step_size * (d - d.t() @ d)
+        self.M = m.to(self.weight.dtype).contiguous()
+
+    def _apply(self, *args, **kwargs):
+        # .to / .double / .float convert D; M is then computed again from the
+        # converted D (not converted itself: a float32 M cast to float64 would
+        # keep the float32 rounding).
+        out = super()._apply(*args, **kwargs)
+        self.fold()
+        return out
 
     def forward(self, x):
+        if self.ista == "one":
+            # y M - eta lambda: one d x d product, then the threshold and ReLU.
+            return F.relu(torch.matmul(x, self.M) - self.step_size * self.lambd)
         if self.ista == "two":
             r = x - F.linear(x, self.weight)                   # y - y D^T
             return F.relu(x + self.step_size * F.linear(r, self.weight.t())
@@ -154,8 +188,8 @@ class CRATE(nn.Module):
         super().__init__()
         if attention not in ("matmul", "sdpa"):
             raise ValueError(f"attention must be matmul or sdpa, not {attention!r}")
-        if ista not in ("three", "two"):
-            raise ValueError(f"ista must be three or two, not {ista!r}")
+        if ista not in ("three", "two", "one"):
+            raise ValueError(f"ista must be three, two or one, not {ista!r}")
         self.cfg = cfg
         # Index 0 is the reference's Rearrange: kept as an Identity so the
         # state-dict names (to_patch_embedding.1/2/3) match.
@@ -226,7 +260,7 @@ def _selftest():
     truth = io["logits_fp64"].double()
     ok = True
     for attention in ("matmul", "sdpa"):
-        for ista in ("three", "two"):
+        for ista in ("three", "two", "one"):
             for dtype, bar in ((torch.float64, 1e-6), (torch.float32, 1e-5)):
                 m = build("crate_mini", os.path.join(ref, "crate_mini_weights.safetensors"),
                           attention, ista, dtype)
@@ -237,6 +271,31 @@ def _selftest():
                 ok &= good
                 print(f"crate_mini {attention:6s} ista={ista:5s} {str(dtype):13s} "
                       f"rel err vs logits_fp64 {err:.2e} ({'ok' if good else 'FAIL'} <= {bar:g})")
+
+    # The one-product form's M: derived (not in the state dict), computed in
+    # float64 from the float64 D when the float32 model is made float64, and the
+    # same function as the three-product form (float64, to rounding).
+    w = os.path.join(ref, "crate_mini_weights.safetensors")
+    m1 = build("crate_mini", w, "matmul", "one", torch.float32)
+    names_ok = set(m1.state_dict()) == set(build("crate_mini", w).state_dict())
+    ista = m1.transformer.layers[0][1].fn
+    m32 = ista.M.clone()
+    m1.double()
+    d = ista.weight.detach()
+    fold = torch.eye(d.shape[0], dtype=torch.float64) + ista.step_size * (d - d.t() @ d)
+    fold_ok = ista.M.dtype == torch.float64 and torch.equal(ista.M, fold)
+    cast_ok = m32.dtype == torch.float32 and torch.equal(m32, fold.float())
+    m3 = build("crate_mini", w, "matmul", "three", torch.float64)
+    with torch.inference_mode():
+        y1, y3 = m1(x), m3(x)
+    err = float((y1 - y3).norm() / y3.norm())
+    for good, what in ((names_ok, "ista=one: state-dict names are the reference's (M is not a weight)"),
+                       (cast_ok, "ista=one float32: M = float64 fold of D, rounded once to float32"),
+                       (fold_ok, "ista=one .double(): M = float64 fold of the float64 D"),
+                       (err <= 1e-12, f"ista=one vs ista=three, float64: rel err {err:.2e} "
+                                      "(<= 1e-12)")):
+        ok &= good
+        print(f"crate_mini {what}: {'ok' if good else 'FAIL'}")
     return 0 if ok else 1
 
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """CPU benchmark: crate-compile's libraries against PyTorch, ORT and OpenVINO.
 
-    python3 bench/cpu/run.py                 # all cases, ~10 minutes on 2 cores
+    python3 bench/cpu/run.py                 # all cases, ~20 minutes on 2 cores
     python3 bench/cpu/run.py --cases crate_mini:1 --peers ours,eager --seconds 3
 
 For each case (model, batch) it compiles our library with crate-compile
 (embedded weights) into build/bench/MODEL/ours/, computes the truth (the
-reference PyTorch model in float64), exports the reference model to ONNX, and
-then starts one worker process per peer.  Every worker pins itself to the
-same cores (--cores, default 0,1) with os.sched_setaffinity and uses
---threads (default 2) threads in its runtime.  Each worker runs the model
-once; its logits are checked against the float64 truth (relative error
+reference PyTorch model in float64), exports the reference model and the
+one-product model to ONNX, and then starts one worker process per peer.
+Every worker pins itself to the same cores (--cores, default 0,1) with
+os.sched_setaffinity and uses --threads (default 2) threads in its runtime.
+Each worker runs the model once; its logits are checked against the float64 truth (relative error
 ||a-b||/||b|| <= --tol, default 1e-4): a peer that does not match is reported
 and not timed.  Then each peer warms up, and the peers are timed in
 interleaved rounds (round r: peer 1 runs n_1 calls, peer 2 runs n_2 calls,
@@ -29,6 +29,16 @@ Peers (--peers, comma separated):
   ort           onnxruntime CPU EP, ORT_ENABLE_ALL, ONNX export of `eager`
   openvino      OpenVINO CPU, PERFORMANCE_HINT=LATENCY, INFERENCE_PRECISION_HINT=f32,
                 on the same ONNX file
+  PEER-1p       (eager-1p, eager-sdpa-1p, compile-1p, compile-sdpa-1p,
+                compile-max-1p, ort-1p, openvino-1p) the same peer given the
+                one-product model: crate_reference.py ista="one", the same
+                weights with ISTA as ReLU(y M - eta lambda), M = I + eta (D - D^T D)
+                folded in float64 and rounded to f32 as ours does it (ort-1p and
+                openvino-1p: its own ONNX export, MODEL_one_bB.onnx, exported the
+                same way).  The reference-form peers measure what the algebra
+                and the code gain together, the -1p peers what the code gains.
+Default: ours, eager, eager-sdpa, compile, compile-max, ort, openvino and
+eager-1p, compile-1p, compile-max-1p, ort-1p, openvino-1p.
 
 Machine rate: before the cases, the f32 rate of the same cores with the same
 thread count is measured, as the higher of a loop of independent FMAs
@@ -42,9 +52,13 @@ reference form (the PyTorch reference: patch embedding, per layer qkv, scores,
 attention x values, output map and the three-product ISTA, and the head) and
 as our library performs it (the same with ISTA as ONE product with the folded
 operator M = I + eta (D - D^T D)).  The reference count is checked against
-torch's FlopCounterMode on the reference model.  Each table gives every
-peer's GFLOP/s of the reference arithmetic (reference flops x batch / median)
-and, for ours, the GFLOP/s it performs and their percent of the machine rate.
+torch's FlopCounterMode on the reference model, the one-product count on
+the one-product model (which the -1p peers run, performing the same products
+as ours).  Each table gives every peer's GFLOP/s of the reference arithmetic
+(reference flops x batch / median), the GFLOP/s of the products it performs
+(reference count for the reference-form peers, the one-product count for ours
+and the -1p peers) and their percent of the machine rate; the summary gives,
+per case, best reference-form peer / ours and best one-product peer / ours.
 
 Writes build/bench/results.json and build/bench/results.md (machine, versions,
 tables).  Only numpy is needed in this controller process; the workers import
@@ -92,17 +106,23 @@ MODELS = {
 }
 
 PEERS = {
-    # name: (runtime, attention variant of the PyTorch model it runs)
-    "ours": ("ours", None),
-    "eager": ("eager", "matmul"),
-    "eager-sdpa": ("eager", "sdpa"),
-    "compile": ("compile", "matmul"),
-    "compile-sdpa": ("compile", "sdpa"),
-    "compile-max": ("compile-max", "sdpa"),
-    "ort": ("ort", "matmul"),
-    "openvino": ("openvino", "matmul"),
+    # name: (runtime, attention variant, ISTA form of the PyTorch model it runs)
+    "ours": ("ours", None, None),
+    "eager": ("eager", "matmul", "three"),
+    "eager-sdpa": ("eager", "sdpa", "three"),
+    "compile": ("compile", "matmul", "three"),
+    "compile-sdpa": ("compile", "sdpa", "three"),
+    "compile-max": ("compile-max", "sdpa", "three"),
+    "ort": ("ort", "matmul", "three"),
+    "openvino": ("openvino", "matmul", "three"),
 }
-DEFAULT_PEERS = "ours,eager,eager-sdpa,compile,compile-max,ort,openvino"
+# The same peers given the one-product model (crate_reference.py ista="one":
+# ISTA as ReLU(y M - eta lambda), M folded in float64 as ours folds it).
+ONE_PRODUCT_SUFFIX = "-1p"
+PEERS.update({name + ONE_PRODUCT_SUFFIX: (runtime, attention, "one")
+              for name, (runtime, attention, ista) in list(PEERS.items()) if ista == "three"})
+DEFAULT_PEERS = ("ours,eager,eager-sdpa,compile,compile-max,ort,openvino,"
+                 "eager-1p,compile-1p,compile-max-1p,ort-1p,openvino-1p")
 DEFAULT_CASES = "crate_mini:1,crate_mini:4,crate_tiny:1,crate_tiny:8"
 
 
@@ -146,7 +166,8 @@ def model_flops(c):
                        attention x W_k 2 N^2 (K p), output map 2 N (K p) d,
                        ISTA y D^T, (y D^T) D, y D: 3 x 2 N d^2
       head             2 d classes (one pooled token)
-    ours: the same with ISTA as one product y M (M = I + eta (D - D^T D)): 2 N d^2.
+    ours: the same with ISTA as one product y M (M = I + eta (D - D^T D)): 2 N d^2;
+    the peers given the one-product model (ista="one") perform the same count.
     N0 = patches, N = N0 + 1 tokens (the class token)."""
     d, inner = c["dim"], c["heads"] * c["head_dim"]
     n0 = (c["height"] // c["patch"]) * (c["width"] // c["patch"])
@@ -280,13 +301,26 @@ def model_dir(out, model):
     return os.path.join(out, model)
 
 
+def onnx_path(d, model, batch, ista):
+    """The ONNX export of the reference form (ista "three") or of the one-product form."""
+    return os.path.join(d, f"{model}_b{batch}.onnx" if ista == "three"
+                        else f"{model}_{ista}_b{batch}.onnx")
+
+
+def performed_flops(peer, flops):
+    """The products the peer performs: the reference count, or ours (ISTA as one
+    product) for ours and the peers given the one-product model."""
+    return flops["reference"] if PEERS[peer][2] == "three" else flops["ours"]
+
+
 def weights_path(out, model):
     w = MODELS[model]["weights"]
     return w if w else os.path.join(out, f"{model}_weights.safetensors")
 
 
 def prep_main(a):
-    """--prep MODEL: input.npy, ref64.npy and one ONNX file per batch."""
+    """--prep MODEL: input.npy, ref64.npy and one ONNX file per batch and ISTA
+    form in --onnx-ista (three: the reference form; one: the one-product form)."""
     import torch
     sys.path.insert(0, HERE)
     import crate_reference as cr
@@ -335,17 +369,38 @@ def prep_main(a):
         info["torch_flop_counter_reference"] = int(fc.get_total_flops())
     except Exception as e:  # an older torch: the check is skipped
         info["torch_flop_counter_reference"] = f"unavailable ({type(e).__name__}: {e})"
-    for b in batches:
-        path = os.path.join(d, f"{a.prep}_b{b}.onnx")
-        xb = torch.from_numpy(x[:b].copy())
-        t0 = time.perf_counter()
-        try:
-            torch.onnx.export(m32, (xb,), path, input_names=["image"], output_names=["logits"],
-                              opset_version=17, dynamo=False)
-        except TypeError:  # an older torch without the dynamo argument
-            torch.onnx.export(m32, (xb,), path, input_names=["image"], output_names=["logits"],
-                              opset_version=17)
-        info[f"onnx_export_b{b}_s"] = time.perf_counter() - t0
+
+    # The one-product model (ista="one"), same weights: in float64 against the
+    # float64 reference form (the algebra, to rounding), and its products as
+    # torch counts them.
+    m64_1p = cr.build(a.prep, w, attention="matmul", ista="one", dtype=torch.float64)
+    with torch.inference_mode():
+        ref_1p = m64_1p(torch.from_numpy(x).double()).numpy()
+    info["one_product_f64_vs_ref64"] = float(np.linalg.norm(ref_1p - ref) / np.linalg.norm(ref))
+    del m64_1p
+    m32_1p = cr.build(a.prep, w, attention="matmul", ista="one", dtype=torch.float32)
+    try:
+        from torch.utils.flop_counter import FlopCounterMode
+        with torch.no_grad(), FlopCounterMode(display=False) as fc:
+            m32_1p(torch.from_numpy(x[:1].copy()))
+        info["torch_flop_counter_one_product"] = int(fc.get_total_flops())
+    except Exception as e:
+        info["torch_flop_counter_one_product"] = f"unavailable ({type(e).__name__}: {e})"
+
+    forms = {"three": m32, "one": m32_1p}
+    for ista in [f for f in a.onnx_ista.split(",") if f]:
+        for b in batches:
+            path = onnx_path(d, a.prep, b, ista)
+            xb = torch.from_numpy(x[:b].copy())
+            t0 = time.perf_counter()
+            try:
+                torch.onnx.export(forms[ista], (xb,), path, input_names=["image"],
+                                  output_names=["logits"], opset_version=17, dynamo=False)
+            except TypeError:  # an older torch without the dynamo argument
+                torch.onnx.export(forms[ista], (xb,), path, input_names=["image"],
+                                  output_names=["logits"], opset_version=17)
+            key = f"onnx_export_b{b}_s" if ista == "three" else f"onnx_export_{ista}_b{b}_s"
+            info[key] = time.perf_counter() - t0
     with open(os.path.join(d, "prep.json"), "w") as f:
         json.dump(info, f, indent=1)
     return 0
@@ -367,12 +422,12 @@ def worker_main(a):
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
 
-    runtime, attention = PEERS[a.worker]
+    runtime, attention, ista = PEERS[a.worker]
     d = model_dir(a.out, a.model)
     x = np.ascontiguousarray(np.load(os.path.join(d, "input.npy"))[:a.batch])
     t0 = time.perf_counter()
     try:
-        fn, info = make_runner(runtime, attention, a, d, x)
+        fn, info = make_runner(runtime, attention, ista, a, d, x)
         setup_s = time.perf_counter() - t0
         y = np.array(fn(), dtype=np.float64, copy=True)  # first call: the check
         first_s = time.perf_counter() - t0 - setup_s
@@ -400,12 +455,37 @@ def worker_main(a):
                 fn()
                 times.append(time.perf_counter() - t)
             send({"times": times})
+        if cmd[0] == "blocks":
+            # blocks SECONDS: ours only; the library built with --profile runs
+            # calls for SECONDS (at least 3, after one untimed call) and
+            # reports the seconds each block took, summed over the calls.
+            send(block_times(a, d, x, float(cmd[1])))
     return 0
 
 
-def make_runner(runtime, attention, a, d, x):
+def block_times(a, d, x, budget):
+    libdir = os.path.join(d, "ours_profile")
+    from crate_model import Model
+    try:
+        model = Model(os.path.join(libdir, f"lib{a.model}.so"))
+    except Exception as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+    try:
+        model.forward(x)
+        model.profile(reset=True)
+        calls, start = 0, time.perf_counter()
+        while calls < 3 or time.perf_counter() - start < budget:
+            model.forward(x)
+            calls += 1
+        wall = time.perf_counter() - start
+        return {"calls": calls, "wall_s": wall, "blocks": model.profile()}
+    finally:
+        model.close()
+
+
+def make_runner(runtime, attention, ista, a, d, x):
     """Returns (fn, info): fn() runs one forward pass on x and returns the logits."""
-    info = {}
+    info = {} if ista is None else {"ista": ista}
     if runtime == "ours":
         libdir = os.path.join(d, "ours")
         sys.path.insert(0, libdir)
@@ -422,7 +502,8 @@ def make_runner(runtime, attention, a, d, x):
         torch.set_num_threads(a.threads)
         sys.path.insert(0, HERE)
         import crate_reference as cr
-        model = cr.build(a.model, weights_path(a.out, a.model), attention=attention)
+        model = cr.build(a.model, weights_path(a.out, a.model), attention=attention,
+                         ista=ista)
         info["threads"] = torch.get_num_threads()
         if runtime != "eager":
             import torch._inductor.config as ic
@@ -437,7 +518,8 @@ def make_runner(runtime, attention, a, d, x):
             return model(xt).numpy()
         return fn, info
 
-    onnx_path = os.path.join(d, f"{a.model}_b{a.batch}.onnx")
+    onnx_file = onnx_path(d, a.model, a.batch, ista)
+    info["onnx"] = os.path.basename(onnx_file)
     if runtime == "ort":
         import onnxruntime as ort
         so = ort.SessionOptions()
@@ -445,7 +527,7 @@ def make_runner(runtime, attention, a, d, x):
         so.intra_op_num_threads = a.threads
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(onnx_file, so, providers=["CPUExecutionProvider"])
         name = sess.get_inputs()[0].name
         info["threads"] = a.threads
         info["providers"] = sess.get_providers()
@@ -459,7 +541,7 @@ def make_runner(runtime, attention, a, d, x):
         config = {hints.performance_mode: hints.PerformanceMode.LATENCY,
                   hints.inference_precision: ov.Type.f32,
                   props.inference_num_threads: a.threads}
-        compiled = core.compile_model(core.read_model(onnx_path), "CPU", config)
+        compiled = core.compile_model(core.read_model(onnx_file), "CPU", config)
         req = compiled.create_infer_request()
         info["threads"] = a.threads
         info["precision"] = str(compiled.get_property(hints.inference_precision))
@@ -600,7 +682,7 @@ def run_case(model, batch, peers, a):
         r["wall_setup_s"] = time.perf_counter() - t0
         if "error" in msg:
             r["status"] = "failed: " + msg["error"]
-            log(f"  {p:13s} FAILED: {msg['error']}\n{w.log_tail()}")
+            log(f"  {p:15s} FAILED: {msg['error']}\n{w.log_tail()}")
             w.close()
             continue
         r.update(msg["info"])
@@ -610,7 +692,7 @@ def run_case(model, batch, peers, a):
         else:
             r["rel_err"] = e = rel_err(y, ref)
             r["status"] = "ok" if e <= a.tol else f"mismatch: rel err {e:.2e} > {a.tol:g}"
-        log(f"  {p:13s} setup {r['setup_s']:7.1f} s, first call {r['first_call_s'] * 1e3:9.1f} ms,"
+        log(f"  {p:15s} setup {r['setup_s']:7.1f} s, first call {r['first_call_s'] * 1e3:9.1f} ms,"
             f" rel err {r.get('rel_err', float('nan')):.2e}: {r['status']}")
         if r["status"] != "ok":
             w.close()
@@ -673,6 +755,11 @@ def run_case(model, batch, peers, a):
                 foreign[w.peer][1] += c1[2] - c0[2]
         if workers:
             res["foreign_cores_while_timing"] = foreign_cores(ticks0, cpu_ticks(pids))
+        for w in workers:
+            if w.peer == "ours" and a.block_seconds > 0:
+                res["peers"]["ours"]["blocks"] = w.ask(
+                    f"blocks {a.block_seconds}",
+                    a.block_seconds + a.call_timeout + 8 * est["ours"])
         for w in workers:
             fs, ft = foreign[w.peer]
             res["peers"][w.peer]["foreign_cores"] = fs / ft if ft else None
@@ -743,10 +830,80 @@ def add_rates(res, flops, peak):
             continue
         per_s = res["batch"] * 1e3 / r["median_ms"] * 1e-9
         r["gflops_reference"] = flops["reference"] * per_s
-        if p == "ours":
-            r["gflops_performed"] = flops["ours"] * per_s
+        # The products this peer performs: the reference form's, or (ours and
+        # the peers given the one-product model) ISTA as one product.
+        r["gflops_performed"] = performed_flops(p, flops) * per_s
+        if rate:
+            r["pct_of_machine"] = 100 * r["gflops_performed"] / rate
+
+
+def block_flops(fl, depth):
+    """Products of one image per block of our library (the one-product form)."""
+    layer = fl["per_layer"]
+    mssa = (layer["qkv"] + layer["scores"] + layer["attention_x_values"]
+            + layer["output_map"])
+    return {"embedding": fl["patch_embedding"], "mssa": depth * mssa,
+            "ista": depth * layer["ista_ours"], "head": fl["head"]}
+
+
+def add_block_rates(res, flops, depth, peak):
+    """Each block's share of our median, and its GFLOP/s on its products."""
+    ours = res["peers"].get("ours", {})
+    b = ours.get("blocks")
+    if not b or "blocks" not in b or "median_ms" not in ours:
+        return
+    total = sum(b["blocks"].values())
+    per = block_flops(flops, depth) if flops else {}
+    rate = peak.get("f32_gflops")
+    rows = []
+    for name, sec in b["blocks"].items():
+        share = sec / total if total else 0.0
+        ms = share * ours["median_ms"]
+        row = {"block": name, "share": share, "ms": ms,
+               "ms_per_call_profiled": sec / b["calls"] * 1e3}
+        if name in per and ms > 0:
+            row["gflop"] = per[name] * res["batch"] * 1e-9
+            row["gflops"] = row["gflop"] / (ms * 1e-3)
             if rate:
-                r["pct_of_machine"] = 100 * r["gflops_performed"] / rate
+                row["pct_of_machine"] = 100 * row["gflops"] / rate
+        rows.append(row)
+    ours["block_rates"] = rows
+
+
+def fmt_blocks(res, peak):
+    ours = res["peers"].get("ours", {})
+    rows = ours.get("block_rates")
+    b = ours.get("blocks", {})
+    if not rows:
+        return ["\nper-block breakdown of ours: "
+                + (b.get("error", "not measured") if isinstance(b, dict) else "not measured")]
+    rate = peak.get("f32_gflops")
+    lines = [f"\nper-block breakdown of ours (library built with --profile, {b['calls']} calls "
+             f"in {b['wall_s']:.1f} s after the rounds; each block's share of the profiled "
+             "time applied to our median; GFLOP: the block's products in the one-product "
+             "form x batch; % of machine: over "
+             + (f"{rate:.1f} GFLOP/s" if rate else "unavailable") + ")\n",
+             "| block | share % | ms of the median | GFLOP | GFLOP/s | % of machine f32 |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['block']} | {100 * r['share']:.1f} | {r['ms']:.2f} "
+                     f"| {r['gflop']:.3g} | {r['gflops']:.1f} | {r.get('pct_of_machine', float('nan')):.1f} |"
+                     if "gflops" in r else
+                     f"| {r['block']} | {100 * r['share']:.1f} | {r['ms']:.2f} | - | - | - |")
+    return lines
+
+
+def form_of(peer):
+    """The form of the model a peer runs, as the tables name it."""
+    return {None: "ours (1 product)", "three": "reference (3 products)",
+            "one": "one-product"}[PEERS[peer][2]]
+
+
+def best_peer(res, ista):
+    """(median ms, peer) of the fastest timed peer running the form `ista`, or (None, "-")."""
+    timed = [(r["median_ms"], p) for p, r in res["peers"].items()
+             if p in PEERS and PEERS[p][2] == ista and r.get("median_ms")]
+    return min(timed) if timed else (None, "-")
 
 
 def fmt_table(results, peers, peak):
@@ -755,10 +912,14 @@ def fmt_table(results, peers, peak):
 
     rate = peak.get("f32_gflops")
     lines = ["\nmedian: of single forward calls; peer/ours: peer median / our median "
-             "(below 1: the peer is faster); GFLOP/s (reference arithmetic): the products "
+             "(below 1: the peer is faster); form: the model the peer runs, the reference "
+             "form (ISTA as the reference code's three d x d products) or the one-product "
+             "form (ISTA as ReLU(y M - eta lambda), M = I + eta (D - D^T D) folded in float64, "
+             "as ours computes it); GFLOP/s (reference arithmetic): the products "
              "(matmuls, 2 flops per multiply-add) of the reference form of the model x "
              "batch / median, the same count for every peer; GFLOP/s (performed): the "
-             "products ours performs (ISTA as one product) x batch / median; % of machine: "
+             "products the peer performs (the reference form's, or ISTA as one product for "
+             "ours and the one-product peers) x batch / median; % of machine: "
              "that over the machine f32 rate ("
              + (f"{rate:.1f} GFLOP/s" if rate else "unavailable") + "); "
              "setup+1st call: process start to the end "
@@ -770,12 +931,12 @@ def fmt_table(results, peers, peak):
         fl = res.get("flops_per_image")
         if fl:
             lines.append(f"products per image: {fl['reference'] * 1e-9:.3f} GFLOP in the "
-                         f"reference form, {fl['ours'] * 1e-9:.3f} GFLOP as ours performs "
-                         "them\n")
-        lines.append("| peer | threads | status | rel err vs f64 | setup+1st call s | n "
+                         f"reference form, {fl['ours'] * 1e-9:.3f} GFLOP in the one-product "
+                         "form (ours and the -1p peers)\n")
+        lines.append("| peer | form | threads | status | rel err vs f64 | setup+1st call s | n "
                      "| median ms | p10-p90 ms | peer/ours | GFLOP/s (reference arithmetic) "
                      "| GFLOP/s (performed) | % of machine f32 | foreign load | redone |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         ours = res["peers"].get("ours", {}).get("median_ms")
         for p in peers:
             r = res["peers"].get(p, {})
@@ -783,33 +944,40 @@ def fmt_table(results, peers, peak):
             spread = f"{r['p10_ms']:.2f}-{r['p90_ms']:.2f}" if med else "-"
             ratio = f"{med / ours:.3f}" if (med and ours) else "-"
             setup = (r["setup_s"] + r["first_call_s"]) if "first_call_s" in r else None
-            lines.append(f"| {p} | {r.get('threads', '-')} | {r.get('status', '-')} "
+            lines.append(f"| {p} | {form_of(p)} | {r.get('threads', '-')} | {r.get('status', '-')} "
                          f"| {num(r.get('rel_err'), '.1e')} | {num(setup, '.1f')} "
                          f"| {r.get('n', '-')} | {num(med, '.2f')} | {spread} | {ratio} "
                          f"| {num(r.get('gflops_reference'), '.1f')} "
                          f"| {num(r.get('gflops_performed'), '.1f')} "
                          f"| {num(r.get('pct_of_machine'), '.1f')} "
                          f"| {num(r.get('foreign_cores'), '.2f')} | {r.get('chunks_redone', '-')} |")
+        lines += fmt_blocks(res, peak)
         lines.append("\nbackground load: other processes used "
                      f"{num(res.get('foreign_cores_while_timing'), '.2f')} cores on average "
                      "while the peers were timed (1 s samples with the workers idle: "
                      f"{res['background_busy_cores_before']:.2f} before the case, "
                      f"{res['background_busy_cores_after']:.2f} after)")
     lines.append("\n### Summary: best peer / ours (above 1: ours is faster)\n")
-    lines.append("| case | ours median ms | best peer | best peer median ms | best-peer/ours "
-                 "| ours GFLOP/s (performed) | ours % of machine f32 |")
-    lines.append("|---|---|---|---|---|---|---|")
+    lines.append("Reference form: the peers on the reference model (three-product ISTA); "
+                 "their ratio is what the algebra and the code gain together. One-product: "
+                 "the peers given the same one-product ISTA as ours; their ratio is what the "
+                 "code gains. GFLOP/s: performed (each on the products it computes).\n")
+    lines.append("| case | ours median ms | ours GFLOP/s | ours % of machine f32 "
+                 "| best reference-form peer | median ms | GFLOP/s | best-reference/ours "
+                 "| best one-product peer | median ms | GFLOP/s | best-one-product/ours |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for res in results:
-        ours = res["peers"].get("ours", {}).get("median_ms")
         ours_r = res["peers"].get("ours", {})
-        others = [(r["median_ms"], p) for p, r in res["peers"].items()
-                  if p != "ours" and r.get("median_ms")]
-        best_ms, best = min(others) if others else (None, "-")
-        ratio = f"{best_ms / ours:.4f}" if (best_ms and ours) else "-"
-        lines.append(f"| {res['model']} b{res['batch']} | {num(ours, '.2f')} | {best} "
-                     f"| {num(best_ms, '.2f')} | {ratio} "
-                     f"| {num(ours_r.get('gflops_performed'), '.1f')} "
-                     f"| {num(ours_r.get('pct_of_machine'), '.1f')} |")
+        ours = ours_r.get("median_ms")
+        row = (f"| {res['model']} b{res['batch']} | {num(ours, '.2f')} "
+               f"| {num(ours_r.get('gflops_performed'), '.1f')} "
+               f"| {num(ours_r.get('pct_of_machine'), '.1f')} ")
+        for ista in ("three", "one"):
+            best_ms, best = best_peer(res, ista)
+            ratio = f"{best_ms / ours:.4f}" if (best_ms and ours) else "-"
+            gf = res["peers"].get(best, {}).get("gflops_performed")
+            row += f"| {best} | {num(best_ms, '.2f')} | {num(gf, '.1f')} | {ratio} "
+        lines.append(row + "|")
     return "\n".join(lines)
 
 
@@ -831,7 +999,7 @@ def controller_main(a):
               "machine": machine(), "versions": versions(),
               "settings": {k: v for k, v in vars(a).items()
                            if k not in ("worker", "prep", "model", "batch", "tmp", "batches",
-                                        "sgemm_worker")},
+                                        "sgemm_worker", "onnx_ista")},
               "models": {}, "cases": []}
     log(f"run.py: {report['date']}, {report['machine'].get('Model name')}, "
         f"{report['machine']['cpus']} CPUs, cores {a.cores}, {a.threads} threads")
@@ -849,8 +1017,12 @@ def controller_main(a):
         batches = ",".join(str(b) for m, b in cases if m == model)
         log(f"== {model}: float64 truth and ONNX export (batches {batches})")
         t0 = time.perf_counter()
+        # ONNX files of the forms the ort/openvino peers run.
+        forms = [f for f in ("three", "one")
+                 if any(PEERS[p][0] in ("ort", "openvino") and PEERS[p][2] == f for p in peers)]
         subprocess.run([sys.executable, os.path.abspath(__file__), "--prep", model,
-                        "--batches", batches, "--out", a.out], check=True)
+                        "--batches", batches, "--onnx-ista", ",".join(forms),
+                        "--out", a.out], check=True)
         info["prep_s"] = time.perf_counter() - t0
         with open(os.path.join(d, "prep.json")) as f:
             info.update(json.load(f))
@@ -872,9 +1044,17 @@ def controller_main(a):
                      f"torch's FlopCounterMode on the reference model counts "
                      f"{counted * 1e-9:.3f}, " + ("the same" if counted == fl["reference"]
                                                   else "DIFFERENT"))
+            counted = info.get("torch_flop_counter_one_product")
+            check1 = ("not checked" if not isinstance(counted, int) else
+                      f"FlopCounterMode on the one-product model counts "
+                      f"{counted * 1e-9:.3f}, " + ("the same" if counted == fl["ours"]
+                                                   else "DIFFERENT"))
             log(f"   products per image: {fl['reference'] * 1e-9:.3f} GFLOP in the reference "
-                f"form ({check}), {fl['ours'] * 1e-9:.3f} GFLOP as ours performs them "
-                f"(ISTA as one product)")
+                f"form ({check}), {fl['ours'] * 1e-9:.3f} GFLOP in the one-product form, "
+                f"as ours and the -1p peers perform them ({check1})")
+        if "one_product_f64_vs_ref64" in info:
+            log(f"   one-product model vs reference form, both float64: rel err "
+                f"{info['one_product_f64_vs_ref64']:.2e}")
         if "ours" in peers:
             libdir = os.path.join(d, "ours")
             shutil.rmtree(libdir, ignore_errors=True)
@@ -886,6 +1066,15 @@ def controller_main(a):
             info["crate_compile_s"] = time.perf_counter() - t0
             info["crate_compile_rc"] = p.returncode
             log(f"   {(p.stdout + p.stderr).strip()} ({info['crate_compile_s']:.1f} s)")
+            if a.block_seconds > 0 and p.returncode == 0:
+                # The same library with block timers, for the per-block
+                # breakdown (timed apart from the peers' rounds).
+                profdir = os.path.join(d, "ours_profile")
+                shutil.rmtree(profdir, ignore_errors=True)
+                p = subprocess.run(cmd[:-1] + [profdir, "--profile", "--quiet"],
+                                   capture_output=True, text=True)
+                if p.returncode:
+                    log(f"   crate-compile --profile failed: {(p.stdout + p.stderr).strip()}")
 
     log(f"== machine f32 rate, cores {a.cores}, {a.threads} threads")
     report["peak"] = peak = measure_peak(a)
@@ -901,6 +1090,10 @@ def controller_main(a):
         if case_peers is not peers:
             res["peers"]["ours"] = {"status": "failed: crate-compile"}
         add_rates(res, report["models"][model].get("flops_per_image"), peak)
+        add_block_rates(res, report["models"][model].get("flops_per_image"),
+                        report["models"][model].get("config", {}).get("depth", 0), peak)
+        for line in fmt_blocks(res, peak):
+            log("  " + line.strip())
         report["cases"].append(res)
         for p in peers:
             r = res["peers"].get(p, {})
@@ -912,7 +1105,7 @@ def controller_main(a):
                     rates += f", {r['gflops_performed']:.1f} performed"
                 if "pct_of_machine" in r:
                     rates += f" = {r['pct_of_machine']:.1f}% of the machine f32 rate"
-                log(f"  {p:13s} median {r['median_ms']:10.2f} ms  (n {r['n']}, "
+                log(f"  {p:15s} median {r['median_ms']:10.2f} ms  (n {r['n']}, "
                     f"p10 {r['p10_ms']:.2f}, p90 {r['p90_ms']:.2f}; foreign load "
                     f"{r['foreign_cores']:.2f} cores, {r['chunks_redone']} chunks redone){rates}")
         log(f"  background load: {res['background_busy_cores_before']:.2f} cores busy before, "
@@ -940,8 +1133,12 @@ def controller_main(a):
                              if "ref64_vs_reference_logits_fp64" in mi else "")
                           + (f"; products per image {mi['flops_per_image']['reference'] * 1e-9:.3f}"
                              f" GFLOP in the reference form, "
-                             f"{mi['flops_per_image']['ours'] * 1e-9:.3f} as ours performs them"
-                             if "flops_per_image" in mi else "") + "\n"
+                             f"{mi['flops_per_image']['ours'] * 1e-9:.3f} in the one-product "
+                             "form (ours, -1p peers)"
+                             if "flops_per_image" in mi else "")
+                          + (f"; one-product model vs reference form, float64: rel err "
+                             f"{mi['one_product_f64_vs_ref64']:.1e}"
+                             if "one_product_f64_vs_ref64" in mi else "") + "\n"
                           for mname, mi in report["models"].items())
                 + table + f"\n\ntotal run time {report['total_s']:.0f} s\n")
     log(f"\nwrote {os.path.join(a.out, 'results.json')} and results.md "
@@ -974,6 +1171,9 @@ def main(argv=None):
     ap.add_argument("--cold-compile", action="store_true",
                     help="give every torch.compile worker a fresh inductor cache, so that "
                          "its setup time is a cold compile (slower run)")
+    ap.add_argument("--block-seconds", type=float, default=3.0,
+                    help="seconds of calls of our library built with --profile, after "
+                         "the timed rounds, for the per-block breakdown (0: none)")
     ap.add_argument("--tol", type=float, default=1e-4, help="max relative error vs float64")
     ap.add_argument("--sgemm-size", type=int, default=2048,
                     help="n of the n x n float32 numpy matmul that measures the BLAS rate")
@@ -986,6 +1186,7 @@ def main(argv=None):
     ap.add_argument("--model", help=argparse.SUPPRESS)
     ap.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--batches", help=argparse.SUPPRESS)
+    ap.add_argument("--onnx-ista", default="three", help=argparse.SUPPRESS)
     ap.add_argument("--tmp", help=argparse.SUPPRESS)
     ap.add_argument("--sgemm-worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
