@@ -565,8 +565,12 @@ class Worker:
         self.log_path = os.path.join(tmp, f"{peer}.log")
         self.logf = open(self.log_path, "w")
         env = dict(os.environ)
-        for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[k] = str(a.threads)
+        # numpy's OpenBLAS computes nothing of any peer's forward; with more
+        # than one thread its helper polls after the worker's numpy calls and
+        # takes a core from the peer (3% of our samples on crate_tiny b1).
+        env["OPENBLAS_NUM_THREADS"] = "1"
         if a.cold_compile:
             # A fresh inductor cache: torch.compile's time is a cold compile.
             cache = os.path.join(tmp, f"inductor-cache-{peer}")
