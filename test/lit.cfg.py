@@ -49,3 +49,14 @@ if cuda_root and os.path.exists(os.path.join(cuda_root, "nvvm", "libdevice")):
 else:
     lit_config.note("no CUDA toolkit named by CUDA_HOME/CUDA_ROOT/CUDA_PATH: "
                     "the ptxas checks of the GPU tests are skipped")
+
+# An NVIDIA driver on this machine: the --target=nvptx libraries then run;
+# without one, their create must fail cleanly (test/GPU/nvptx-library.test).
+import ctypes
+
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    lit_config.note("no NVIDIA driver (libcuda.so.1): the GPU libraries' "
+                    "create is checked to fail with CRATE_ERROR_NO_DEVICE")

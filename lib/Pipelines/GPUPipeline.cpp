@@ -58,6 +58,8 @@ void buildGpuKernelProgramPipeline(OpPassManager &pm) {
   appendUpstream(pm, "canonicalize,cse");
   // Last: canonicalization would rebuild the loops without their mapping.
   pm.addNestedPass<func::FuncOp>(createCrateGpuTileLoops());
+  // What has no parallel loop becomes a kernel of its own.
+  pm.addNestedPass<func::FuncOp>(createCrateGpuSerialKernels());
 }
 
 void buildGpuKernelProgramToCpuPipeline(OpPassManager &pm) {
@@ -68,6 +70,7 @@ void buildGpuKernelProgramToCpuPipeline(OpPassManager &pm) {
 
 void buildGpuKernelsToPtxPipeline(OpPassManager &pm,
                                   const GpuPipelineOptions &opts) {
+  pm.addNestedPass<func::FuncOp>(createCrateGpuDeviceBuffers());
   appendUpstream(pm, "func.func(convert-parallel-loops-to-gpu),"
                      "gpu-kernel-outlining,canonicalize,cse");
   // PTX 8.0 is the first with sm_90a; the text is embedded for ptxas or

@@ -18,6 +18,8 @@
 #include "ModelABI.h"
 #include "Parallel.h"
 
+#include "gpu/CudaDriver.h"
+
 #include "safetensors/SafeTensors.h"
 #include "weights/DerivedWeights.h"
 
@@ -72,6 +74,7 @@ struct Weight {
   uint64_t offset = 0; // Byte offset into the embedded weights.
   int64_t numel = 0;
   float *data = nullptr;
+  void *device = nullptr;     // its copy in GPU memory (--target=nvptx)
   Vector<int64_t> descriptor; // 3 + 2 * rank words.
   // Weights loaded at run time may be derived from a file tensor
   // (weights/DerivedWeights.h); empty `derive` for a tensor read as it is.
@@ -109,6 +112,9 @@ struct crate_rt_model {
   Vector<Output> outputs;      // outputs[0]: the main output.
   Vector<Weight> weights;
   void (*entry)(void **args) = nullptr;
+  // Compiled with --target=nvptx: the entry launches GPU kernels on buffers
+  // in GPU memory; weights live there, inputs and results are copied.
+  bool gpu = false;
   // Compiled with --profile: the blocks' names and the nanoseconds spent in
   // each, summed over calls and threads since the last reset.
   static constexpr size_t kMaxProfileBlocks = 32;
@@ -117,8 +123,10 @@ struct crate_rt_model {
   std::atomic<uint64_t> profileCalls{0};
 
   ~crate_rt_model() {
-    for (Weight &w : weights)
+    for (Weight &w : weights) {
       crate::rt::deallocate(w.data);
+      crate::rt::cuda::release(w.device);
+    }
   }
   // The object itself is tracked memory too.
   static void *operator new(size_t bytes, const std::nothrow_t &) noexcept {
@@ -436,6 +444,16 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
     m.entryBatch = eb->get<int64_t>();
   }
 
+  // Optional: the code's target, "cpu" (the default) or "nvptx".
+  if (auto t = manifest.find("target"); t != manifest.end()) {
+    if (!t->is_string() ||
+        (t->get<String>() != "cpu" && t->get<String>() != "nvptx")) {
+      error = "manifest has target " + brief(*t) +
+              ", expected \"cpu\" or \"nvptx\"";
+      return false;
+    }
+    m.gpu = t->get<String>() == "nvptx";
+  }
   // Optional: the blocks timed by crate_rt_profile_block, in index order.
   m.profileBlocks.clear();
   if (auto pb = manifest.find("profile"); pb != manifest.end()) {
@@ -588,6 +606,9 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
                 name + ": model->entry is null");
   m->entry = model->entry;
   m->threads = crate::rt::defaultThreads();
+  if (m->gpu)
+    if (const char *why = crate::rt::cuda::init())
+      return fail(CRATE_ERROR_NO_DEVICE, name + ": " + why);
 
   if (embedded) {
     if (weightsPath)
@@ -670,8 +691,23 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
       return fail(status, message);
   }
 
-  for (Weight &w : m->weights)
-    buildDescriptor(w.descriptor, w.data, w.shape);
+  for (Weight &w : m->weights) {
+    if (m->gpu) {
+      // The kernels read the weights in GPU memory; the host copy goes.
+      size_t bytes = size_t(w.numel) * sizeof(float);
+      const char *why = crate::rt::cuda::allocate(bytes, &w.device);
+      if (!why)
+        why = crate::rt::cuda::copyToDevice(w.device, w.data, bytes);
+      if (why)
+        return fail(CRATE_ERROR_DEVICE, name + ": weight '" + w.name +
+                                            "' to the GPU: " + why);
+      crate::rt::deallocate(w.data);
+      w.data = nullptr;
+    }
+    buildDescriptor(w.descriptor, m->gpu ? static_cast<float *>(w.device)
+                                         : w.data,
+                    w.shape);
+  }
   *out = m.release();
   return succeed();
 }
@@ -750,10 +786,30 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
   // result: its descriptor; several: MLIR's struct of descriptors).
   const size_t numInputs = model->inputs.size();
   Vector<Vector<int64_t>> inDescs(numInputs);
+  // A GPU model reads its inputs from GPU memory: copies, freed at the end.
+  Vector<void *> deviceInputs(numInputs, nullptr);
+  auto releaseInputs = [&] {
+    for (void *p : deviceInputs)
+      crate::rt::cuda::release(p);
+  };
   for (size_t i = 0; i < numInputs; ++i) {
     Vector<int64_t> sizes = model->inputs[i].shape;
     sizes[0] = batch;
-    buildDescriptor(inDescs[i], const_cast<void *>(inputs[i]), sizes);
+    void *data = const_cast<void *>(inputs[i]);
+    if (model->gpu) {
+      size_t bytes = size_t(batch * model->inputs[i].sampleElements) *
+                     model->inputs[i].elementBytes();
+      const char *why = crate::rt::cuda::allocate(bytes, &deviceInputs[i]);
+      if (!why)
+        why = crate::rt::cuda::copyToDevice(deviceInputs[i], data, bytes);
+      if (why) {
+        releaseInputs();
+        return fail(CRATE_ERROR_DEVICE,
+                    name + ": input to the GPU: " + why);
+      }
+      data = deviceInputs[i];
+    }
+    buildDescriptor(inDescs[i], data, sizes);
   }
   Vector<size_t> outAt(numOutputs);
   size_t outWords = 0;
@@ -792,6 +848,7 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
   } else {
     model->entry(args.data());
   }
+  const char *deviceError = model->gpu ? crate::rt::cuda::takeError() : nullptr;
 
   // Free every result buffer once, unless it aliases memory we do not own.
   Vector<float *> freed;
@@ -799,19 +856,26 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
     if (!allocated)
       return;
     for (size_t i = 0; i < numInputs; ++i)
-      if (allocated == inputs[i])
+      if (allocated == inputs[i] || allocated == deviceInputs[i])
         return;
     for (const Weight &w : model->weights)
-      if (allocated == w.data)
+      if (allocated == w.data || (w.device && allocated == w.device))
         return;
     for (float *p : freed)
       if (p == allocated)
         return;
     freed.push_back(allocated);
-    _mlir_memref_to_llvm_free(allocated);
+    if (model->gpu)
+      crate::rt::cuda::release(allocated);
+    else
+      _mlir_memref_to_llvm_free(allocated);
   };
   int status = CRATE_OK;
   String message;
+  if (deviceError) {
+    status = CRATE_ERROR_DEVICE;
+    message = name + ": on the GPU: " + deviceError;
+  }
   for (size_t i = 0; i < numOutputs; ++i) {
     const int64_t *desc = outDesc.data() + outAt[i];
     Vector<int64_t> sizes = model->outputs[i].shape;
@@ -830,10 +894,22 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
       message = name + ": the model returned " + what + " in a null buffer";
     } else if (status == CRATE_OK && i < count && outputs[i] &&
                outElements[i] > 0) {
-      copyStrided(desc, sizes, outElements[i], outputs[i]);
+      if (model->gpu) {
+        // The kernels write identity-layout buffers (bufferized function
+        // boundaries): one copy to the host.
+        const float *base = aligned + desc[2];
+        if (const char *why = crate::rt::cuda::copyToHost(
+                outputs[i], base, size_t(outElements[i]) * sizeof(float))) {
+          status = CRATE_ERROR_DEVICE;
+          message = name + ": result from the GPU: " + why;
+        }
+      } else {
+        copyStrided(desc, sizes, outElements[i], outputs[i]);
+      }
     }
     release(descriptorPointer(desc, 0));
   }
+  releaseInputs();
   if (status != CRATE_OK)
     return fail(status, message);
   return CRATE_OK;

@@ -66,6 +66,8 @@ extern "C" {
 #define CRATE_ERROR_WEIGHTS 2          /* weights file missing or invalid */
 #define CRATE_ERROR_OUT_OF_MEMORY 3
 #define CRATE_ERROR_INTERNAL 4 /* a bug: a manifest the runtime rejects */
+#define CRATE_ERROR_NO_DEVICE 5 /* --target=nvptx: no NVIDIA driver or GPU */
+#define CRATE_ERROR_DEVICE 6    /* --target=nvptx: a CUDA call failed */
 
 /* What the generated wrappers hand to the runtime. */
 typedef struct crate_model_static {

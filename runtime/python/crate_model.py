@@ -38,6 +38,8 @@ STATUS_NAMES = {
     2: "weights",
     3: "out of memory",
     4: "internal",
+    5: "no GPU",
+    6: "GPU",
 }
 
 

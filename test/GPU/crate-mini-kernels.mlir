@@ -29,12 +29,17 @@
 // CPU: llvm.fmul
 // CPU: llvm.return
 //
-// Mapped and compiled: one kernel per loop nest (224 for crate_mini), each
-// PTX for sm_90a by default, no malloc in any kernel (a workgroup alloc
-// would silently become one). No kernel uses shared memory yet.
+// Mapped and compiled: one kernel per loop nest (224 for crate_mini, and
+// two one-thread kernels for the statistics of the pooled token's
+// LayerNorm, which has no parallel dimension), each PTX for sm_90a by
+// default, no malloc in any kernel (a workgroup alloc would silently become
+// one). No kernel uses shared memory yet. The host code allocates every
+// buffer in device memory (mgpuMemAlloc), never with malloc.
 // RUN: crate-opt %t.program.mlir --crate-gpu-to-ptx -o %t.ptx.mlir
 // RUN: %python %crate_src/scripts/ptx-kernels.py %t.ptx.mlir %t.ptx | FileCheck %s --check-prefix=COUNT
-// COUNT: 224 kernels
+// COUNT: 226 kernels
+// RUN: FileCheck %s --check-prefix=HOST --implicit-check-not="llvm.call @malloc" < %t.ptx.mlir
+// HOST: llvm.call @mgpuMemAlloc
 // RUN: cat %t.ptx/*.ptx | FileCheck %s --check-prefix=PTX --implicit-check-not=malloc --implicit-check-not=.shared
 // PTX: .target sm_90a
 // PTX: .visible .entry crate_mini_kernel(

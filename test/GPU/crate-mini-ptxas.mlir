@@ -14,4 +14,4 @@
 // RUN: crate-opt %t.program.mlir --crate-gpu-to-ptx=gpu-arch=sm_80 -o %t.80.mlir
 // RUN: %python %crate_src/scripts/ptx-kernels.py %t.80.mlir %t.80 --ptxas %ptxas --arch sm_80 --no-spills | FileCheck %s
 // CHECK: crate_mini_kernel: registers={{[0-9]+}} smem=0 spill_stores=0 spill_loads=0
-// CHECK: 224 kernels
+// CHECK: 226 kernels

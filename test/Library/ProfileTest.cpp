@@ -21,8 +21,9 @@ std::vector<float> referenceInput() {
   std::vector<float> values;
   const crate::st::TensorInfo *info = file.find("input");
   EXPECT_NE(info, nullptr);
-  if (info)
+  if (info) {
     EXPECT_TRUE(file.readF32("input", info->shape, values, error)) << error;
+  }
   return values;
 }
 

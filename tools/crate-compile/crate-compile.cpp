@@ -11,6 +11,7 @@
 #include "crate/Codegen/CPU/Library.h"
 #include "crate/Codegen/CPU/Target.h"
 #include "crate/InitCrate.h"
+#include "crate/Pipelines/GPUPipeline.h"
 #include "crate/Pipelines/Pipelines.h"
 #include "crate/Transforms/Passes.h"
 
@@ -74,8 +75,18 @@ cl::opt<Target>
            cl::values(clEnumValN(Target::cpu, "cpu",
                                  "the host's CPU family (default)"),
                       clEnumValN(Target::nvptx, "nvptx",
-                                 "NVIDIA GPUs (not available in this build)")),
+                                 "NVIDIA GPUs: one PTX kernel per loop nest "
+                                 "(--gpu-arch), JIT-compiled and launched "
+                                 "through the CUDA driver the library loads "
+                                 "when a model is created")),
            cl::init(Target::cpu), cl::cat(category));
+cl::opt<crate::GpuArch> gpuArch(
+    "gpu-arch", cl::desc("NVIDIA architecture of --target=nvptx"),
+    cl::values(clEnumValN(crate::GpuArch::sm_80, "sm_80", "Ampere"),
+               clEnumValN(crate::GpuArch::sm_90, "sm_90", "Hopper"),
+               clEnumValN(crate::GpuArch::sm_90a, "sm_90a",
+                          "Hopper with wgmma (default)")),
+    cl::init(crate::GpuArch::sm_90a), cl::cat(category));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (default: the "
                                   "host CPU and its features), e.g. "
@@ -331,9 +342,11 @@ bool print(ModuleOp module) {
 }
 
 bool compile(MLIRContext &context) {
-  if (target == Target::nvptx)
-    return fail("--target=nvptx is not available in this build; use "
-                "--target=cpu");
+  const bool gpu = target == Target::nvptx;
+  if (!gpu && gpuArch.getNumOccurrences())
+    return fail("--gpu-arch applies to --target=nvptx only");
+  if (gpu && (!cpu.empty() || !mattr.empty()))
+    return fail("--cpu and --mattr apply to --target=cpu only");
   if (emit == Emit::lib && outputDir.empty())
     return fail("no output directory: pass -o DIR");
   if (weightsAtRuntime == false && weightsFile.empty() && emit == Emit::lib)
@@ -399,7 +412,8 @@ bool compile(MLIRContext &context) {
   PassManager toLinalg(&context);
   instrument(toLinalg, progress);
   crate::buildLowerToLinalgPipeline(toLinalg);
-  crate::buildPerImagePipeline(toLinalg, tuning.productColumns);
+  // Column panels are the CPU products' layout.
+  crate::buildPerImagePipeline(toLinalg, gpu ? 0 : tuning.productColumns);
   if (failed(toLinalg.run(*module)))
     return false;
   progress.end();
@@ -411,6 +425,8 @@ bool compile(MLIRContext &context) {
       crate::codegen::describeEntry(entry, name);
   if (failed(info))
     return false;
+  if (gpu)
+    info->target = "nvptx";
   // The manifest now holds the inputs' names and bounds; LLVM has no use
   // for them (and warns about argument attributes it does not know).
   for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
@@ -430,8 +446,15 @@ bool compile(MLIRContext &context) {
   progress.begin(3, "lower to the LLVM dialect");
   PassManager toLLVM(&context);
   instrument(toLLVM, progress);
-  crate::buildLinalgToLLVMPipeline(toLLVM,
-                                   {tuning.productRows, tuning.productColumns});
+  if (gpu) {
+    crate::buildGpuKernelProgramPipeline(toLLVM);
+    crate::GpuPipelineOptions gpuOptions;
+    gpuOptions.gpuArch = gpuArch;
+    crate::buildGpuKernelsToPtxPipeline(toLLVM, gpuOptions);
+  } else {
+    crate::buildLinalgToLLVMPipeline(
+        toLLVM, {tuning.productRows, tuning.productColumns});
+  }
   if (failed(toLLVM.run(*module)))
     return false;
   progress.end();
@@ -444,9 +467,12 @@ bool compile(MLIRContext &context) {
   // the end: a failing or interrupted compile leaves the previous library.
   Outputs outputs(outputDir, name);
   std::string codegenWhat =
-      "generate code for " +
-      (cpu.empty() ? std::string("the host CPU, ") : std::string()) +
-      tuning.describe() + " (LLVM)";
+      gpu ? "generate the host code (LLVM; kernels in PTX for " +
+                crate::gpuArchName(gpuArch).str() + ")"
+          : "generate code for " +
+                (cpu.empty() ? std::string("the host CPU, ")
+                             : std::string()) +
+                tuning.describe() + " (LLVM)";
   step(codegenWhat);
   progress.begin(4, codegenWhat);
   if (!crate::codegen::emitObject(

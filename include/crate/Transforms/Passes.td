@@ -97,6 +97,37 @@ def CrateGpuTileLoops : Pass<"crate-gpu-tile-loops"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def CrateGpuDeviceBuffers : Pass<"crate-gpu-device-buffers", "mlir::func::FuncOp"> {
+  let summary = "the kernel program's buffers in device memory";
+  let description = [{
+    The entry of the NVPTX route runs on the host and launches every loop
+    nest as a kernel, so the buffers it allocates are device memory: each
+    memref.alloc / memref.dealloc outside the parallel loops becomes a
+    gpu.alloc / gpu.dealloc on a stream of its own that is waited for at
+    once (mgpuMemAlloc / mgpuMemFree of the GPU runtime after gpu-to-llvm,
+    which lowers only stream-ordered allocations).
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def CrateGpuSerialKernels : Pass<"crate-gpu-serial-kernels", "mlir::func::FuncOp"> {
+  let summary = "move host-side memory accesses into one-thread GPU kernels";
+  let description = [{
+    Runs on the bufferized kernel program after crate-gpu-tile-loops. Code
+    with no parallel dimension (the statistics of a LayerNorm over the one
+    pooled token, a scalar set in a buffer) is left as plain loads, stores
+    and scf.for in the entry; on the GPU the entry runs on the host and its
+    buffers are device memory. Each run of consecutive top-level ops with
+    memory effects (other than allocations, views and the parallel loops)
+    moves into an scf.parallel of one iteration mapped to GPU block x;
+    memory-free ops between them move before it, or into it when they read
+    a value of the run. A run whose values are read after it stays on the
+    host with a warning.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def CrateReadOnlyInputs : Pass<"crate-readonly-inputs", "mlir::ModuleOp"> {
   let summary = "forbid bufferization from writing into function arguments";
   let description = [{

@@ -80,7 +80,11 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
      << "#define CRATE_ERROR_WEIGHTS 2          /* weights file missing or "
         "invalid */\n"
      << "#define CRATE_ERROR_OUT_OF_MEMORY 3\n"
-     << "#define CRATE_ERROR_INTERNAL 4\n#endif\n\n"
+     << "#define CRATE_ERROR_INTERNAL 4\n"
+     << "#define CRATE_ERROR_NO_DEVICE 5        /* --target=nvptx: no NVIDIA "
+        "driver or GPU */\n"
+     << "#define CRATE_ERROR_DEVICE 6           /* --target=nvptx: a CUDA "
+        "call failed */\n#endif\n\n"
      << "/* Elements per batch element of the input and of the output. */\n"
      << "#define " << upper << "_INPUT_SIZE " << perItem(main.shape)
      << "\n#define " << upper << "_OUTPUT_SIZE "

@@ -178,6 +178,8 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
       {"extra_outputs", std::move(extras)},
       {"entry_batch", info.entryBatch},
       {"weights", std::move(weights)}};
+  if (info.target != "cpu")
+    manifest["target"] = info.target;
   if (!info.profileBlocks.empty())
     manifest["profile"] = llvm::json::Array(info.profileBlocks);
   std::string text;

@@ -16,6 +16,7 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
@@ -189,6 +190,10 @@ bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
+  // --target=nvptx: gpu.binary (the kernels' PTX, embedded) and
+  // gpu.launch_func (calls of the mgpu* functions, runtime/gpu).
+  mlir::registerGPUDialectTranslation(registry);
+  mlir::gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   module->getContext()->appendDialectRegistry(registry);
 
   std::unique_ptr<TargetMachine> tm = makeTargetMachine(options, error);
@@ -210,7 +215,7 @@ bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
     if (!f.isDeclaration() && !glue.publicSymbols().contains(f.getName()))
       f.setLinkage(GlobalValue::InternalLinkage);
   for (GlobalVariable &gv : m->globals())
-    if (!gv.isDeclaration())
+    if (!gv.isDeclaration() && !gv.hasAppendingLinkage())
       gv.setLinkage(GlobalValue::InternalLinkage);
 
   // The embedded weights go to an object of their own: through bitcode and
@@ -244,9 +249,14 @@ bool emitObject(mlir::ModuleOp module, const ModelInfo &info,
       f.addFnAttr("prefer-vector-width", width);
 
   // One part per core, as bitcode: each thread parses its own.
+  // A GPU library's host code is small, and its module constructors
+  // (llvm.global_ctors, loading the kernels) must stay in one part.
   unsigned parts =
-      std::max(1u, std::min(options.maxThreads,
-                            hardware_concurrency().compute_thread_count()));
+      info.target != "cpu"
+          ? 1u
+          : std::max(1u,
+                     std::min(options.maxThreads,
+                              hardware_concurrency().compute_thread_count()));
   std::vector<SmallString<0>> bitcode;
   if (parts == 1) {
     bitcode.emplace_back();

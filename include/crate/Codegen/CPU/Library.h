@@ -55,6 +55,9 @@ struct ModelInfo {
   /// Images the entry computes per call: 1 when compiled for one image
   /// (crate-specialize-batch), 0 when the entry takes any batch.
   int64_t entryBatch = 0;
+  /// "cpu", or "nvptx": the entry launches GPU kernels (gpu.binary of PTX)
+  /// through the mgpu* functions of the runtime (runtime/gpu).
+  std::string target = "cpu";
   /// Compiled with --profile: the timed blocks (crate-profile-blocks).
   std::vector<std::string> profileBlocks;
 };

@@ -1,0 +1,90 @@
+"""One --target=nvptx library on the GPU: logits against the reference
+(float64, relative error <= 1e-5) image by image and as a batch, then the
+time per forward against PyTorch eager on the same GPU (bench/cpu's
+reference model) unless --no-timing."""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def read_safetensors(path):
+    import json
+    import struct
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        b, e = t["data_offsets"]
+        dtype = {"F32": np.float32, "F64": np.float64}[t["dtype"]]
+        out[name] = np.frombuffer(data[b:e], dtype=dtype).reshape(t["shape"])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("libdir")
+    ap.add_argument("io")
+    ap.add_argument("--bench", help="bench/cpu (for the PyTorch reference model)")
+    ap.add_argument("--no-timing", action="store_true")
+    a = ap.parse_args()
+    sys.path.insert(0, a.libdir)
+    from crate_model import CrateError, Model
+    io = read_safetensors(a.io)
+    x = np.ascontiguousarray(io["input"], dtype=np.float32)
+    want = io["logits_fp64"].astype(np.float64)
+    try:
+        model = Model(os.path.join(a.libdir, "libcrate_mini.so"))
+    except CrateError as e:
+        print(f"create failed: {e}")
+        return 1
+    ok = True
+    for b in range(x.shape[0]):
+        y = model.forward(x[b:b + 1]).astype(np.float64)
+        err = np.linalg.norm(y - want[b:b + 1]) / np.linalg.norm(want[b:b + 1])
+        print(f"image {b}: relative error {err:.3g}")
+        ok &= bool(err <= 1e-5)
+    y = model.forward(x).astype(np.float64)
+    err = np.linalg.norm(y - want) / np.linalg.norm(want)
+    print(f"batch {x.shape[0]}: relative error {err:.3g}, top-1 agreement "
+          f"{np.mean(y.argmax(1) == want.argmax(1)):.2f}")
+    ok &= bool(err <= 1e-5)
+    if not a.no_timing:
+        for batch in (1, 64):
+            xb = np.ascontiguousarray(np.resize(x, (batch,) + x.shape[1:]))
+            model.forward(xb)
+            t = time.perf_counter(); n = 0
+            while time.perf_counter() - t < 2 or n < 3:
+                model.forward(xb); n += 1
+            ours = (time.perf_counter() - t) / n
+            line = f"batch {batch}: ours {ours * 1e3:.3f} ms per forward"
+            try:
+                import torch
+                sys.path.insert(0, a.bench)
+                import crate_reference as cr
+                if torch.cuda.is_available():
+                    m = cr.build("crate_mini", None).cuda().eval()
+                    xt = torch.from_numpy(xb).cuda()
+                    with torch.inference_mode():
+                        m(xt); torch.cuda.synchronize()
+                        t = time.perf_counter(); n = 0
+                        while time.perf_counter() - t < 2 or n < 3:
+                            m(xt); n += 1
+                        torch.cuda.synchronize()
+                    ref = (time.perf_counter() - t) / n
+                    line += f"; PyTorch eager {ref * 1e3:.3f} ms; PyTorch/ours {ref / ours:.2f}"
+            except Exception as e:  # timing is informative only
+                line += f"; PyTorch not timed ({type(e).__name__}: {e})"
+            print(line)
+    print("ok" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds here (the machine with MLIR) what bench/gpu/run.sh checks on a GPU
+# machine (which has CUDA and PyTorch but no MLIR): the crate_mini library
+# for --target=nvptx, once per architecture, under build/gpu/. Carry
+# build/gpu to the GPU machine (device tool: carry ["build/gpu"]).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${CRATE_BUILD_DIR:-$root/build}
+out=$build/gpu
+compiler=$build/bin/crate-compile
+[ -x "$compiler" ] || { echo "prepare.sh: build the compiler first (scripts/build.sh)" >&2; exit 1; }
+rm -rf "$out"; mkdir -p "$out"
+for arch in sm_90a sm_80; do
+  "$compiler" "$root/examples/crate_mini.mlir" \
+      --weights "$root/test/data/crate_mini_weights.safetensors" \
+      --target=nvptx --gpu-arch=$arch --name crate_mini -o "$out/crate_mini_$arch"
+done
+cp "$root/test/data/crate_mini_io.safetensors" "$out/"
+cp "$root/bench/gpu/check.py" "$out/"
+echo "prepare.sh: wrote $out (carry it to the GPU machine; run bench/gpu/run.sh there)"

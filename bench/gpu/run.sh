@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GPU checks, in one command on a machine with an NVIDIA GPU, its driver
+# and the CUDA toolkit (no MLIR needed): run bench/gpu/prepare.sh on the
+# build machine first and bring build/gpu along. Prints:
+#   1. the GPU and driver (nvidia-smi);
+#   2. crate_mini compiled with --target=nvptx for sm_90a (and sm_80 where
+#      the GPU runs it) against the reference logits (float64, 1e-5), per
+#      image and as a batch;
+#   3. the same under compute-sanitizer (memcheck), when it is installed;
+#   4. the time per forward, ours against PyTorch eager on the GPU (the
+#      reference model of bench/cpu/crate_reference.py) when torch sees a GPU.
+# Exits non-zero when a check fails.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir=${CRATE_GPU_DIR:-$root/build/gpu}
+[ -d "$dir" ] || { echo "run.sh: $dir is missing: run bench/gpu/prepare.sh on the build machine and carry build/gpu" >&2; exit 2; }
+status=0
+echo "== GPU"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || status=1
+for arch in sm_90a sm_80; do
+  echo "== crate_mini, --target=nvptx --gpu-arch=$arch"
+  python3 "$dir/check.py" "$dir/crate_mini_$arch" "$dir/crate_mini_io.safetensors" \
+      --bench "$root/bench/cpu" || status=1
+done
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+if [ -n "$sanitizer" ]; then
+  echo "== compute-sanitizer (memcheck), sm_90a"
+  "$sanitizer" --tool memcheck --error-exitcode 3 python3 "$dir/check.py" \
+      "$dir/crate_mini_sm_90a" "$dir/crate_mini_io.safetensors" --no-timing || status=1
+else
+  echo "== compute-sanitizer: not installed, skipped"
+fi
+[ "$status" -eq 0 ] && echo "run.sh: all GPU checks passed" || echo "run.sh: FAILED"
+exit "$status"

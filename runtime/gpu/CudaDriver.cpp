@@ -1,0 +1,308 @@
+//===- CudaDriver.cpp - the CUDA driver and MLIR's mgpu* ABI on it --------===//
+
+#include "CudaDriver.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <mutex>
+
+namespace {
+// The few driver API types used here (cuda.h is not needed to build).
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUdeviceptr = unsigned long long;
+
+struct Driver {
+  CUresult (*cuInit)(unsigned);
+  CUresult (*cuDeviceGetCount)(int *);
+  CUresult (*cuDeviceGet)(CUdevice *, int);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuGetErrorString)(CUresult, const char **);
+  CUresult (*cuModuleLoadData)(CUmodule *, const void *);
+  CUresult (*cuModuleUnload)(CUmodule);
+  CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, unsigned, CUstream,
+                             void **, void **);
+  CUresult (*cuStreamCreate)(CUstream *, unsigned);
+  CUresult (*cuStreamSynchronize)(CUstream);
+  CUresult (*cuStreamDestroy)(CUstream);
+  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUcontext context = nullptr;
+};
+
+Driver driver;
+std::mutex initMutex;
+bool initDone = false;
+char initError[512] = "";
+
+thread_local char message[512];
+thread_local char pending[512];
+thread_local bool current = false; // the context is current on this thread
+
+const char *say(const char *what, CUresult r) {
+  const char *text = nullptr;
+  if (driver.cuGetErrorString)
+    driver.cuGetErrorString(r, &text);
+  std::snprintf(message, sizeof message, "%s failed: CUDA error %d (%s)",
+                what, r, text ? text : "unknown");
+  return message;
+}
+
+/// Keeps the first failure of a mgpu* call on this thread.
+void keep(const char *what, CUresult r) {
+  if (pending[0])
+    return;
+  std::snprintf(pending, sizeof pending, "%s", say(what, r));
+}
+
+const char *loadDriver() {
+  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char *why = dlerror();
+    std::snprintf(initError, sizeof initError,
+                  "no NVIDIA driver: dlopen(\"libcuda.so.1\") failed (%s); "
+                  "this library was compiled with --target=nvptx and needs "
+                  "an NVIDIA GPU and its driver",
+                  why ? why : "not found");
+    return initError;
+  }
+  struct Entry {
+    const char *name;
+    void **slot;
+  } entries[] = {
+      {"cuInit", (void **)&driver.cuInit},
+      {"cuDeviceGetCount", (void **)&driver.cuDeviceGetCount},
+      {"cuDeviceGet", (void **)&driver.cuDeviceGet},
+      {"cuDevicePrimaryCtxRetain", (void **)&driver.cuDevicePrimaryCtxRetain},
+      {"cuCtxSetCurrent", (void **)&driver.cuCtxSetCurrent},
+      {"cuGetErrorString", (void **)&driver.cuGetErrorString},
+      {"cuModuleLoadData", (void **)&driver.cuModuleLoadData},
+      {"cuModuleUnload", (void **)&driver.cuModuleUnload},
+      {"cuModuleGetFunction", (void **)&driver.cuModuleGetFunction},
+      {"cuLaunchKernel", (void **)&driver.cuLaunchKernel},
+      {"cuStreamCreate", (void **)&driver.cuStreamCreate},
+      {"cuStreamSynchronize", (void **)&driver.cuStreamSynchronize},
+      {"cuStreamDestroy_v2", (void **)&driver.cuStreamDestroy},
+      {"cuMemAlloc_v2", (void **)&driver.cuMemAlloc},
+      {"cuMemFree_v2", (void **)&driver.cuMemFree},
+      {"cuMemcpyHtoD_v2", (void **)&driver.cuMemcpyHtoD},
+      {"cuMemcpyDtoH_v2", (void **)&driver.cuMemcpyDtoH},
+  };
+  for (Entry &e : entries) {
+    *e.slot = dlsym(lib, e.name);
+    if (!*e.slot) {
+      std::snprintf(initError, sizeof initError,
+                    "the NVIDIA driver (libcuda.so.1) lacks %s: too old", e.name);
+      return initError;
+    }
+  }
+  CUresult r = driver.cuInit(0);
+  if (r != 0) {
+    std::snprintf(initError, sizeof initError, "%s", say("cuInit", r));
+    return initError;
+  }
+  int count = 0;
+  if ((r = driver.cuDeviceGetCount(&count)) != 0 || count == 0) {
+    std::snprintf(initError, sizeof initError,
+                  "the NVIDIA driver reports no GPU (cuDeviceGetCount: %d "
+                  "devices, error %d)",
+                  count, r);
+    return initError;
+  }
+  CUdevice device;
+  if ((r = driver.cuDeviceGet(&device, 0)) != 0 ||
+      (r = driver.cuDevicePrimaryCtxRetain(&driver.context, device)) != 0) {
+    std::snprintf(initError, sizeof initError, "%s",
+                  say("opening GPU 0", r));
+    return initError;
+  }
+  return nullptr;
+}
+
+/// The driver, with the context current on this thread; null before init.
+const char *ready() {
+  if (!initDone || initError[0])
+    return initError[0] ? initError : "the CUDA driver is not initialised";
+  if (!current) {
+    if (CUresult r = driver.cuCtxSetCurrent(driver.context))
+      return say("cuCtxSetCurrent", r);
+    current = true;
+  }
+  return nullptr;
+}
+
+/// A module of the library: the PTX text is loaded (JIT-compiled by the
+/// driver) at its first use, not when the library's constructors run.
+struct LazyModule {
+  const char *ptx;
+  CUmodule module = nullptr;
+  std::mutex mutex;
+};
+} // namespace
+
+namespace crate::rt::cuda {
+
+const char *init() {
+  {
+    std::lock_guard<std::mutex> lock(initMutex);
+    if (!initDone) {
+      loadDriver();
+      initDone = true;
+    }
+  }
+  return ready();
+}
+
+const char *allocate(size_t bytes, void **device) {
+  if (const char *e = ready())
+    return e;
+  CUdeviceptr p = 0;
+  if (CUresult r = driver.cuMemAlloc(&p, bytes ? bytes : 1))
+    return say("cuMemAlloc", r);
+  *device = reinterpret_cast<void *>(p);
+  return nullptr;
+}
+
+void release(void *device) {
+  if (device && !ready())
+    driver.cuMemFree(reinterpret_cast<CUdeviceptr>(device));
+}
+
+const char *copyToDevice(void *device, const void *host, size_t bytes) {
+  if (const char *e = ready())
+    return e;
+  if (CUresult r = driver.cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>(device),
+                                       host, bytes))
+    return say("cuMemcpyHtoD", r);
+  return nullptr;
+}
+
+const char *copyToHost(void *host, const void *device, size_t bytes) {
+  if (const char *e = ready())
+    return e;
+  if (CUresult r = driver.cuMemcpyDtoH(
+          host, reinterpret_cast<CUdeviceptr>(device), bytes))
+    return say("cuMemcpyDtoH", r);
+  return nullptr;
+}
+
+const char *takeError() {
+  if (!pending[0])
+    return nullptr;
+  std::snprintf(message, sizeof message, "%s", pending);
+  pending[0] = '\0';
+  return message;
+}
+
+} // namespace crate::rt::cuda
+
+// MLIR's GPU runtime ABI, as gpu-to-llvm and the gpu.binary translation
+// call it (the calls of one forward run on the thread that runs it).
+extern "C" {
+
+void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
+  auto *m = new (std::nothrow) LazyModule();
+  if (m)
+    m->ptx = static_cast<const char *>(data);
+  return m;
+}
+
+void mgpuModuleUnload(void *module) {
+  auto *m = static_cast<LazyModule *>(module);
+  if (!m)
+    return;
+  if (m->module && !ready())
+    driver.cuModuleUnload(m->module);
+  delete m;
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  if (pending[0])
+    return nullptr;
+  if (const char *e = ready()) {
+    std::snprintf(pending, sizeof pending, "%s", e);
+    return nullptr;
+  }
+  auto *m = static_cast<LazyModule *>(module);
+  if (!m) {
+    std::snprintf(pending, sizeof pending, "a kernel module failed to load "
+                                           "(out of memory)");
+    return nullptr;
+  }
+  {
+    std::lock_guard<std::mutex> lock(m->mutex);
+    if (!m->module)
+      if (CUresult r = driver.cuModuleLoadData(&m->module, m->ptx)) {
+        keep("cuModuleLoadData (the PTX of a kernel)", r);
+        return nullptr;
+      }
+  }
+  CUfunction f = nullptr;
+  if (CUresult r = driver.cuModuleGetFunction(&f, m->module, name)) {
+    keep("cuModuleGetFunction", r);
+    return nullptr;
+  }
+  return f;
+}
+
+void *mgpuStreamCreate() {
+  if (pending[0] || ready())
+    return nullptr;
+  CUstream s = nullptr;
+  if (CUresult r = driver.cuStreamCreate(&s, 1 /*non-blocking*/))
+    keep("cuStreamCreate", r);
+  return s;
+}
+
+void mgpuStreamSynchronize(void *stream) {
+  if (stream && !pending[0] && !ready())
+    if (CUresult r = driver.cuStreamSynchronize(stream))
+      keep("cuStreamSynchronize (a kernel failed)", r);
+}
+
+void mgpuStreamDestroy(void *stream) {
+  if (stream && !ready())
+    driver.cuStreamDestroy(stream);
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  if (!function || pending[0])
+    return;
+  if (CUresult r = driver.cuLaunchKernel(
+          function, unsigned(gridX), unsigned(gridY), unsigned(gridZ),
+          unsigned(blockX), unsigned(blockY), unsigned(blockZ),
+          unsigned(smem), stream, params, extra))
+    keep("cuLaunchKernel", r);
+}
+
+void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*isHostShared*/) {
+  if (pending[0])
+    return nullptr;
+  void *p = nullptr;
+  if (const char *e = crate::rt::cuda::allocate(bytes, &p)) {
+    std::snprintf(pending, sizeof pending, "%s", e);
+    return nullptr;
+  }
+  return p;
+}
+
+void mgpuMemFree(void *ptr, void * /*stream*/) {
+  crate::rt::cuda::release(ptr);
+}
+
+} // extern "C"

@@ -1,0 +1,39 @@
+//===- CudaDriver.h - the CUDA driver, found at run time --------*- C++ -*-===//
+//
+// Libraries compiled with --target=nvptx reach the GPU through the CUDA
+// driver API, loaded with dlopen("libcuda.so.1") when a model is created:
+// the library needs no CUDA at link time, and on a machine without a driver
+// create fails with a message instead of the library failing to load. The
+// generated host code calls the mgpu* functions of MLIR's GPU runtime ABI
+// (CudaDriver.cpp implements them on this driver); they cannot report
+// errors, so the first failure on a thread is kept and every later launch
+// on that thread is skipped until takeError() reads it.
+//
+// Every function returns null on success and otherwise a message in a
+// thread-local buffer (valid until the next call on the thread).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CRATE_RUNTIME_GPU_CUDADRIVER_H
+#define CRATE_RUNTIME_GPU_CUDADRIVER_H
+
+#include <cstddef>
+
+namespace crate::rt::cuda {
+
+/// Loads the driver, initialises it and makes device 0's primary context
+/// current on this thread. Cheap after the first call.
+const char *init();
+
+const char *allocate(size_t bytes, void **device);
+void release(void *device);
+const char *copyToDevice(void *device, const void *host, size_t bytes);
+const char *copyToHost(void *host, const void *device, size_t bytes);
+
+/// The first failure of a mgpu* call on this thread since the last
+/// takeError(), or null; clears it.
+const char *takeError();
+
+} // namespace crate::rt::cuda
+
+#endif // CRATE_RUNTIME_GPU_CUDADRIVER_H
