@@ -8,6 +8,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <mutex>
+#include <new>
 
 namespace {
 // The few driver API types used here (cuda.h is not needed to build).
@@ -27,7 +28,6 @@ struct Driver {
   CUresult (*cuCtxSetCurrent)(CUcontext);
   CUresult (*cuGetErrorString)(CUresult, const char **);
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
-  CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, unsigned, CUstream,
@@ -89,7 +89,6 @@ const char *loadDriver() {
       {"cuCtxSetCurrent", (void **)&driver.cuCtxSetCurrent},
       {"cuGetErrorString", (void **)&driver.cuGetErrorString},
       {"cuModuleLoadData", (void **)&driver.cuModuleLoadData},
-      {"cuModuleUnload", (void **)&driver.cuModuleUnload},
       {"cuModuleGetFunction", (void **)&driver.cuModuleGetFunction},
       {"cuLaunchKernel", (void **)&driver.cuLaunchKernel},
       {"cuStreamCreate", (void **)&driver.cuStreamCreate},
@@ -219,13 +218,11 @@ void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
   return m;
 }
 
+// Runs from the library's destructors (dlclose, process exit), when the
+// driver may already be shutting down: the module goes with the primary
+// context, only the handle is freed here.
 void mgpuModuleUnload(void *module) {
-  auto *m = static_cast<LazyModule *>(module);
-  if (!m)
-    return;
-  if (m->module && !ready())
-    driver.cuModuleUnload(m->module);
-  delete m;
+  delete static_cast<LazyModule *>(module);
 }
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
