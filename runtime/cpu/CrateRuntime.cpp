@@ -775,7 +775,7 @@ void chargeProfile(std::chrono::steady_clock::time_point now) {
 /// Runs the entry once on `batch` consecutive images; outputs[i] receives
 /// result i when non-null.
 int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
-             float *const *outputs, size_t count) {
+             float *const *outputs, size_t count, bool deviceIO) {
   const String &name = model->name;
   const size_t numOutputs = model->outputs.size();
   Vector<int64_t> outElements(numOutputs);
@@ -796,7 +796,7 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
     Vector<int64_t> sizes = model->inputs[i].shape;
     sizes[0] = batch;
     void *data = const_cast<void *>(inputs[i]);
-    if (model->gpu) {
+    if (model->gpu && !deviceIO) {
       size_t bytes = size_t(batch * model->inputs[i].sampleElements) *
                      model->inputs[i].elementBytes();
       const char *why = crate::rt::cuda::allocate(bytes, &deviceInputs[i]);
@@ -896,10 +896,13 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
                outElements[i] > 0) {
       if (model->gpu) {
         // The kernels write identity-layout buffers (bufferized function
-        // boundaries): one copy to the host.
+        // boundaries): one copy to the host, or within the GPU.
         const float *base = aligned + desc[2];
-        if (const char *why = crate::rt::cuda::copyToHost(
-                outputs[i], base, size_t(outElements[i]) * sizeof(float))) {
+        size_t bytes = size_t(outElements[i]) * sizeof(float);
+        if (const char *why =
+                deviceIO
+                    ? crate::rt::cuda::copyOnDevice(outputs[i], base, bytes)
+                    : crate::rt::cuda::copyToHost(outputs[i], base, bytes)) {
           status = CRATE_ERROR_DEVICE;
           message = name + ": result from the GPU: " + why;
         }
@@ -922,6 +925,7 @@ struct ChunkWork {
   const void *const *inputs;
   float *const *outputs;
   size_t count;
+  bool deviceIO; // inputs and outputs are GPU memory (forward_device)
   int64_t chunk;
   std::atomic<int> status{CRATE_OK}; // the first failure
   char message[1024] = "";
@@ -946,7 +950,7 @@ void runChunk(void *ctx, int64_t index) {
                      first * model->inputs[i].sampleElements *
                          model->inputs[i].elementBytes();
   int status = runEntry(work->model, chunkInputs.data(), work->chunk,
-                        chunkOutputs.data(), work->count);
+                        chunkOutputs.data(), work->count, work->deviceIO);
   int expected = CRATE_OK;
   if (status != CRATE_OK && work->status.compare_exchange_strong(expected, status))
     std::snprintf(work->message, sizeof work->message, "%s",
@@ -956,7 +960,8 @@ void runChunk(void *ctx, int64_t index) {
 /// Runs the entry; outputs[i] receives result i when non-null (`count`
 /// pointers are given; results past them are computed and dropped).
 int forwardImpl(crate_rt_model *model, const void *const *inputs,
-                int64_t batch, float *const *outputs, size_t count) {
+                int64_t batch, float *const *outputs, size_t count,
+                bool deviceIO) {
   if (!model)
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 "crate_rt_forward: model is null");
@@ -1017,6 +1022,7 @@ int forwardImpl(crate_rt_model *model, const void *const *inputs,
   work.inputs = inputs;
   work.outputs = outputs;
   work.count = count;
+  work.deviceIO = deviceIO;
   work.chunk = model->entryBatch ? model->entryBatch : batch;
   int64_t chunks = (batch + work.chunk - 1) / work.chunk;
   crate::rt::parallelFor(chunks, model->threads, runChunk, &work);
@@ -1063,17 +1069,19 @@ struct ForwardCall {
   int64_t batch;
   float *const *outputs;
   size_t count;
+  bool deviceIO;
 };
 
 int forwardBody(void *p) {
   auto *call = static_cast<ForwardCall *>(p);
   return forwardImpl(call->model, call->inputs, call->batch, call->outputs,
-                     call->count);
+                     call->count, call->deviceIO);
 }
 
 int forwardInScope(crate_rt_model *model, const void *const *inputs,
-                   int64_t batch, float *const *outputs, size_t count) {
-  ForwardCall call{model, inputs, batch, outputs, count};
+                   int64_t batch, float *const *outputs, size_t count,
+                   bool deviceIO = false) {
+  ForwardCall call{model, inputs, batch, outputs, count, deviceIO};
   return crate::rt::runInScope(forwardBody, &call, crate::rt::OnReturn::FreeAll,
                                model ? model->name.c_str() : "crate_rt_forward",
                                setLastError);
@@ -1140,6 +1148,27 @@ int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
                             int64_t batch, float *const *outputs) {
   return forwardInScope(model, inputs, batch, outputs,
                         model ? model->outputs.size() : 0);
+}
+
+int crate_rt_forward_device(crate_rt_model *model, const float *input,
+                            int64_t batch, float *output, void *stream) {
+  if (!model)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_forward_device: model is null");
+  if (!model->gpu)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": forward_device takes GPU memory and is for "
+                              "libraries compiled with --target=nvptx; use " +
+                    model->name + "_forward");
+  if (singleInputRefused(model))
+    return CRATE_ERROR_INVALID_ARGUMENT;
+  // The kernels run on streams of their own, each waited for: work queued
+  // on the caller's stream (the input being written) finishes first, and
+  // the output is complete when the call returns.
+  if (const char *why = crate::rt::cuda::synchronize(stream))
+    return fail(CRATE_ERROR_DEVICE, model->name + ": " + why);
+  const void *inputs[] = {input};
+  return forwardInScope(model, inputs, batch, &output, 1, /*deviceIO=*/true);
 }
 
 void crate_rt_destroy(crate_rt_model *model) {

@@ -107,6 +107,14 @@ int crate_rt_forward_outputs(crate_rt_model *model, const float *input,
 int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
                             int64_t batch, float *const *outputs);
 
+/* Libraries compiled with --target=nvptx: like crate_rt_forward with
+ * `input` and `output` in GPU memory (CUDA device pointers); the work queued
+ * on `stream` (a CUstream, may be null) is waited for first, and the output
+ * is complete when the call returns. Other libraries refuse it with
+ * CRATE_ERROR_INVALID_ARGUMENT. */
+int crate_rt_forward_device(crate_rt_model *model, const float *input,
+                            int64_t batch, float *output, void *stream);
+
 void crate_rt_destroy(crate_rt_model *model);
 
 /* The calling thread's last error message ("" after a success); valid until

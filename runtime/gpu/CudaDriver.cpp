@@ -39,6 +39,7 @@ struct Driver {
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*cuMemcpyDtoD)(CUdeviceptr, CUdeviceptr, size_t);
   CUcontext context = nullptr;
 };
 
@@ -98,6 +99,7 @@ const char *loadDriver() {
       {"cuMemFree_v2", (void **)&driver.cuMemFree},
       {"cuMemcpyHtoD_v2", (void **)&driver.cuMemcpyHtoD},
       {"cuMemcpyDtoH_v2", (void **)&driver.cuMemcpyDtoH},
+      {"cuMemcpyDtoD_v2", (void **)&driver.cuMemcpyDtoD},
   };
   for (Entry &e : entries) {
     *e.slot = dlsym(lib, e.name);
@@ -194,6 +196,26 @@ const char *copyToHost(void *host, const void *device, size_t bytes) {
   if (CUresult r = driver.cuMemcpyDtoH(
           host, reinterpret_cast<CUdeviceptr>(device), bytes))
     return say("cuMemcpyDtoH", r);
+  return nullptr;
+}
+
+const char *copyOnDevice(void *to, const void *from, size_t bytes) {
+  if (const char *e = ready())
+    return e;
+  if (CUresult r = driver.cuMemcpyDtoD(reinterpret_cast<CUdeviceptr>(to),
+                                       reinterpret_cast<CUdeviceptr>(from),
+                                       bytes))
+    return say("cuMemcpyDtoD", r);
+  return nullptr;
+}
+
+const char *synchronize(void *stream) {
+  if (!stream)
+    return nullptr;
+  if (const char *e = ready())
+    return e;
+  if (CUresult r = driver.cuStreamSynchronize(stream))
+    return say("cuStreamSynchronize (the caller's stream)", r);
   return nullptr;
 }
 

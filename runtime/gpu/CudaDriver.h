@@ -29,6 +29,10 @@ const char *allocate(size_t bytes, void **device);
 void release(void *device);
 const char *copyToDevice(void *device, const void *host, size_t bytes);
 const char *copyToHost(void *host, const void *device, size_t bytes);
+const char *copyOnDevice(void *to, const void *from, size_t bytes);
+
+/// Waits for the work queued on `stream` (a CUstream; null: nothing).
+const char *synchronize(void *stream);
 
 /// The first failure of a mgpu* call on this thread since the last
 /// takeError(), or null; clears it.

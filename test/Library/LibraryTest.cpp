@@ -227,6 +227,14 @@ TEST(CrateMiniLibrary, RejectsBadCalls) {
   expectError(crate_mini_forward(model, nullptr, 1, out.data()), "input");
   expectError(crate_mini_forward(model, input.data(), 1, nullptr), "output");
   expectError(crate_mini_create(nullptr, nullptr), "out");
+  // GPU memory is for --target=nvptx libraries only.
+  expectError(crate_mini_forward_device(model, input.data(), 1, out.data(),
+                                        nullptr),
+              "forward_device takes GPU memory and is for libraries compiled "
+              "with --target=nvptx; use crate_mini_forward");
+  expectError(crate_mini_forward_device(nullptr, input.data(), 1, out.data(),
+                                        nullptr),
+              "crate_rt_forward_device: model is null");
   // A success clears the message.
   ASSERT_EQ(crate_mini_forward(model, input.data(), 1, out.data()), CRATE_OK);
   EXPECT_STREQ(crate_mini_last_error(model), "");

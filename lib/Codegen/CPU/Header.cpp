@@ -3,6 +3,8 @@
 #include "crate/Codegen/CPU/Library.h"
 
 #include "llvm/ADT/StringExtras.h"
+
+#include <string>
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -147,6 +149,19 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
      << "int " << n << "_forward_inputs(" << n
      << "_model *model, const void *const *inputs,\n    int64_t batch, "
         "float *const *outputs);\n\n"
+     << "/* "
+     << (info.target == "nvptx"
+             ? "Like " + n + "_forward with input and output in GPU memory "
+               "(CUDA device\n * pointers); the work queued on `stream` (a "
+               "CUstream, may be NULL) is\n * waited for first, and the "
+               "output is complete when the call returns."
+             : "For libraries compiled with --target=nvptx (input and output "
+               "in GPU memory);\n * this one returns "
+               "CRATE_ERROR_INVALID_ARGUMENT.")
+     << " */\n"
+     << "int " << n << "_forward_device(" << n
+     << "_model *model, const float *input,\n    int64_t batch, float "
+        "*output, void *stream);\n\n"
      << "/* Frees the model; NULL is allowed. */\n"
      << "void " << n << "_destroy(" << n << "_model *model);\n\n"
      << "/* The calling thread's last error message (\"\" after a success). */\n"
