@@ -120,7 +120,6 @@ struct crate_rt_model {
   static constexpr size_t kMaxProfileBlocks = 32;
   Vector<String> profileBlocks;
   std::atomic<uint64_t> profileNanos[kMaxProfileBlocks] = {};
-  std::atomic<uint64_t> profileCalls{0};
 
   ~crate_rt_model() {
     for (Weight &w : weights) {
@@ -838,15 +837,14 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
     at += w.descriptor.size();
   }
 
-  if (!model->profileBlocks.empty()) {
+  const bool profiled = !model->profileBlocks.empty();
+  if (profiled)
     profileSink = {model->profileNanos, int32_t(model->profileBlocks.size()),
                    -1, std::chrono::steady_clock::now()};
-    model->entry(args.data());
+  model->entry(args.data());
+  if (profiled) {
     chargeProfile(std::chrono::steady_clock::now());
     profileSink = {};
-    model->profileCalls.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    model->entry(args.data());
   }
   const char *deviceError = model->gpu ? crate::rt::cuda::takeError() : nullptr;
 
@@ -1210,8 +1208,6 @@ int crate_rt_profile(crate_rt_model *model, double *seconds, int64_t capacity,
     if (i < capacity)
       seconds[i] = double(nanos) * 1e-9;
   }
-  if (reset)
-    model->profileCalls.store(0);
   succeed();
   return blocks;
 }
