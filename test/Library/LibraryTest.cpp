@@ -11,6 +11,7 @@
 #include "crate_mini_rt.h"
 #include "crate_mini_v3.h"
 
+#include "ReferenceData.h"
 #include "TestWeights.h"
 #include "safetensors/SafeTensors.h"
 
@@ -25,20 +26,6 @@ using namespace crate::test;
 namespace {
 const std::string kData = CRATE_TEST_DATA_DIR;
 const std::string kWeights = kData + "/crate_mini_weights.safetensors";
-const std::string kIO = kData + "/crate_mini_io.safetensors";
-
-std::vector<float> ioTensor(const std::string &name) {
-  crate::st::SafeTensorsFile file;
-  std::string error;
-  EXPECT_TRUE(crate::st::SafeTensorsFile::open(kIO, file, error)) << error;
-  std::vector<float> values;
-  const crate::st::TensorInfo *info = file.find(name);
-  EXPECT_NE(info, nullptr) << name;
-  if (info) {
-    EXPECT_TRUE(file.readF32(name, info->shape, values, error)) << error;
-  }
-  return values;
-}
 
 double relativeError(const std::vector<float> &a, const std::vector<float> &b) {
   double num = 0, den = 0;

@@ -3,7 +3,7 @@
 #include "crate_mini.h"
 #include "crate_mini_timed.h"
 
-#include "safetensors/SafeTensors.h"
+#include "ReferenceData.h"
 
 #include <gtest/gtest.h>
 
@@ -12,21 +12,6 @@
 #include <vector>
 
 namespace {
-const std::string kIO = std::string(CRATE_TEST_DATA_DIR) + "/crate_mini_io.safetensors";
-
-std::vector<float> referenceInput() {
-  crate::st::SafeTensorsFile file;
-  std::string error;
-  EXPECT_TRUE(crate::st::SafeTensorsFile::open(kIO, file, error)) << error;
-  std::vector<float> values;
-  const crate::st::TensorInfo *info = file.find("input");
-  EXPECT_NE(info, nullptr);
-  if (info) {
-    EXPECT_TRUE(file.readF32("input", info->shape, values, error)) << error;
-  }
-  return values;
-}
-
 std::vector<std::string> blockNames(const crate_mini_timed_model *model) {
   std::vector<std::string> names;
   for (int64_t i = 0;; ++i) {
@@ -52,7 +37,7 @@ TEST(CrateMiniProfile, TimesEveryBlockWithoutChangingTheLogits) {
   for (double s : seconds)
     EXPECT_EQ(s, 0.0) << "nothing has run yet";
 
-  std::vector<float> input = referenceInput();
+  std::vector<float> input = crate::test::ioTensor("input");
   std::vector<float> timed(CRATE_MINI_TIMED_OUTPUT_SIZE);
   auto start = std::chrono::steady_clock::now();
   ASSERT_EQ(crate_mini_timed_forward(model, input.data(), 1, timed.data()),
@@ -102,7 +87,7 @@ TEST(CrateMiniProfile, TimesEveryBlockWithoutChangingTheLogits) {
 TEST(CrateMiniProfile, BatchesChargeEveryImage) {
   crate_mini_timed_model *model = nullptr;
   ASSERT_EQ(crate_mini_timed_create(nullptr, &model), CRATE_OK);
-  std::vector<float> input = referenceInput();
+  std::vector<float> input = crate::test::ioTensor("input");
   std::vector<float> logits(4 * CRATE_MINI_TIMED_OUTPUT_SIZE);
   ASSERT_EQ(crate_mini_timed_forward(model, input.data(), 4, logits.data()),
             CRATE_OK)
