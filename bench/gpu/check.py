@@ -9,34 +9,20 @@ import time
 
 import numpy as np
 
-
-def read_safetensors(path):
-    import json
-    import struct
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, t in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = t["data_offsets"]
-        dtype = {"F32": np.float32, "F64": np.float64}[t["dtype"]]
-        out[name] = np.frombuffer(data[b:e], dtype=dtype).reshape(t["shape"])
-    return out
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
+from pth_to_safetensors import read_safetensors  # noqa: E402 (numpy only)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("libdir")
     ap.add_argument("io")
-    ap.add_argument("--bench", help="bench/cpu (for the PyTorch reference model)")
     ap.add_argument("--no-timing", action="store_true")
     a = ap.parse_args()
     sys.path.insert(0, a.libdir)
     from crate_model import CrateError, Model
-    io = read_safetensors(a.io)
+    io, _ = read_safetensors(a.io)
     x = np.ascontiguousarray(io["input"], dtype=np.float32)
     want = io["logits_fp64"].astype(np.float64)
     try:
@@ -66,7 +52,7 @@ def main():
             line = f"batch {batch}: ours {ours * 1e3:.3f} ms per forward"
             try:
                 import torch
-                sys.path.insert(0, a.bench)
+                sys.path.insert(0, os.path.join(HERE, "..", "cpu"))
                 import crate_reference as cr
                 if torch.cuda.is_available():
                     m = cr.build("crate_mini", None).cuda().eval()

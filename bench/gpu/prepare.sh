@@ -16,5 +16,4 @@ for arch in sm_90a sm_80; do
       --target=nvptx --gpu-arch=$arch --name crate_mini -o "$out/crate_mini_$arch"
 done
 cp "$root/test/data/crate_mini_io.safetensors" "$out/"
-cp "$root/bench/gpu/check.py" "$out/"
 echo "prepare.sh: wrote $out (carry it to the GPU machine; run bench/gpu/run.sh there)"

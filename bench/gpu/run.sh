@@ -19,13 +19,13 @@ echo "== GPU"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || status=1
 for arch in sm_90a sm_80; do
   echo "== crate_mini, --target=nvptx --gpu-arch=$arch"
-  python3 "$dir/check.py" "$dir/crate_mini_$arch" "$dir/crate_mini_io.safetensors" \
-      --bench "$root/bench/cpu" || status=1
+  python3 "$root/bench/gpu/check.py" "$dir/crate_mini_$arch" \
+      "$dir/crate_mini_io.safetensors" || status=1
 done
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 if [ -n "$sanitizer" ]; then
   echo "== compute-sanitizer (memcheck), sm_90a"
-  "$sanitizer" --tool memcheck --error-exitcode 3 python3 "$dir/check.py" \
+  "$sanitizer" --tool memcheck --error-exitcode 3 python3 "$root/bench/gpu/check.py" \
       "$dir/crate_mini_sm_90a" "$dir/crate_mini_io.safetensors" --no-timing || status=1
 else
   echo "== compute-sanitizer: not installed, skipped"
