@@ -52,7 +52,7 @@ struct CrateGpuTileLoopsPass
     if (threads <= 0) {
       getOperation()->emitError("crate-gpu-tile-loops: threads must be "
                                 "positive, got ")
-          << threads;
+          << static_cast<int64_t>(threads);
       return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> outermost;
