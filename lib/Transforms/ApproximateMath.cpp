@@ -1,8 +1,9 @@
-//===- ApproximateMath.cpp - exp as an inline polynomial ------------------===//
+//===- ApproximateMath.cpp - exp and erf as inline polynomials ------------===//
 //
-// The upstream polynomial approximation of math.exp (f32), applied alone:
-// the other approximations upstream offers are not needed by the models
-// and are left to libm.
+// The upstream polynomial approximations of math.exp and math.erf (f32;
+// erf is the exact GELU of ToST's MLP, which has no LLVM intrinsic), applied
+// alone: the other approximations upstream offers are not needed by the
+// models and are left to libm.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +26,7 @@ struct ApproximateMathPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
-        patterns, [](StringRef name) { return name == "math.exp"; });
+        patterns, [](StringRef name) { return name == "math.exp" || name == "math.erf"; });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

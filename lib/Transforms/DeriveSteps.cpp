@@ -145,6 +145,28 @@ struct DeriveSynthesisStep : OpRewritePattern<SynthesisStepOp> {
   }
 };
 
+/// Gradient step on the variational compression term (ToST):
+/// x + g (.) TSSA(LN(x)), the learned LayerScale g standing for tau/N.
+struct DeriveStatsStep : OpRewritePattern<StatsStepOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(StatsStepOp op,
+                                PatternRewriter &rw) const override {
+    VariationalCompressionTermOp term = op.getTermOp();
+    if (!term)
+      return rw.notifyMatchFailure(op, "not a step on a variational term");
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    Value z = preNorm(rw, op, op.getNormEps().convertToDouble());
+    Value attn = TSSAOp::create(
+        rw, loc, type, z, op.getSubspaces(), op.getSubspacesBias(),
+        op.getTemperature(), op.getPositionBias(), op.getOutWeight(),
+        op.getOutBias(), term.getHeads(), term.getHeadDim(), op.getCausal());
+    Value scaled = LayerScaleOp::create(rw, loc, type, attn, op.getLayerScale());
+    rw.replaceOpWithNewOp<arith::AddFOp>(op, op.getInput(), scaled);
+    return success();
+  }
+};
+
 struct CrateDeriveStepsPass
     : crate::impl::CrateDeriveStepsBase<CrateDeriveStepsPass> {
   void runOnOperation() override {
@@ -181,13 +203,13 @@ struct CrateDeriveStepsPass
     RewritePatternSet patterns(&getContext());
     patterns.add<DeriveCompressionStep, DeriveSparsificationStep,
                  DeriveProxGradSteps, DeriveLearnedProxStep,
-                 DeriveSynthesisStep>(&getContext());
+                 DeriveSynthesisStep, DeriveStatsStep>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // A step left over refers to a term no pattern derives.
     WalkResult left = getOperation()->walk([](Operation *op) {
       if (isa<GradStepOp, ProxStepOp, ProxGradOp, LearnedProxStepOp,
-              SynthesisStepOp>(op)) {
+              SynthesisStepOp, StatsStepOp>(op)) {
         op->emitOpError() << "has no derivation for its term";
         return WalkResult::interrupt();
       }

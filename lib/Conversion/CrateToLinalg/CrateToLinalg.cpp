@@ -9,6 +9,7 @@
 #include "AttentionMap.h"
 #include "LinalgBuilders.h"
 #include "SparseCoding.h"
+#include "TokenStatistics.h"
 
 #include "crate/Conversion/Passes.h"
 #include "crate/Dialect/Crate/CrateOps.h"
@@ -653,7 +654,7 @@ struct ConvertCrateToLinalgPass
     // Steps must be derived first: report each one at its location.
     WalkResult underived = module.walk([](Operation *op) {
       if (isa<GradStepOp, ProxStepOp, ProxGradOp, LearnedProxStepOp,
-              SynthesisStepOp, UnrollOp>(op)) {
+              SynthesisStepOp, StatsStepOp, UnrollOp>(op)) {
         op->emitOpError() << "must be derived before lowering to linalg "
                              "(run --crate-derive first)";
         return WalkResult::interrupt();
@@ -692,7 +693,8 @@ struct ConvertCrateToLinalgPass
     target.addIllegalDialect<CrateDialect>();
     // Weights are bound later; objectives are declarations.
     target.addLegalOp<WeightOp, ObjectiveOp, CodingRateTermOp,
-                      CompressionTermOp, SparsityTermOp, DataFidelityTermOp>();
+                      CompressionTermOp, SparsityTermOp, DataFidelityTermOp,
+                      VariationalCompressionTermOp>();
     RewritePatternSet patterns(ctx);
     patterns.add<LayerNormLowering, MSSALowering, ISTALowering,
                  ISTAOperatorLowering,
@@ -705,6 +707,7 @@ struct ConvertCrateToLinalgPass
                  L0FractionLowering>(ctx);
     populateAttentionMapLowering(patterns);
     populateSparseCodingLowering(patterns);
+    populateTokenStatisticsLowering(patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     // Nothing refers to an objective once its steps are derived.

@@ -225,9 +225,15 @@ Value layerNorm(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
         Value sq = arith::MulFOp::create(nb, nl, c, c);
         return arith::AddFOp::create(nb, nl, a[2], sq).getResult();
       });
+  SmallVector<Value> inputs = {x, sum, sqSum, weight};
+  SmallVector<AffineMap> maps = {id, rowMap, rowMap, lastMap};
+  if (bias) {
+    inputs.push_back(bias);
+    maps.push_back(lastMap);
+  }
+  maps.push_back(id);
   return generic(
-      b, loc, ValueRange{x, sum, sqSum, weight, bias}, emptyLike(b, loc, x),
-      {id, rowMap, rowMap, lastMap, lastMap, id}, iterators(r),
+      b, loc, inputs, emptyLike(b, loc, x), maps, iterators(r),
       [&](OpBuilder &nb, Location nl, ValueRange a) {
         Value inv = floatConst(nb, nl, elt, invDim);
         Value mean = arith::MulFOp::create(nb, nl, a[1], inv);
@@ -238,6 +244,8 @@ Value layerNorm(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
         Value c = arith::SubFOp::create(nb, nl, a[0], mean);
         Value n = arith::MulFOp::create(nb, nl, c, rstd);
         Value s = arith::MulFOp::create(nb, nl, n, a[3]);
+        if (!bias)
+          return s;
         return arith::AddFOp::create(nb, nl, s, a[4]).getResult();
       });
 }

@@ -98,7 +98,8 @@ zipWith(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y,
 mlir::Value prox(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                  mlir::Value threshold, bool nonnegative);
 
-/// LayerNorm over the last axis with biased variance, as PyTorch's.
+/// LayerNorm over the last axis with biased variance, as PyTorch's; `bias`
+/// may be null.
 mlir::Value layerNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       mlir::Value weight, mlir::Value bias, double eps);
 

@@ -94,6 +94,20 @@ FailureOr<ArrayRef<int64_t>> expectStatic(Operation *op, StringRef what,
   return type.getShape();
 }
 
+/// A dense layer's weight (out x in, static) and optional bias (out), named
+/// `<prefix>weight` and `<prefix>bias` in messages; returns `out`.
+FailureOr<int64_t> expectLinear(Operation *op, StringRef prefix, Value weight,
+                                Value bias, int64_t in, StringRef layout) {
+  std::string weightName = (prefix + "weight").str();
+  if (failed(expectShape(op, weightName, weight, {kAny, in}, layout)) ||
+      failed(expectStatic(op, weightName, weight)))
+    return failure();
+  int64_t out = cast<RankedTensorType>(weight.getType()).getDimSize(0);
+  if (bias && failed(expectShape(op, (prefix + "bias").str(), bias, {out})))
+    return failure();
+  return out;
+}
+
 LogicalResult expectPositive(Operation *op, StringRef what, double value) {
   if (!(value > 0.0))
     return op->emitOpError() << "expects " << what << " > 0, got " << value;
@@ -132,13 +146,14 @@ LogicalResult expectNonNegative(Operation *op, StringRef what, double value) {
   return success();
 }
 
-/// Pre-norm LayerNorm weights, when given, are vectors of the token width.
+/// Pre-norm LayerNorm weights, when given, are vectors of the token width
+/// (the bias may be absent).
 LogicalResult expectOptionalNorm(Operation *op, Value weight, Value bias,
                                  int64_t dim) {
   if (!weight)
     return success();
   if (failed(expectShape(op, "norm weight", weight, {dim})) ||
-      failed(expectShape(op, "norm bias", bias, {dim})))
+      (bias && failed(expectShape(op, "norm bias", bias, {dim}))))
     return failure();
   return success();
 }
@@ -202,6 +217,7 @@ LogicalResult ObjectiveOp::verifyRegions() {
   SmallVector<CompressionTermOp> compressions;
   SmallVector<SparsityTermOp> sparsities;
   SmallVector<DataFidelityTermOp> fidelities;
+  SmallVector<VariationalCompressionTermOp> variationals;
   for (Operation &op : getTerms().front()) {
     bool known = TypeSwitch<Operation *, bool>(&op)
                      .Case([&](CodingRateTermOp t) { return rates.push_back(t), true; })
@@ -214,6 +230,9 @@ LogicalResult ObjectiveOp::verifyRegions() {
                      .Case([&](DataFidelityTermOp t) {
                        return fidelities.push_back(t), true;
                      })
+                     .Case([&](VariationalCompressionTermOp t) {
+                       return variationals.push_back(t), true;
+                     })
                      .Default([](Operation *) { return false; });
     if (!known)
       return op.emitOpError()
@@ -224,6 +243,14 @@ LogicalResult ObjectiveOp::verifyRegions() {
     if (c.getHeadDim() > getDim())
       return c.emitOpError() << "expects head_dim <= the objective's dim ("
                              << getDim() << "), got " << c.getHeadDim();
+  for (VariationalCompressionTermOp v : variationals)
+    if (v.getHeadDim() > getDim())
+      return v.emitOpError() << "expects head_dim <= the objective's dim ("
+                             << getDim() << "), got " << v.getHeadDim();
+  if (getKind() != ObjectiveKind::token_statistics && !variationals.empty())
+    return variationals[0].emitOpError()
+           << "belongs in an objective of kind token_statistics, not "
+           << stringifyObjectiveKind(getKind());
 
   switch (getKind()) {
   case ObjectiveKind::sparse_rate_reduction:
@@ -250,6 +277,17 @@ LogicalResult ObjectiveOp::verifyRegions() {
              << fidelities.size() << " data_fidelity, " << sparsities.size()
              << " sparsity, " << rates.size() << " coding_rate and "
              << compressions.size() << " compression";
+    break;
+  case ObjectiveKind::token_statistics:
+    if (variationals.size() != 1 || !rates.empty() || !compressions.empty() ||
+        !sparsities.empty() || !fidelities.empty())
+      return emitOpError()
+             << "of kind token_statistics expects exactly one "
+                "variational_compression term and nothing else, got "
+             << variationals.size() << " variational_compression and "
+             << rates.size() + compressions.size() + sparsities.size() +
+                    fidelities.size()
+             << " other terms";
     break;
   }
   return success();
@@ -478,7 +516,7 @@ LogicalResult LayerNormOp::verify() {
                          << type;
   int64_t dim = type.getShape().back();
   if (failed(expectShape(*this, "weight", getWeight(), {dim})) ||
-      failed(expectShape(*this, "bias", getBias(), {dim})))
+      (getBias() && failed(expectShape(*this, "bias", getBias(), {dim}))))
     return failure();
   return expectPositive(*this, "eps", getEps().convertToDouble());
 }
@@ -617,16 +655,12 @@ LogicalResult LinearOp::verify() {
     return emitOpError() << "expects an input of rank >= 2 with a static "
                             "last axis, got "
                          << in;
-  int64_t dim = in.getShape().back();
-  if (failed(expectShape(*this, "weight", getWeight(), {kAny, dim},
-                         "out x in")) ||
-      failed(expectStatic(*this, "weight", getWeight())))
-    return failure();
-  int64_t out = cast<RankedTensorType>(getWeight().getType()).getDimSize(0);
-  if (getBias() && failed(expectShape(*this, "bias", getBias(), {out})))
+  FailureOr<int64_t> out = expectLinear(*this, "", getWeight(), getBias(),
+                                        in.getShape().back(), "out x in");
+  if (failed(out))
     return failure();
   SmallVector<int64_t> want(in.getShape());
-  want.back() = out;
+  want.back() = *out;
   return expectShape(*this, "result", getResult(), want, "input rows x out");
 }
 
@@ -1068,5 +1102,123 @@ LogicalResult LayerOutputOp::verify() {
   if (type.getRank() < 1)
     return emitOpError() << "expects a value with a batch dimension, got "
                          << type;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Token statistics (CrateTokenStatisticsOps.td)
+//===----------------------------------------------------------------------===//
+
+LogicalResult VariationalCompressionTermOp::verify() {
+  if (failed(expectPositive(*this, "heads", getHeads())))
+    return failure();
+  return expectPositive(*this, "head_dim", getHeadDim());
+}
+
+VariationalCompressionTermOp StatsStepOp::getTermOp() {
+  return lookupTerm<VariationalCompressionTermOp>(*this, getTerm());
+}
+
+namespace {
+/// The operands TSSA shares with the step it derives from: the subspace map
+/// (K p, d) and its bias, temp (K, 1), the position bias (K, P, 1) with
+/// P >= the static token count, the output map (d, K p) and its bias.
+LogicalResult verifyTSSAOperands(Operation *op, Value input, Value qkv,
+                                 Value qkvBias, Value temperature,
+                                 Value positionBias, Value outWeight,
+                                 Value outBias, int64_t heads,
+                                 int64_t headDim, bool causal) {
+  FailureOr<int64_t> dim = expectTokens(op, "input", input);
+  if (failed(dim) || failed(expectPositive(op, "heads", heads)) ||
+      failed(expectPositive(op, "head_dim", headDim)))
+    return failure();
+  FailureOr<int64_t> checkedWidth = headsWidth(op, heads, headDim);
+  if (failed(checkedWidth))
+    return failure();
+  int64_t width = *checkedWidth;
+  auto tokens = cast<RankedTensorType>(input.getType());
+  if (tokens.isDynamicDim(1))
+    return op->emitOpError() << "expects a static number of tokens, got "
+                             << tokens;
+  std::string what = "heads*head_dim x dim = " + std::to_string(heads) + "*" +
+                     std::to_string(headDim) + " x " + std::to_string(*dim);
+  if (failed(expectShape(op, "subspaces", qkv, {width, *dim}, what)) ||
+      (qkvBias && failed(expectShape(op, "subspaces bias", qkvBias, {width}))) ||
+      failed(expectShape(op, "temperature", temperature, {heads, 1},
+                         "heads x 1")) ||
+      failed(expectShape(op, "output weight", outWeight, {*dim, width},
+                         "dim x heads*head_dim")) ||
+      (outBias && failed(expectShape(op, "output bias", outBias, {*dim}))))
+    return failure();
+  if (positionBias) {
+    if (!causal)
+      return op->emitOpError()
+             << "takes a position bias only when causal (ToST's language "
+                "model); the vision form has none";
+    if (failed(expectShape(op, "position bias", positionBias, {heads, kAny, 1},
+                           "heads x positions x 1")))
+      return failure();
+    int64_t positions =
+        cast<RankedTensorType>(positionBias.getType()).getDimSize(1);
+    if (!ShapedType::isDynamic(positions) && positions < tokens.getDimSize(1))
+      return op->emitOpError()
+             << "has a position bias for " << positions
+             << " positions, fewer than the " << tokens.getDimSize(1)
+             << " tokens";
+  }
+  return success();
+}
+} // namespace
+
+LogicalResult StatsStepOp::verify() {
+  FailureOr<VariationalCompressionTermOp> term =
+      verifyStepTerm<VariationalCompressionTermOp>(*this, getTerm(),
+                                                   "variational_compression");
+  if (failed(term))
+    return failure();
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) || failed(expectObjectiveDim(*this, *term, *dim)) ||
+      failed(expectOptionalNorm(*this, getNormWeight(), getNormBias(), *dim)) ||
+      failed(expectPositive(*this, "norm_eps",
+                            getNormEps().convertToDouble())) ||
+      failed(expectShape(*this, "layer scale", getLayerScale(), {*dim})))
+    return failure();
+  return verifyTSSAOperands(*this, getInput(), getSubspaces(),
+                            getSubspacesBias(), getTemperature(),
+                            getPositionBias(), getOutWeight(), getOutBias(),
+                            term->getHeads(), term->getHeadDim(), getCausal());
+}
+
+LogicalResult TSSAOp::verify() {
+  return verifyTSSAOperands(*this, getInput(), getQkv(), getQkvBias(),
+                            getTemperature(), getPositionBias(),
+                            getOutWeight(), getOutBias(), getHeads(),
+                            getHeadDim(), getCausal());
+}
+
+LogicalResult LayerScaleOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if (type.getRank() < 1 || type.isDynamicDim(type.getRank() - 1))
+    return emitOpError() << "expects an input with a static last axis, got "
+                         << type;
+  return expectShape(*this, "scale", getScale(), {type.getShape().back()});
+}
+
+LogicalResult GeluMLPOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (in.getRank() < 2 || in.isDynamicDim(in.getRank() - 1))
+    return emitOpError() << "expects an input of rank >= 2 with a static "
+                            "last axis, got "
+                         << in;
+  int64_t dim = in.getShape().back();
+  FailureOr<int64_t> hidden = expectLinear(
+      *this, "fc1 ", getFc1Weight(), getFc1Bias(), dim, "hidden x dim");
+  if (failed(hidden))
+    return failure();
+  if (failed(expectShape(*this, "fc2 weight", getFc2Weight(), {dim, *hidden},
+                         "dim x hidden")) ||
+      (getFc2Bias() &&
+       failed(expectShape(*this, "fc2 bias", getFc2Bias(), {dim}))))
+    return failure();
   return success();
 }

@@ -20,7 +20,9 @@ def Crate_ObjectiveKind : I32EnumAttr<"ObjectiveKind", "kind of objective", [
       // maximise R(Z) - R^c(Z; U) - lambda ||Z||_1
       I32EnumAttrCase<"sparse_rate_reduction", 0>,
       // minimise 1/2 ||X - Z D^T||^2 + lambda ||Z||_1 over codes Z
-      I32EnumAttrCase<"lasso", 1>
+      I32EnumAttrCase<"lasso", 1>,
+      // minimise the variational compression R^var(Z, Pi | U) (ToST)
+      I32EnumAttrCase<"token_statistics", 2>
     ]> {
   let cppNamespace = "::crate";
 }

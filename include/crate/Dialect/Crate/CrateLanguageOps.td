@@ -40,7 +40,8 @@ def Crate_LMHeadOp : Crate_Op<"lm_head", [Pure, SameOperandsAndResultElementType
   let description = [{
     The language-model head tied to the token embedding E (V, d): logits
     (B, T, V) = LN(x) E^T, LayerNorm over d (eps `eps`, default 1e-5) when
-    `norm` is given (CRATE-LM's ln_f), x E^T otherwise (CRATE-GPT).
+    `norm` is given (CRATE-LM's ln_f; ToST's has no bias), x E^T otherwise
+    (CRATE-GPT).
 
     ```mlir
     %logits = crate.lm_head %x, %wte norm(%w, %b)
@@ -54,7 +55,7 @@ def Crate_LMHeadOp : Crate_Op<"lm_head", [Pure, SameOperandsAndResultElementType
                        DefaultValuedAttr<F64Attr, "1e-5">:$eps);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $embedding (`norm` `(` $norm_weight^ `,` $norm_bias `)`)?
+    $input `,` $embedding (`norm` `(` $norm_weight^ (`,` $norm_bias^)? `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -357,12 +357,15 @@ def Crate_LayerOutputOp : Crate_Op<"layer_output", [HasParent<"UnrollOp">]> {
 def Crate_LayerNormOp : Crate_Op<"layer_norm", [Pure, SameOperandsAndResultElementType,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "LayerNorm over the last axis (biased variance), as PyTorch's";
+  let description = [{
+    The bias is optional (ToST's language model has none).
+  }];
   let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$weight,
-                       Crate_Tensor:$bias,
+                       Optional<Crate_Tensor>:$bias,
                        DefaultValuedAttr<F64Attr, "1e-5">:$eps);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -555,5 +558,6 @@ def Crate_ClassifierHeadOp : Crate_Op<"classifier_head", [Pure, SameOperandsAndR
 include "crate/Dialect/Crate/CrateSparseCodingOps.td"
 include "crate/Dialect/Crate/CrateLanguageOps.td"
 include "crate/Dialect/Crate/CrateAutoencoderOps.td"
+include "crate/Dialect/Crate/CrateTokenStatisticsOps.td"
 
 #endif // CRATE_OPS_TD

@@ -137,7 +137,7 @@ crate.objective @srr sparse_rate_reduction dim = 192 {
 
 // -----
 
-// expected-error @+1 {{custom op 'crate.objective' expected string or keyword containing one of the following enum values for attribute 'kind' [sparse_rate_reduction, lasso]}}
+// expected-error @+1 {{custom op 'crate.objective' expected string or keyword containing one of the following enum values for attribute 'kind' [sparse_rate_reduction, lasso, token_statistics]}}
 crate.objective @srr rate_reduction dim = 192 {
   crate.term.coding_rate @expand eps = 1.0
   crate.term.compression @compress heads = 3, head_dim = 64, eps = 1.0

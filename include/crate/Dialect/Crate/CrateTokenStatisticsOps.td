@@ -1,0 +1,160 @@
+//===- CrateTokenStatisticsOps.td - ToST's term, step and blocks -*- tablegen -*-===//
+//
+// Token-statistics self-attention (ToST, family.md section 5): one gradient
+// step on a variational upper bound of the compression term, with a soft
+// membership of the tokens in the subspaces. Tokens interact only through
+// per-head statistics (sums over the tokens, or over each token's prefix),
+// so the step costs O(N d) rather than MSSA's O(N^2 d). Included by
+// CrateOps.td.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CRATE_TOKEN_STATISTICS_OPS_TD
+#define CRATE_TOKEN_STATISTICS_OPS_TD
+
+def Crate_VariationalCompressionTermOp : Crate_TermOp<"variational_compression"> {
+  let summary = "R^var(Z, Pi | U) = 1/2 sum_k (N_k/N) sum_i f(m_k[i])";
+  let description = [{
+    The variational upper bound of the compression term of ToST, over K
+    subspaces U_k of width p (`heads`, `head_dim`) and a soft membership Pi
+    (N x K, rows summing to 1) of the tokens in them: m_k[i] =
+    (1/N_k) sum_j Pi_jk (z_j U_k)_i^2 is the weighted second moment of the
+    projections, f(x) = log(1 + x) (d/eps^2 = 1, as implemented upstream).
+    Gradient steps on it (`crate.stats_step`) become token-statistics
+    self-attention (`crate.tssa`).
+
+    ```mlir
+    crate.objective @tost token_statistics dim = 64 {
+      crate.term.variational_compression @vc heads = 4, head_dim = 16
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, Crate_Int:$heads,
+                       Crate_Int:$head_dim);
+  let assemblyFormat = [{
+    $sym_name `heads` `=` $heads `,` `head_dim` `=` $head_dim attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Crate_StatsStepOp : Crate_Op<"stats_step", [Pure, SameOperandsAndResultElementType,
+    AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
+  let summary = "one gradient step on the variational compression term (ToST)";
+  let description = [{
+    z_j+ = z_j - (tau/N) sum_k Pi_jk ((z_j U_k) (.) f'(m_k)) U_k^T on the term
+    `@objective::@term`, evaluated at LN(z) when `norm` is given (eps
+    `norm_eps`, default 1e-5; the bias is optional). As ToST implements it,
+    U_k^T z is a slice of one learned map (`subspaces`, with an optional
+    bias), U_k on the way back is a learned output map (`output`), tau/N a
+    learned per-channel LayerScale (`layer_scale`), and the membership
+    Pi = softmax over the heads of temp_k times each token's normalised
+    energy in head k (`membership`: temp (K, 1), and with `causal` an
+    optional per-position bias (K, P, 1), P >= N). `causal` restricts every
+    statistic to the token's prefix (the language model); without it the
+    statistics run over all tokens (the vision model).
+
+    ```mlir
+    %h = crate.stats_step @tost::@vc(%x) causal norm(%g) subspaces(%q)
+           membership(%temp, %beta) output(%wo) layer_scale(%g1)
+           : (...) -> tensor<?x16x64xf32>
+    ```
+  }];
+  let arguments = (ins SymbolRefAttr:$term, Crate_Tensor:$input,
+                       Optional<Crate_Tensor>:$norm_weight,
+                       Optional<Crate_Tensor>:$norm_bias,
+                       Crate_Tensor:$subspaces,
+                       Optional<Crate_Tensor>:$subspaces_bias,
+                       Crate_Tensor:$temperature,
+                       Optional<Crate_Tensor>:$position_bias,
+                       Crate_Tensor:$out_weight,
+                       Optional<Crate_Tensor>:$out_bias,
+                       Crate_Tensor:$layer_scale,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$norm_eps,
+                       UnitAttr:$causal);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $term `(` $input `)` (`causal` $causal^)?
+    (`norm` `(` $norm_weight^ (`,` $norm_bias^)? `)`)?
+    `subspaces` `(` $subspaces (`,` $subspaces_bias^)? `)`
+    `membership` `(` $temperature (`,` $position_bias^)? `)`
+    `output` `(` $out_weight (`,` $out_bias^)? `)`
+    `layer_scale` `(` $layer_scale `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The term this step descends on (null if it cannot be found).
+    VariationalCompressionTermOp getTermOp();
+  }];
+}
+
+def Crate_TSSAOp : Crate_Op<"tssa", [Pure, SameOperandsAndResultElementType,
+    AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
+  let summary = "token-statistics self-attention (no residual, no LayerScale)";
+  let description = [{
+    W = y Q^T (+ bq), split into heads W_k (N x p); S_k = W_k (.) W_k.
+    Membership: Pi[i, :] = softmax over k of temp_k * sum_j S_k[i, j] / C_k[i, j]
+    (+ p * beta[k, i] with a position bias), where C_k is the sum of S_k
+    over all tokens with its square root clamped at 1e-12 (vision), or over
+    tokens 0..i clamped at 1e-12 (`causal`). Second moments:
+    m_k = sum_i Pi[i, k] S_k[i, :] / (sum_i Pi[i, k] + 1e-8), over all tokens
+    or over the prefix. O_k = -Pi[:, k] (.) W_k / (1 + m_k); the result is
+    concat_k(O_k) Wo^T (+ bo). Causal statistics are running sums, so the
+    cost is linear in the number of tokens.
+  }];
+  let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$qkv,
+                       Optional<Crate_Tensor>:$qkv_bias,
+                       Crate_Tensor:$temperature,
+                       Optional<Crate_Tensor>:$position_bias,
+                       Crate_Tensor:$out_weight,
+                       Optional<Crate_Tensor>:$out_bias,
+                       Crate_Int:$heads, Crate_Int:$head_dim, UnitAttr:$causal);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $qkv (`bias` `(` $qkv_bias^ `)`)?
+    `membership` `(` $temperature (`,` $position_bias^)? `)`
+    `output` `(` $out_weight (`,` $out_bias^)? `)`
+    `heads` `=` $heads `,` `head_dim` `=` $head_dim (`causal` $causal^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Crate_LayerScaleOp : Crate_Op<"layer_scale", [Pure,
+    SameOperandsAndResultElementType, AllTypesMatch<["input", "result"]>]> {
+  let summary = "x (.) g: a learned per-channel scale of the last axis";
+  let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$scale);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Crate_GeluMLPOp : Crate_Op<"gelu_mlp", [Pure, SameOperandsAndResultElementType,
+    AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
+  let summary = "GELU(x F1^T + f1) F2^T + f2: the MLP that replaces ISTA in ToST";
+  let description = [{
+    The second half of a ToST layer derives from no objective: an ordinary
+    MLP with the exact (erf) GELU, F1 (h, d), F2 (d, h), biases optional.
+
+    ```mlir
+    %m = crate.gelu_mlp %y fc1(%f1) fc2(%f2)
+           : (tensor<?x16x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>)
+             -> tensor<?x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$fc1_weight,
+                       Optional<Crate_Tensor>:$fc1_bias,
+                       Crate_Tensor:$fc2_weight,
+                       Optional<Crate_Tensor>:$fc2_bias);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $input `fc1` `(` $fc1_weight (`,` $fc1_bias^)? `)`
+    `fc2` `(` $fc2_weight (`,` $fc2_bias^)? `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // CRATE_TOKEN_STATISTICS_OPS_TD
