@@ -155,6 +155,10 @@ class Model:
         self._forward_outputs = self._fn(
             "forward_outputs", ctypes.c_int,
             [vp, _F32_PTR, ctypes.c_int64, ctypes.POINTER(_F32_PTR)])
+        self._forward_inputs = self._fn(
+            "forward_inputs", ctypes.c_int,
+            [vp, ctypes.POINTER(ctypes.c_void_p), ctypes.c_int64,
+             ctypes.POINTER(_F32_PTR)])
         # NAME_manifest is absent from libraries of older compilers.
         try:
             self._manifest_fn = getattr(self._lib, f"{self.name}_manifest")
@@ -226,14 +230,102 @@ class Model:
 
     # -- running ---------------------------------------------------------
 
-    def forward(self, x):
+    @property
+    def inputs(self):
+        """``[(name, shape, dtype), ...]`` of every input, the main one first:
+        ``numpy.float32``, or ``numpy.int64`` for indices (token ids, patch
+        indices); ``None`` stands for the batch."""
+        manifest = self.manifest
+        if manifest is None:
+            return [("input", self._input_shape, np.float32)]
+        def entry(spec, default_name):
+            dims = spec["shape"]
+            shape = tuple(None if i == 0 and d < 0 else int(d)
+                          for i, d in enumerate(dims))
+            dtype = np.int64 if spec.get("dtype") == "i64" else np.float32
+            return (spec.get("name", default_name), shape, dtype)
+        return [entry(manifest["input"], "input")] + [
+            entry(e, e["name"]) for e in manifest.get("extra_inputs", [])]
+
+    def _arrays(self, args):
+        """The call's inputs as C-contiguous arrays of the manifest's dtypes
+        with a batch axis, the batch, and whether a single example (no batch
+        axis) was given."""
+        specs = self.inputs
+        if len(args) != len(specs):
+            names = ", ".join(f"'{n}'" for n, _, _ in specs)
+            raise TypeError(f"{self.name}: takes {len(specs)} input(s) "
+                            f"({names}), got {len(args)}")
+        arrays, single, batch = [], None, None
+        for x, (name, shape, dtype) in zip(args, specs):
+            x = np.asarray(x)
+            if np.iscomplexobj(x):
+                raise TypeError(f"{self.name}: input '{name}' must be real, "
+                                f"got dtype {x.dtype}")
+            if dtype is np.int64 and not (np.issubdtype(x.dtype, np.integer)
+                                          or x.size == 0):
+                raise TypeError(f"{self.name}: input '{name}' holds indices "
+                                f"and must be of an integer dtype, got {x.dtype}")
+            sample = tuple(shape[1:])
+            one = x.shape == sample
+            if one:
+                x = x[np.newaxis]
+            if x.ndim != len(sample) + 1 or tuple(x.shape[1:]) != sample:
+                expected = "(batch, " + ", ".join(str(d) for d in sample) + ")"
+                raise ValueError(
+                    f"{self.name}: expected input '{name}' of shape {expected} "
+                    f"or {sample} for a single example, got {tuple(x.shape)}")
+            if batch is not None and (x.shape[0] != batch or one != single):
+                raise ValueError(f"{self.name}: input '{name}' has batch "
+                                 f"{x.shape[0]}, the first input {batch}")
+            single, batch = one, x.shape[0]
+            arrays.append(np.ascontiguousarray(x, dtype=dtype))
+        return arrays, batch, single
+
+    def _run(self, args, all_outputs):
+        """Runs the model: the main output, or with ``all_outputs`` every
+        result by name."""
+        if self._model is None:
+            raise ValueError(f"{self.name}: forward on a closed model")
+        arrays, batch, single = self._arrays(args)
+        specs = self.outputs if all_outputs or len(arrays) > 1 or \
+            arrays[0].dtype != np.float32 else [("output", self._output_shape)]
+        results = {name: np.empty((batch,) + tuple(shape[1:]), dtype=np.float32)
+                   for name, shape in specs}
+        if batch > 0:
+            pointers = (_F32_PTR * len(results))(
+                *[a.ctypes.data_as(_F32_PTR) for a in results.values()])
+            if len(specs) == 1 and len(arrays) == 1:
+                status = self._forward(self._model,
+                                       arrays[0].ctypes.data_as(_F32_PTR),
+                                       batch, pointers[0])
+            elif len(arrays) == 1 and arrays[0].dtype == np.float32:
+                status = self._forward_outputs(
+                    self._model, arrays[0].ctypes.data_as(_F32_PTR), batch,
+                    pointers)
+            else:
+                inputs = (ctypes.c_void_p * len(arrays))(
+                    *[a.ctypes.data for a in arrays])
+                status = self._forward_inputs(self._model, inputs, batch,
+                                              pointers)
+            if status != 0:
+                raise CrateError(status, self._error_text(self._model))
+        if single and not all_outputs:
+            return {name: a[0] for name, a in results.items()}
+        return results
+
+    def forward(self, x, *more):
         """Runs the model.
 
         Args:
             x: array-like of shape ``(batch, *input_shape[1:])``, or one
                 example of shape ``input_shape[1:]`` without the batch axis.
                 Any real dtype and memory layout; it is converted to a
-                C-contiguous float32 array (copied only if needed).
+                C-contiguous float32 array (copied only if needed). Token
+                ids and other indices (see :attr:`inputs`) must be integers;
+                they become int64.
+            more: the further inputs of a model with several (see
+                :attr:`inputs`), in order, with the same batch.
 
         Returns:
             A new float32 array of shape ``(batch, *output_shape[1:])``; for
@@ -242,72 +334,27 @@ class Model:
         Raises:
             ValueError: wrong shape (the message names the expected and the
                 given shape), or the model is closed.
-            TypeError: complex input.
-            CrateError: the library reported an error.
+            TypeError: complex input, indices that are not integers, or the
+                wrong number of inputs.
+            CrateError: the library reported an error (e.g. an index out of
+                range).
         """
-        if self._model is None:
-            raise ValueError(f"{self.name}: forward on a closed model")
-        x = np.asarray(x)
-        if np.iscomplexobj(x):
-            raise TypeError(f"{self.name}: input must be real, got dtype {x.dtype}")
-        sample = tuple(self._input_shape[1:])
-        single = x.shape == sample
-        if single:
-            x = x[np.newaxis]
-        if x.ndim != len(sample) + 1 or tuple(x.shape[1:]) != sample:
-            expected = "(batch, " + ", ".join(str(d) for d in sample) + ")"
-            raise ValueError(
-                f"{self.name}: expected input of shape {expected} or {sample} "
-                f"for a single example, got {tuple(x.shape)}")
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        batch = x.shape[0]
-        out = np.empty((batch,) + tuple(self._output_shape[1:]), dtype=np.float32)
-        if batch > 0:
-            status = self._forward(self._model, x.ctypes.data_as(_F32_PTR),
-                                   batch, out.ctypes.data_as(_F32_PTR))
-            if status != 0:
-                raise CrateError(status, self._error_text(self._model))
-        return out[0] if single else out
+        return self._run((x,) + more, all_outputs=False)["output"]
 
     __call__ = forward
 
-    def forward_outputs(self, x):
+    def forward_outputs(self, x, *more):
         """Runs the model and returns every result by name: ``"output"``
         and the extra outputs listed by :attr:`outputs`, each a float32
-        array with the batch first. ``x`` as for :meth:`forward` (a single
+        array with the batch first. Inputs as for :meth:`forward` (a single
         example gets a batch of one)."""
-        if self._model is None:
-            raise ValueError(f"{self.name}: forward on a closed model")
         if self._manifest_fn is None:
             # Without the manifest the number of results is unknown, and
             # NAME_forward_outputs writes every one of them.
             raise ValueError(f"{self.library_path} exports no "
                              f"{self.name}_manifest() (an older crate-compile): "
                              "use forward(), or compile it again")
-        x = np.asarray(x)
-        if np.iscomplexobj(x):
-            raise TypeError(f"{self.name}: input must be real, got dtype {x.dtype}")
-        sample = tuple(self._input_shape[1:])
-        if x.shape == sample:
-            x = x[np.newaxis]
-        if x.ndim != len(sample) + 1 or tuple(x.shape[1:]) != sample:
-            expected = "(batch, " + ", ".join(str(d) for d in sample) + ")"
-            raise ValueError(
-                f"{self.name}: expected input of shape {expected} or {sample} "
-                f"for a single example, got {tuple(x.shape)}")
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        batch = x.shape[0]
-        results = {name: np.empty((batch,) + tuple(shape[1:]), dtype=np.float32)
-                   for name, shape in self.outputs}
-        if batch > 0:
-            pointers = (_F32_PTR * len(results))(
-                *[a.ctypes.data_as(_F32_PTR) for a in results.values()])
-            status = self._forward_outputs(self._model,
-                                           x.ctypes.data_as(_F32_PTR), batch,
-                                           pointers)
-            if status != 0:
-                raise CrateError(status, self._error_text(self._model))
-        return results
+        return self._run((x,) + more, all_outputs=True)
 
     def profile(self, reset=False):
         """Seconds spent in each block (``{"embedding": s, "mssa": s, ...}``,

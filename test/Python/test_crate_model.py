@@ -6,7 +6,7 @@
 Compiles examples/crate_mini.mlir with BUILD_DIR/bin/crate-compile twice (weights
 embedded, and --weights-at-runtime --name crate_mini_rt) into a temporary
 directory, runs both libraries through crate_model.Model on the reference
-data, and converts checkpoints with pth_to_safetensors.py. Needs numpy only;
+data, runs a model with token-id input (examples/tost_lang) the same way, and converts checkpoints with pth_to_safetensors.py. Needs numpy only;
 the .pth part runs only where torch is importable. Exits non-zero on failure.
 """
 
@@ -338,6 +338,68 @@ class CrateModelTest(unittest.TestCase):
         proc = run([sys.executable, CONVERTER, ints, "-o", ints + ".safetensors"])
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("dtype", proc.stderr)
+
+
+class TokenIdsTest(unittest.TestCase):
+    """A model whose input is token ids (int64): examples/tost_lang through
+    Model.forward and Model.forward_outputs, against the official fixture."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix="crate-python-ids-")
+        compiler = os.path.join(BUILD_DIR, "bin", "crate-compile")
+        family = os.path.join(ROOT, "test", "data", "family")
+        proc = run([compiler, os.path.join(ROOT, "examples", "tost_lang", "tost_lang.mlir"),
+                    "--weights", os.path.join(family, "tost_lang_shared_weights.safetensors"),
+                    "--layer-outputs", "--quiet", "-o", cls._tmp.name])
+        if proc.returncode != 0:
+            raise RuntimeError(f"crate-compile tost_lang failed:\n{proc.stderr}")
+        cls.lib = os.path.join(cls._tmp.name, "libtost_lang.so")
+        data, _ = pts.read_safetensors(os.path.join(family, "tost_lang_shared_io.safetensors"))
+        cls.idx = data["idx"]
+        cls.logits = data["logits"]
+        cls.layers = np.stack([data["z.0"], data["z.1"]], axis=1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def test_inputs(self):
+        with Model(self.lib) as model:
+            self.assertEqual(model.inputs, [("idx", (None, 16), np.int64)])
+
+    def test_forward_with_ids(self):
+        with Model(self.lib) as model:
+            for idx in (self.idx, self.idx.astype(np.int32)):
+                y = model.forward(idx)
+                self.assertEqual(y.shape, (2, 16, 64))
+                self.assertLess(rel_err(y, self.logits), TOLERANCE)
+            one = model.forward(self.idx[1])
+            self.assertEqual(one.shape, (16, 64))
+            self.assertLess(rel_err(one, self.logits[1]), TOLERANCE)
+            results = model.forward_outputs(self.idx)
+            self.assertLess(rel_err(results["output"], self.logits), TOLERANCE)
+            self.assertLess(rel_err(results["layer_tokens"], self.layers), TOLERANCE)
+
+    def test_bad_ids(self):
+        with Model(self.lib) as model:
+            with self.assertRaises(TypeError) as ctx:
+                model.forward(self.idx.astype(np.float32))
+            self.assertIn("input 'idx' holds indices and must be of an integer "
+                          "dtype, got float32", str(ctx.exception))
+            with self.assertRaises(TypeError) as ctx:
+                model.forward(self.idx, self.idx)
+            self.assertIn("takes 1 input(s) ('idx'), got 2", str(ctx.exception))
+            bad = self.idx.copy()
+            bad[0, 5] = 64
+            with self.assertRaises(CrateError) as ctx:
+                model.forward(bad)
+            self.assertEqual(ctx.exception.status, 1)
+            self.assertIn("input 'idx' holds 64 at batch 0, element 5",
+                          ctx.exception.message)
+            with self.assertRaises(ValueError) as ctx:
+                model.forward(self.idx[:, :8])
+            self.assertIn("expected input 'idx' of shape (batch, 16)", str(ctx.exception))
 
 
 def main():

@@ -20,6 +20,20 @@ func.func @softmax_exp(%x: f32, %v: vector<16xf32>) -> (f32, vector<16xf32>) {
   return %y, %w : f32, vector<16xf32>
 }
 
+// erf (the exact GELU) becomes a rational polynomial on |x| with the sign
+// put back: no call to libm's erff remains.
+// CHECK-LABEL: func.func @gelu_erf
+// CHECK-NOT:     math.erf
+// CHECK:         arith.cmpf olt
+// CHECK:         math.fma
+// CHECK:         arith.divf
+// CHECK-NOT:     math.erf
+// CHECK:         return
+func.func @gelu_erf(%x: f32) -> f32 {
+  %y = math.erf %x : f32
+  return %y : f32
+}
+
 // Other functions are left to the lowering (libm or LLVM intrinsics).
 // CHECK-LABEL: func.func @others
 // CHECK:         math.sqrt

@@ -1,0 +1,255 @@
+// RUN: crate-opt %s -split-input-file -verify-diagnostics
+
+// Negative tests of ToST's ops: the variational compression term and its
+// objective kind, crate.stats_step, crate.tssa (subspace and output maps
+// of heads*head_dim, temperature (heads, 1), a position bias only when
+// causal and for at least as many positions as tokens), crate.layer_scale
+// and crate.gelu_mlp.
+
+crate.objective @o token_statistics dim = 16 {
+  // expected-error @+1 {{'crate.term.variational_compression' op expects heads >= 1, got 0}}
+  crate.term.variational_compression @vc heads = 0, head_dim = 4
+}
+
+// -----
+
+crate.objective @o token_statistics dim = 16 {
+  // expected-error @+1 {{'crate.term.variational_compression' op expects head_dim <= the objective's dim (16), got 32}}
+  crate.term.variational_compression @vc heads = 1, head_dim = 32
+}
+
+// -----
+
+crate.objective @o sparse_rate_reduction dim = 16 {
+  crate.term.coding_rate @r eps = 1.0
+  crate.term.compression @c heads = 1, head_dim = 16, eps = 1.0
+  crate.term.sparsity @s lambda = 0.1
+  // expected-error @+1 {{'crate.term.variational_compression' op belongs in an objective of kind token_statistics, not sparse_rate_reduction}}
+  crate.term.variational_compression @vc heads = 4, head_dim = 4
+}
+
+// -----
+
+// expected-error @+1 {{'crate.objective' op of kind token_statistics expects exactly one variational_compression term and nothing else, got 1 variational_compression and 1 other terms}}
+crate.objective @o token_statistics dim = 16 {
+  crate.term.variational_compression @vc heads = 4, head_dim = 4
+  crate.term.coding_rate @r eps = 1.0
+}
+
+// -----
+
+crate.objective @o token_statistics dim = 16 {
+  crate.term.variational_compression @vc heads = 4, head_dim = 4
+}
+func.func @f(%x: tensor<?x8x32xf32>, %q: tensor<16x32xf32>, %t: tensor<4x1xf32>,
+             %wo: tensor<32x16xf32>, %g: tensor<32xf32>) {
+  // expected-error @+1 {{'crate.stats_step' op works on tokens of dim 32, but @o is over dim 16}}
+  %h = crate.stats_step @o::@vc(%x) subspaces(%q) membership(%t) output(%wo) layer_scale(%g)
+      : (tensor<?x8x32xf32>, tensor<16x32xf32>, tensor<4x1xf32>, tensor<32x16xf32>, tensor<32xf32>) -> tensor<?x8x32xf32>
+  return
+}
+
+// -----
+
+crate.objective @o sparse_rate_reduction dim = 16 {
+  crate.term.coding_rate @r eps = 1.0
+  crate.term.compression @c heads = 1, head_dim = 16, eps = 1.0
+  crate.term.sparsity @s lambda = 0.1
+}
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>,
+             %wo: tensor<16x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{'crate.stats_step' op expects @o::@c to be a variational_compression term, got 'crate.term.compression'}}
+  %h = crate.stats_step @o::@c(%x) subspaces(%q) membership(%t) output(%wo) layer_scale(%g)
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+crate.objective @o token_statistics dim = 16 {
+  crate.term.variational_compression @vc heads = 4, head_dim = 4
+}
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>,
+             %wo: tensor<16x16xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'crate.stats_step' op expects layer scale of shape 16, got 8}}
+  %h = crate.stats_step @o::@vc(%x) subspaces(%q) membership(%t) output(%wo) layer_scale(%g)
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<8xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+crate.objective @o token_statistics dim = 16 {
+  crate.term.variational_compression @vc heads = 4, head_dim = 4
+}
+func.func @f(%x: tensor<?x8x16xf32>, %ln: tensor<8xf32>, %q: tensor<16x16xf32>,
+             %t: tensor<4x1xf32>, %wo: tensor<16x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{'crate.stats_step' op expects norm weight of shape 16, got 8}}
+  %h = crate.stats_step @o::@vc(%x) norm(%ln) subspaces(%q) membership(%t) output(%wo) layer_scale(%g)
+      : (tensor<?x8x16xf32>, tensor<8xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+crate.objective @o token_statistics dim = 16 {
+  crate.term.variational_compression @vc heads = 4, head_dim = 4
+}
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>,
+             %wo: tensor<16x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{'crate.stats_step' op expects norm_eps > 0, got 0}}
+  %h = crate.stats_step @o::@vc(%x) subspaces(%q) membership(%t) output(%wo) layer_scale(%g) {norm_eps = 0.0 : f64}
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<12x16xf32>, %t: tensor<4x1xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects subspaces of shape 16x16 (heads*head_dim x dim = 4*4 x 16), got 12x16}}
+  %a = crate.tssa %x, %q membership(%t) output(%wo) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<12x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %qb: tensor<8xf32>, %t: tensor<4x1xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects subspaces bias of shape 16, got 8}}
+  %a = crate.tssa %x, %q bias(%qb) membership(%t) output(%wo) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<8xf32>, tensor<4x1xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects temperature of rank 2 (heads x 1), got rank 1 ('tensor<4xf32>')}}
+  %a = crate.tssa %x, %q membership(%t) output(%wo) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %wo: tensor<16x8xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects output weight of shape 16x16 (dim x heads*head_dim), got 16x8}}
+  %a = crate.tssa %x, %q membership(%t) output(%wo) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x8xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %wo: tensor<16x16xf32>, %ob: tensor<4xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects output bias of shape 16, got 4}}
+  %a = crate.tssa %x, %q membership(%t) output(%wo, %ob) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<4xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x?x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects a static number of tokens, got 'tensor<?x?x16xf32>'}}
+  %a = crate.tssa %x, %q membership(%t) output(%wo) heads = 4, head_dim = 4
+      : (tensor<?x?x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>) -> tensor<?x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %b: tensor<4x8x1xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op takes a position bias only when causal (ToST's language model); the vision form has none}}
+  %a = crate.tssa %x, %q membership(%t, %b) output(%wo) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<4x8x1xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %b: tensor<4x6x1xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op has a position bias for 6 positions, fewer than the 8 tokens}}
+  %a = crate.tssa %x, %q membership(%t, %b) output(%wo) heads = 4, head_dim = 4 causal
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<4x6x1xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %b: tensor<2x8x1xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects position bias of shape 4x*x1 (heads x positions x 1), got 2x8x1}}
+  %a = crate.tssa %x, %q membership(%t, %b) output(%wo) heads = 4, head_dim = 4 causal
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<2x8x1xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %wo: tensor<16x16xf32>) {
+  // expected-error @+1 {{'crate.tssa' op expects heads >= 1, got 0}}
+  %a = crate.tssa %x, %q membership(%t) output(%wo) heads = 0, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'crate.layer_scale' op expects scale of shape 16, got 8}}
+  %s = crate.layer_scale %x, %g : (tensor<?x8x16xf32>, tensor<8xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x?xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'crate.layer_scale' op expects an input with a static last axis, got 'tensor<?x8x?xf32>'}}
+  %s = crate.layer_scale %x, %g : (tensor<?x8x?xf32>, tensor<8xf32>) -> tensor<?x8x?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %f1: tensor<64x8xf32>, %f2: tensor<16x64xf32>) {
+  // expected-error @+1 {{'crate.gelu_mlp' op expects fc1 weight of shape *x16 (hidden x dim), got 64x8}}
+  %m = crate.gelu_mlp %x fc1(%f1) fc2(%f2)
+      : (tensor<?x8x16xf32>, tensor<64x8xf32>, tensor<16x64xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %f1: tensor<64x16xf32>, %b1: tensor<32xf32>, %f2: tensor<16x64xf32>) {
+  // expected-error @+1 {{'crate.gelu_mlp' op expects fc1 bias of shape 64, got 32}}
+  %m = crate.gelu_mlp %x fc1(%f1, %b1) fc2(%f2)
+      : (tensor<?x8x16xf32>, tensor<64x16xf32>, tensor<32xf32>, tensor<16x64xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %f1: tensor<64x16xf32>, %f2: tensor<16x32xf32>) {
+  // expected-error @+1 {{'crate.gelu_mlp' op expects fc2 weight of shape 16x64 (dim x hidden), got 16x32}}
+  %m = crate.gelu_mlp %x fc1(%f1) fc2(%f2)
+      : (tensor<?x8x16xf32>, tensor<64x16xf32>, tensor<16x32xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %f1: tensor<64x16xf32>, %f2: tensor<16x64xf32>, %b2: tensor<64xf32>) {
+  // expected-error @+1 {{'crate.gelu_mlp' op expects fc2 bias of shape 16, got 64}}
+  %m = crate.gelu_mlp %x fc1(%f1) fc2(%f2, %b2)
+      : (tensor<?x8x16xf32>, tensor<64x16xf32>, tensor<16x64xf32>, tensor<64xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8x16xf32>, %f1: tensor<?x16xf32>, %f2: tensor<16x64xf32>) {
+  // expected-error @+1 {{'crate.gelu_mlp' op expects a statically shaped fc1 weight, got 'tensor<?x16xf32>'}}
+  %m = crate.gelu_mlp %x fc1(%f1) fc2(%f2)
+      : (tensor<?x8x16xf32>, tensor<?x16xf32>, tensor<16x64xf32>) -> tensor<?x8x16xf32>
+  return
+}
