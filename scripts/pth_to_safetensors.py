@@ -304,13 +304,16 @@ def extract_state_dict(obj, path="checkpoint"):
     return state
 
 
+def _is_float(value):
+    """True for a real floating point tensor (torch or numpy)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f"
+    return value.is_floating_point() and not value.is_complex()
+
+
 def _check_float(name, value):
     """Raises ConversionError unless `value` is a real floating point tensor."""
-    if isinstance(value, np.ndarray):
-        ok = value.dtype.kind == "f"
-    else:
-        ok = value.is_floating_point() and not value.is_complex()
-    if not ok:
+    if not _is_float(value):
         raise ConversionError(
             f"tensor '{name}' has dtype {value.dtype}; the crate runtime reads only "
             "floating point weights (F32, F16, BF16)")
@@ -374,6 +377,15 @@ def convert(input_path, output_path, dtype="f32", config=None, trust_pickle=Fals
         raise ConversionError(f"{output_path}: output would overwrite the input")
     obj, in_meta = load_checkpoint(input_path, trust_pickle)
     state = extract_state_dict(obj, input_path)
+    # BatchNorm's int64 training counter (ToST's patch embedding has three):
+    # inference never reads it, and the runtime reads only float weights.
+    counters = [n for n, v in state.items()
+                if n.endswith("num_batches_tracked") and not _is_float(v)]
+    if counters:
+        warn(f"dropping {len(counters)} BatchNorm training counter(s) "
+             f"({counters[0]}{', ...' if len(counters) > 1 else ''}): "
+             "inference does not use them")
+        state = OrderedDict((n, v) for n, v in state.items() if n not in counters)
     for name, value in state.items():
         _check_float(name, value)
 

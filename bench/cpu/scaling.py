@@ -2,7 +2,7 @@
 """Attention scaling benchmark: token-statistics attention (TSSA) against
 MSSA and PyTorch's scaled_dot_product_attention, over the token count.
 
-    python3 bench/cpu/scaling.py                       # 256, 1k, 4k, 16k tokens
+    python3 bench/cpu/scaling.py                       # 16 to 16k tokens
     python3 bench/cpu/scaling.py --tokens 256,1024 --seconds 1
 
 One attention layer at one width (--dim, --heads; head width dim/heads),
@@ -223,8 +223,8 @@ def machine():
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--tokens", default="256,1024,4096,16384",
-                    help="comma-separated token counts (default 256,1024,4096,16384)")
+    ap.add_argument("--tokens", default="16,64,256,1024,4096,16384",
+                    help="comma-separated token counts (default 16,64,256,1024,4096,16384)")
     ap.add_argument("--dim", type=int, default=256, help="token width d (default 256)")
     ap.add_argument("--heads", type=int, default=4, help="heads K (default 4; head width d/K)")
     ap.add_argument("--peers", default=",".join(PEERS),
@@ -302,7 +302,7 @@ def main(argv=None):
             log(f"  {peer} N={n}: {t * 1e3:.3f} ms")
 
     # -- report ----------------------------------------------------------------
-    print(f"# Attention scaling, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, "
+    print(f"# Attention scaling, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
           f"{machine()}")
     print(f"d = {d}, K = {k} heads of width {d // k}, batch 1, f32, {a.threads} threads; "
           "median ms per forward (exponent e: time ~ N^e from the previous column)\n")

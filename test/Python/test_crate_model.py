@@ -338,6 +338,16 @@ class CrateModelTest(unittest.TestCase):
         proc = run([sys.executable, CONVERTER, ints, "-o", ints + ".safetensors"])
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("dtype", proc.stderr)
+        # BatchNorm's int64 counters are dropped with a warning; the rest kept.
+        bn = os.path.join(self.tmp, "bn.pth")
+        torch.save({"embed.1.weight": torch.ones(4),
+                    "embed.1.num_batches_tracked": torch.tensor(5),
+                    "embed.3.num_batches_tracked": torch.tensor(5)}, bn)
+        proc = self.convert(bn, bn + ".safetensors")
+        self.assertIn("dropping 2 BatchNorm training counter(s) "
+                      "(embed.1.num_batches_tracked, ...)", proc.stderr)
+        kept, _ = pts.read_safetensors(bn + ".safetensors")
+        self.assertEqual(list(kept), ["embed.1.weight"])
 
 
 class TokenIdsTest(unittest.TestCase):
