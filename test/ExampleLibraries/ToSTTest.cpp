@@ -9,15 +9,16 @@
 // relative). Causality: the prefix statistics must not see later tokens, so
 // changing the last token leaves every earlier position's logits unchanged,
 // bit for bit.
-// libtost_vision_blocks is examples/tost_vision/tost_vision_blocks.mlir, the
-// TSSA layers of the vision model (token statistics over all tokens, biased
-// maps), compiled with the official vision state dict: from the fixture's
-// patch tokens it must give the official tokens after every layer.
+// libtost_vision is examples/tost_vision/tost_vision.mlir (the Conv+BN
+// patch embedding, Fourier positions, TSSA layers with token statistics
+// over all tokens, class-attention blocks and head) compiled with the
+// official vision state dict: from the fixture's images it must give the
+// official tokens after every TSSA layer and the official logits.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tost_lang.h"
-#include "tost_vision_blocks.h"
+#include "tost_vision.h"
 
 #include "Fixtures.h"
 
@@ -117,21 +118,24 @@ TEST(ToSTLang, AnIdOutsideTheVocabularyIsRefusedByName) {
                "expected an index in [0, 64)");
 }
 
-TEST(ToSTVision, TSSALayersMatchTheOfficialCode) {
-  ASSERT_EQ(TOST_VISION_BLOCKS_INPUT_SIZE, kTokens * kDim);
-  std::vector<double> in = fixture("z.in", kVisionIO);
-  std::vector<float> x(in.begin(), in.end());
-  std::vector<float> out(kBatch * kTokens * kDim);
-  std::vector<float> layers(kBatch * TOST_VISION_BLOCKS_LAYER_TOKENS_SIZE);
-  tost_vision_blocks_model *model = nullptr;
-  ASSERT_EQ(tost_vision_blocks_create(nullptr, &model), CRATE_OK);
-  float *outputs[] = {out.data(), layers.data()};
-  ASSERT_EQ(tost_vision_blocks_forward_outputs(model, x.data(), kBatch, outputs),
+TEST(ToSTVision, LayersAndLogitsMatchTheOfficialCode) {
+  constexpr int64_t kClasses = 10;
+  ASSERT_EQ(TOST_VISION_INPUT_SIZE, 3 * 32 * 32);
+  ASSERT_EQ(TOST_VISION_OUTPUT_SIZE, kClasses);
+  std::vector<double> img = fixture("img", kVisionIO);
+  std::vector<float> x(img.begin(), img.end());
+  std::vector<float> logits(kBatch * kClasses);
+  std::vector<float> layers(kBatch * TOST_VISION_LAYER_TOKENS_SIZE);
+  tost_vision_model *model = nullptr;
+  ASSERT_EQ(tost_vision_create(nullptr, &model), CRATE_OK);
+  float *outputs[] = {logits.data(), layers.data()};
+  ASSERT_EQ(tost_vision_forward_outputs(model, x.data(), kBatch, outputs),
             CRATE_OK)
-      << tost_vision_blocks_last_error(model);
-  tost_vision_blocks_destroy(model);
-  std::vector<double> want = fixture("z.1", kVisionIO);
-  EXPECT_LT(crate::test::maxRelativeError(out.data(), want.data(), want.size()),
+      << tost_vision_last_error(model);
+  tost_vision_destroy(model);
+  std::vector<double> want = fixture("logits", kVisionIO);
+  EXPECT_LT(crate::test::maxRelativeError(logits.data(), want.data(),
+                                          want.size()),
             1e-5);
   const int64_t perLayer = kTokens * kDim;
   for (int64_t l = 0; l < kLayers; ++l) {

@@ -10,6 +10,7 @@
 #include "LinalgBuilders.h"
 #include "SparseCoding.h"
 #include "TokenStatistics.h"
+#include "XCiTBlocks.h"
 
 #include "crate/Conversion/Passes.h"
 #include "crate/Dialect/Crate/CrateOps.h"
@@ -470,6 +471,10 @@ struct ClsPosEmbedLowering : OpConversionPattern<ClsPosEmbedOp> {
         rw, loc, tokens, x, ArrayRef<OpFoldResult>{zero, one, zero},
         ArrayRef<OpFoldResult>{batch, rw.getIndexAttr(n - 1), rw.getIndexAttr(d)},
         strides);
+    if (!a.getPos()) {
+      rw.replaceOp(op, x);
+      return success();
+    }
     // + pos[:, :n]
     Value pos = tensor::ExtractSliceOp::create(
         rw, loc, RankedTensorType::get({1, n, d}, elt), a.getPos(),
@@ -708,6 +713,7 @@ struct ConvertCrateToLinalgPass
     populateAttentionMapLowering(patterns);
     populateSparseCodingLowering(patterns);
     populateTokenStatisticsLowering(patterns);
+    populateXCiTBlocksLowering(patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     // Nothing refers to an objective once its steps are derived.

@@ -645,4 +645,22 @@ Value maskLaterTokens(OpBuilder &b, Location loc, Value scores, double fill) {
                  });
 }
 
+Value gelu(OpBuilder &b, Location loc, Value v) {
+  Type elt = v.getType();
+  Value e = math::ErfOp::create(
+      b, loc, arith::MulFOp::create(b, loc, v, floatConst(b, loc, elt, M_SQRT1_2)));
+  Value onePlus = arith::AddFOp::create(b, loc, e, floatConst(b, loc, elt, 1.0));
+  Value half = arith::MulFOp::create(b, loc, v, floatConst(b, loc, elt, 0.5));
+  return arith::MulFOp::create(b, loc, half, onePlus);
+}
+
+Value geluMLP(OpBuilder &b, Location loc, Value x, Value fc1, Value bias1,
+              Value fc2, Value bias2) {
+  Value h = linearTransposed(b, loc, x, fc1, bias1);
+  h = map(b, loc, h, [](OpBuilder &nb, Location nl, Value v) {
+    return gelu(nb, nl, v);
+  });
+  return linearTransposed(b, loc, h, fc2, bias2);
+}
+
 } // namespace crate::lowering

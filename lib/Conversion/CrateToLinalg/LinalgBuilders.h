@@ -103,6 +103,14 @@ mlir::Value prox(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 mlir::Value layerNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       mlir::Value weight, mlir::Value bias, double eps);
 
+/// The exact GELU of a scalar: v/2 (1 + erf(v / sqrt 2)).
+mlir::Value gelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
+
+/// PyTorch's Mlp: GELU(x F1^T + f1) F2^T + f2 (biases may be null).
+mlir::Value geluMLP(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    mlir::Value fc1, mlir::Value bias1, mlir::Value fc2,
+                    mlir::Value bias2);
+
 /// Row softmax over the last axis, with the row maximum subtracted first.
 mlir::Value softmaxLast(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 

@@ -18,8 +18,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
-#include <cmath>
-
 using namespace mlir;
 using namespace crate;
 using namespace crate::lowering;
@@ -241,22 +239,8 @@ struct GeluMLPLowering : OpConversionPattern<GeluMLPOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GeluMLPOp op, OpAdaptor a,
                                 ConversionPatternRewriter &rw) const override {
-    Location loc = op.getLoc();
-    Type elt = eltOf(a.getInput());
-    Value h = linearTransposed(rw, loc, a.getInput(), a.getFc1Weight(),
-                               a.getFc1Bias());
-    // The exact GELU: x/2 (1 + erf(x / sqrt 2)).
-    h = map(rw, loc, h, [&](OpBuilder &nb, Location nl, Value v) {
-      Value e = math::ErfOp::create(
-          nb, nl,
-          arith::MulFOp::create(nb, nl, v, floatConst(nb, nl, elt, M_SQRT1_2)));
-      Value onePlus =
-          arith::AddFOp::create(nb, nl, e, floatConst(nb, nl, elt, 1.0));
-      Value half = arith::MulFOp::create(nb, nl, v, floatConst(nb, nl, elt, 0.5));
-      return arith::MulFOp::create(nb, nl, half, onePlus).getResult();
-    });
-    rw.replaceOp(op, linearTransposed(rw, loc, h, a.getFc2Weight(),
-                                      a.getFc2Bias()));
+    rw.replaceOp(op, geluMLP(rw, op.getLoc(), a.getInput(), a.getFc1Weight(),
+                             a.getFc1Bias(), a.getFc2Weight(), a.getFc2Bias()));
     return success();
   }
 };

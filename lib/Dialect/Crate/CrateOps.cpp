@@ -1014,10 +1014,11 @@ LogicalResult ClsPosEmbedOp::verify() {
   if (tokens.isDynamicDim(1))
     return emitOpError() << "expects a static number of tokens, got " << tokens;
   int64_t count = tokens.getDimSize(1) + 1;
-  if (failed(expectShape(*this, "position embedding", getPos(),
-                         {1, kAny, *dim})))
+  if (getPos() && failed(expectShape(*this, "position embedding", getPos(),
+                                     {1, kAny, *dim})))
     return failure();
-  int64_t positions = cast<RankedTensorType>(getPos().getType()).getDimSize(1);
+  int64_t positions =
+      getPos() ? cast<RankedTensorType>(getPos().getType()).getDimSize(1) : count;
   if (!ShapedType::isDynamic(positions) && positions < count)
     return emitOpError() << "expects a position embedding with at least "
                          << count << " positions (tokens + class token), got "
@@ -1219,6 +1220,96 @@ LogicalResult GeluMLPOp::verify() {
                          "dim x hidden")) ||
       (getFc2Bias() &&
        failed(expectShape(*this, "fc2 bias", getFc2Bias(), {dim}))))
+    return failure();
+  return success();
+}
+
+LogicalResult ConvBNOp::verify() {
+  auto image = cast<RankedTensorType>(getImage().getType());
+  if (image.getRank() != 4)
+    return emitOpError() << "expects an image of rank 4 (batch x channels x "
+                            "height x width), got "
+                         << image;
+  if (failed(expectStatic(*this, "weight", getWeight())) ||
+      failed(expectShape(*this, "weight", getWeight(),
+                         {kAny, image.getDimSize(1), 3, 3},
+                         "out channels x in channels x 3 x 3")))
+    return failure();
+  int64_t out = cast<RankedTensorType>(getWeight().getType()).getDimSize(0);
+  for (auto [what, v] : {std::pair<StringRef, Value>{"bn weight", getBnWeight()},
+                         {"bn bias", getBnBias()},
+                         {"bn mean", getBnMean()},
+                         {"bn var", getBnVar()}})
+    if (failed(expectShape(*this, what, v, {out})))
+      return failure();
+  if (failed(expectPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  auto half = [](int64_t n) {
+    return ShapedType::isDynamic(n) ? n : (n + 1) / 2;
+  };
+  return expectShape(*this, "result", getResult(),
+                     {image.getDimSize(0), out, half(image.getDimSize(2)),
+                      half(image.getDimSize(3))},
+                     "batch x out channels x ceil(height/2) x ceil(width/2)");
+}
+
+LogicalResult FourierPosEmbedOp::verify() {
+  auto map = cast<RankedTensorType>(getMap().getType());
+  if (map.getRank() != 4 || map.isDynamicDim(1) || map.isDynamicDim(2) ||
+      map.isDynamicDim(3))
+    return emitOpError() << "expects a feature map (batch x dim x rows x "
+                            "columns) static but for the batch, got "
+                         << map;
+  int64_t dim = map.getDimSize(1);
+  if (failed(expectShape(*this, "weight", getWeight(), {dim, kAny, 1, 1},
+                         "dim x features x 1 x 1")) ||
+      failed(expectStatic(*this, "weight", getWeight())) ||
+      failed(expectShape(*this, "bias", getBias(), {dim})))
+    return failure();
+  int64_t features = cast<RankedTensorType>(getWeight().getType()).getDimSize(1);
+  if (features % 4 != 0)
+    return emitOpError() << "expects a projection of 4k Fourier features "
+                            "(sin and cos of k frequencies, rows and "
+                            "columns), got "
+                         << features;
+  return expectShape(*this, "result", getResult(),
+                     {map.getDimSize(0), map.getDimSize(2) * map.getDimSize(3),
+                      dim},
+                     "batch x rows*columns x dim");
+}
+
+LogicalResult ClassAttentionBlockOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) || failed(expectPositive(*this, "heads", getHeads())) ||
+      failed(expectPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  if (*dim % getHeads() != 0)
+    return emitOpError() << "expects heads to divide the dim (" << *dim
+                         << "), got " << getHeads();
+  int64_t d = *dim;
+  for (auto [what, v] :
+       {std::pair<StringRef, Value>{"norm1 weight", getNorm1Weight()},
+        {"norm1 bias", getNorm1Bias()},
+        {"gamma1", getGamma1()},
+        {"norm2 weight", getNorm2Weight()},
+        {"norm2 bias", getNorm2Bias()},
+        {"gamma2", getGamma2()}})
+    if (failed(expectShape(*this, what, v, {d})))
+      return failure();
+  if (failed(expectShape(*this, "qkv weight", getQkvWeight(), {3 * d, d},
+                         "3 dim x dim")) ||
+      failed(expectShape(*this, "qkv bias", getQkvBias(), {3 * d})) ||
+      failed(expectLinear(*this, "proj ", getProjWeight(), getProjBias(), d,
+                          "dim x dim")) ||
+      failed(expectShape(*this, "proj weight", getProjWeight(), {d, d},
+                         "dim x dim")))
+    return failure();
+  FailureOr<int64_t> hidden = expectLinear(
+      *this, "fc1 ", getFc1Weight(), getFc1Bias(), d, "hidden x dim");
+  if (failed(hidden) ||
+      failed(expectShape(*this, "fc2 weight", getFc2Weight(), {d, *hidden},
+                         "dim x hidden")) ||
+      failed(expectShape(*this, "fc2 bias", getFc2Bias(), {d})))
     return failure();
   return success();
 }

@@ -60,3 +60,38 @@ func.func @norm_without_bias(%x: tensor<?x8x16xf32>, %g: tensor<16xf32>) -> tens
   %y = crate.layer_norm %x, %g : (tensor<?x8x16xf32>, tensor<16xf32>) -> tensor<?x8x16xf32>
   return %y : tensor<?x8x16xf32>
 }
+
+// The vision model's front end and class attention.
+// CHECK-LABEL: func.func @vision_front_end
+// CHECK: crate.conv_bn %{{.*}}, %{{.*}} bn(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) gelu :
+// CHECK: crate.conv_bn %{{.*}}, %{{.*}} bn(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {eps = 1.000000e-03 : f64} :
+// CHECK: crate.fourier_pos_embed %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x8x3x3xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>) -> tensor<?x9x8xf32>
+// CHECK: crate.cls_pos_embed %{{.*}}, %{{.*}} : (tensor<?x9x8xf32>, tensor<1x1x8xf32>) -> tensor<?x10x8xf32>
+// CHECK: crate.class_attention_block %{{.*}} heads = 2 tokens_norm norm1(%{{.*}}, %{{.*}}) qkv(%{{.*}}, %{{.*}}) proj(%{{.*}}, %{{.*}}) gamma1(%{{.*}}) norm2(%{{.*}}, %{{.*}}) fc1(%{{.*}}, %{{.*}}) fc2(%{{.*}}, %{{.*}}) gamma2(%{{.*}}) :
+// CHECK: crate.class_attention_block %{{.*}} heads = 2 norm1(
+func.func @vision_front_end(%img: tensor<?x3x9x9xf32>, %w0: tensor<4x3x3x3xf32>, %c4: tensor<4xf32>,
+                            %w1: tensor<8x4x3x3xf32>, %c8: tensor<8xf32>, %pw: tensor<8x8x1x1xf32>,
+                            %cls: tensor<1x1x8xf32>, %qkv: tensor<24x8xf32>, %c24: tensor<24xf32>,
+                            %m8: tensor<8x8xf32>, %f1: tensor<32x8xf32>, %c32: tensor<32xf32>,
+                            %f2: tensor<8x32xf32>) -> (tensor<?x10x8xf32>, tensor<?x10x8xf32>) {
+  %s0 = crate.conv_bn %img, %w0 bn(%c4, %c4, %c4, %c4) gelu
+      : (tensor<?x3x9x9xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>,
+         tensor<4xf32>) -> tensor<?x4x5x5xf32>
+  %s1 = crate.conv_bn %s0, %w1 bn(%c8, %c8, %c8, %c8) {eps = 1.0e-3 : f64}
+      : (tensor<?x4x5x5xf32>, tensor<8x4x3x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<8xf32>) -> tensor<?x8x3x3xf32>
+  %t = crate.fourier_pos_embed %s1, %pw, %c8
+      : (tensor<?x8x3x3xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>) -> tensor<?x9x8xf32>
+  %x = crate.cls_pos_embed %t, %cls : (tensor<?x9x8xf32>, tensor<1x1x8xf32>) -> tensor<?x10x8xf32>
+  %a = crate.class_attention_block %x heads = 2 tokens_norm norm1(%c8, %c8) qkv(%qkv, %c24)
+      proj(%m8, %c8) gamma1(%c8) norm2(%c8, %c8) fc1(%f1, %c32) fc2(%f2, %c8) gamma2(%c8)
+      : (tensor<?x10x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<24x8xf32>, tensor<24xf32>,
+         tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<32x8xf32>, tensor<32xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
+  %b = crate.class_attention_block %x heads = 2 norm1(%c8, %c8) qkv(%qkv, %c24)
+      proj(%m8, %c8) gamma1(%c8) norm2(%c8, %c8) fc1(%f1, %c32) fc2(%f2, %c8) gamma2(%c8)
+      : (tensor<?x10x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<24x8xf32>, tensor<24xf32>,
+         tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<32x8xf32>, tensor<32xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
+  return %a, %b : tensor<?x10x8xf32>, tensor<?x10x8xf32>
+}

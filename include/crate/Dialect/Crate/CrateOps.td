@@ -522,13 +522,14 @@ def Crate_ClsPosEmbedOp : Crate_Op<"cls_pos_embed", [Pure, SameOperandsAndResult
   let summary = "prepend the class token, add the position embedding";
   let description = [{
     x = concat(cls, tokens) + pos[:, :N0+1]; cls is (1, 1, d), pos is
-    (1, M, d) with M >= N0 + 1.
+    (1, M, d) with M >= N0 + 1. Without pos the class token is only
+    prepended (ToST's vision model, after its TSSA layers).
   }];
   let arguments = (ins Crate_Tensor:$tokens, Crate_Tensor:$cls,
-                       Crate_Tensor:$pos);
+                       Optional<Crate_Tensor>:$pos);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
-    $tokens `,` $cls `,` $pos attr-dict `:` functional-type(operands, results)
+    $tokens `,` $cls (`,` $pos^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

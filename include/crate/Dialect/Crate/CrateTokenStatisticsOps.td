@@ -157,4 +157,96 @@ def Crate_GeluMLPOp : Crate_Op<"gelu_mlp", [Pure, SameOperandsAndResultElementTy
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// The vision model around the TSSA layers (XCiT's front end and head)
+//===----------------------------------------------------------------------===//
+
+def Crate_ConvBNOp : Crate_Op<"conv_bn", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "3x3 convolution of stride 2 (padding 1, no bias), BatchNorm, optional GELU";
+  let description = [{
+    One stage of ToST's (XCiT's) convolutional patch embedding on images
+    (B, C, H, W) with weight (C', C, 3, 3): the convolution, then BatchNorm
+    with its running statistics, (y - mean) / sqrt(var + eps) * w + b (eps
+    default 1e-5), then the exact GELU when `gelu` is set (every stage but
+    the last). Result (B, C', ceil(H/2), ceil(W/2)).
+
+    ```mlir
+    %y = crate.conv_bn %img, %w bn(%g, %b, %mean, %var) gelu
+           : (tensor<?x3x32x32xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>,
+              tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<?x16x16x16xf32>
+    ```
+  }];
+  let arguments = (ins Crate_Tensor:$image, Crate_Tensor:$weight,
+                       Crate_Tensor:$bn_weight, Crate_Tensor:$bn_bias,
+                       Crate_Tensor:$bn_mean, Crate_Tensor:$bn_var,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$eps, UnitAttr:$gelu);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $image `,` $weight `bn` `(` $bn_weight `,` $bn_bias `,` $bn_mean `,` $bn_var `)`
+    (`gelu` $gelu^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Crate_FourierPosEmbedOp : Crate_Op<"fourier_pos_embed", [Pure,
+    SameOperandsAndResultElementType]> {
+  let summary = "feature map to tokens, plus projected Fourier positions";
+  let description = [{
+    The feature map (B, d, Hp, Wp) as tokens (B, Hp Wp, d), row-major over
+    the grid, plus XCiT's Fourier position encoding projected by a 1x1
+    convolution (weight (d, 2 F, 1, 1), bias (d)): for grid row i and
+    column j, u = (i+1)/(Hp + 1e-6) 2 pi and v = (j+1)/(Wp + 1e-6) 2 pi; with
+    w_k = 10000^(-2k/F) (k < F/2) the features are sin(u w_0), cos(u w_0),
+    ..., then the same of v. The positions depend on the weights and the
+    grid only: they are computed once.
+  }];
+  let arguments = (ins Crate_Tensor:$map, Crate_Tensor:$weight,
+                       Crate_Tensor:$bias);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $map `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Crate_ClassAttentionBlockOp : Crate_Op<"class_attention_block", [Pure,
+    SameOperandsAndResultElementType, AllTypesMatch<["input", "result"]>]> {
+  let summary = "XCiT's class-attention block: the class token attends to all tokens";
+  let description = [{
+    On x (B, N, d) whose row 0 is the class token, with a = LN_1(x):
+    CA(a) = per head softmax_n(q k_n^T / sqrt(p)) v_n, q from a[0], k and v
+    from every row (`qkv` (3d, d) and its bias split into q, k, v), then
+    `proj`; r = x + g1 (.) [CA(a); a[1:]] (the patch rows get a itself);
+    h = LN_2(r) (the class row only without `tokens_norm`); the result is
+    [h[0] + g2 (.) MLP(h[0]); h[1:] + (the patch rows of h)], the MLP being
+    GELU(v F1^T + f1) F2^T + f2. LayerNorm eps `eps` (default 1e-6).
+  }];
+  let arguments = (ins Crate_Tensor:$input,
+                       Crate_Tensor:$norm1_weight, Crate_Tensor:$norm1_bias,
+                       Crate_Tensor:$qkv_weight, Crate_Tensor:$qkv_bias,
+                       Crate_Tensor:$proj_weight, Crate_Tensor:$proj_bias,
+                       Crate_Tensor:$gamma1,
+                       Crate_Tensor:$norm2_weight, Crate_Tensor:$norm2_bias,
+                       Crate_Tensor:$fc1_weight, Crate_Tensor:$fc1_bias,
+                       Crate_Tensor:$fc2_weight, Crate_Tensor:$fc2_bias,
+                       Crate_Tensor:$gamma2,
+                       Crate_Int:$heads,
+                       DefaultValuedAttr<F64Attr, "1e-6">:$eps,
+                       UnitAttr:$tokens_norm);
+  let results = (outs Crate_Tensor:$result);
+  let assemblyFormat = [{
+    $input `heads` `=` $heads (`tokens_norm` $tokens_norm^)?
+    `norm1` `(` $norm1_weight `,` $norm1_bias `)`
+    `qkv` `(` $qkv_weight `,` $qkv_bias `)`
+    `proj` `(` $proj_weight `,` $proj_bias `)`
+    `gamma1` `(` $gamma1 `)`
+    `norm2` `(` $norm2_weight `,` $norm2_bias `)`
+    `fc1` `(` $fc1_weight `,` $fc1_bias `)`
+    `fc2` `(` $fc2_weight `,` $fc2_bias `)`
+    `gamma2` `(` $gamma2 `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // CRATE_TOKEN_STATISTICS_OPS_TD

@@ -3,8 +3,9 @@
 // Negative tests of ToST's ops: the variational compression term and its
 // objective kind, crate.stats_step, crate.tssa (subspace and output maps
 // of heads*head_dim, temperature (heads, 1), a position bias only when
-// causal and for at least as many positions as tokens), crate.layer_scale
-// and crate.gelu_mlp.
+// causal and for at least as many positions as tokens), crate.layer_scale,
+// crate.gelu_mlp, and the vision model's crate.conv_bn,
+// crate.fourier_pos_embed and crate.class_attention_block.
 
 crate.objective @o token_statistics dim = 16 {
   // expected-error @+1 {{'crate.term.variational_compression' op expects heads >= 1, got 0}}
@@ -251,5 +252,126 @@ func.func @f(%x: tensor<?x8x16xf32>, %f1: tensor<?x16xf32>, %f2: tensor<16x64xf3
   // expected-error @+1 {{'crate.gelu_mlp' op expects a statically shaped fc1 weight, got 'tensor<?x16xf32>'}}
   %m = crate.gelu_mlp %x fc1(%f1) fc2(%f2)
       : (tensor<?x8x16xf32>, tensor<?x16xf32>, tensor<16x64xf32>) -> tensor<?x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x3x9xf32>, %w: tensor<4x3x3x3xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{'crate.conv_bn' op expects an image of rank 4 (batch x channels x height x width), got 'tensor<?x3x9xf32>'}}
+  %y = crate.conv_bn %x, %w bn(%c, %c, %c, %c)
+      : (tensor<?x3x9xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x3x9x9xf32>, %w: tensor<4x3x5x5xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{'crate.conv_bn' op expects weight of shape *x3x3x3 (out channels x in channels x 3 x 3), got 4x3x5x5}}
+  %y = crate.conv_bn %x, %w bn(%c, %c, %c, %c)
+      : (tensor<?x3x9x9xf32>, tensor<4x3x5x5xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %c: tensor<4xf32>, %v: tensor<8xf32>) {
+  // expected-error @+1 {{'crate.conv_bn' op expects bn var of shape 4, got 8}}
+  %y = crate.conv_bn %x, %w bn(%c, %c, %c, %v)
+      : (tensor<?x3x9x9xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<8xf32>) -> tensor<?x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{'crate.conv_bn' op expects result of shape *x4x5x5 (batch x out channels x ceil(height/2) x ceil(width/2)), got ?x4x4x4}}
+  %y = crate.conv_bn %x, %w bn(%c, %c, %c, %c)
+      : (tensor<?x3x9x9xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{'crate.conv_bn' op expects eps > 0, got -1}}
+  %y = crate.conv_bn %x, %w bn(%c, %c, %c, %c) {eps = -1.0 : f64}
+      : (tensor<?x3x9x9xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @f(%m: tensor<?x8x3x3xf32>, %w: tensor<8x6x1x1xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'crate.fourier_pos_embed' op expects a projection of 4k Fourier features (sin and cos of k frequencies, rows and columns), got 6}}
+  %t = crate.fourier_pos_embed %m, %w, %b : (tensor<?x8x3x3xf32>, tensor<8x6x1x1xf32>, tensor<8xf32>) -> tensor<?x9x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%m: tensor<?x8x3x3xf32>, %w: tensor<8x8x1x1xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'crate.fourier_pos_embed' op expects result of shape *x9x8 (batch x rows*columns x dim), got ?x8x8}}
+  %t = crate.fourier_pos_embed %m, %w, %b : (tensor<?x8x3x3xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>) -> tensor<?x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%m: tensor<?x8x?x3xf32>, %w: tensor<8x8x1x1xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'crate.fourier_pos_embed' op expects a feature map (batch x dim x rows x columns) static but for the batch, got 'tensor<?x8x?x3xf32>'}}
+  %t = crate.fourier_pos_embed %m, %w, %b : (tensor<?x8x?x3xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>) -> tensor<?x9x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x10x8xf32>, %c8: tensor<8xf32>, %qkv: tensor<24x8xf32>, %c24: tensor<24xf32>,
+             %m8: tensor<8x8xf32>, %f1: tensor<32x8xf32>, %c32: tensor<32xf32>, %f2: tensor<8x32xf32>) {
+  // expected-error @+1 {{'crate.class_attention_block' op expects heads to divide the dim (8), got 3}}
+  %a = crate.class_attention_block %x heads = 3 norm1(%c8, %c8) qkv(%qkv, %c24)
+      proj(%m8, %c8) gamma1(%c8) norm2(%c8, %c8) fc1(%f1, %c32) fc2(%f2, %c8) gamma2(%c8)
+      : (tensor<?x10x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<24x8xf32>, tensor<24xf32>,
+         tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<32x8xf32>, tensor<32xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x10x8xf32>, %c8: tensor<8xf32>, %qkv: tensor<16x8xf32>, %c24: tensor<24xf32>,
+             %m8: tensor<8x8xf32>, %f1: tensor<32x8xf32>, %c32: tensor<32xf32>, %f2: tensor<8x32xf32>) {
+  // expected-error @+1 {{'crate.class_attention_block' op expects qkv weight of shape 24x8 (3 dim x dim), got 16x8}}
+  %a = crate.class_attention_block %x heads = 2 norm1(%c8, %c8) qkv(%qkv, %c24)
+      proj(%m8, %c8) gamma1(%c8) norm2(%c8, %c8) fc1(%f1, %c32) fc2(%f2, %c8) gamma2(%c8)
+      : (tensor<?x10x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<16x8xf32>, tensor<24xf32>,
+         tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<32x8xf32>, tensor<32xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x10x8xf32>, %c8: tensor<8xf32>, %c4: tensor<4xf32>, %qkv: tensor<24x8xf32>, %c24: tensor<24xf32>,
+             %m8: tensor<8x8xf32>, %f1: tensor<32x8xf32>, %c32: tensor<32xf32>, %f2: tensor<8x32xf32>) {
+  // expected-error @+1 {{'crate.class_attention_block' op expects gamma2 of shape 8, got 4}}
+  %a = crate.class_attention_block %x heads = 2 norm1(%c8, %c8) qkv(%qkv, %c24)
+      proj(%m8, %c8) gamma1(%c8) norm2(%c8, %c8) fc1(%f1, %c32) fc2(%f2, %c8) gamma2(%c4)
+      : (tensor<?x10x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<24x8xf32>, tensor<24xf32>,
+         tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<32x8xf32>, tensor<32xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<4xf32>) -> tensor<?x10x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x10x8xf32>, %c8: tensor<8xf32>, %qkv: tensor<24x8xf32>, %c24: tensor<24xf32>,
+             %m8: tensor<8x8xf32>, %f1: tensor<32x8xf32>, %c32: tensor<32xf32>, %f2: tensor<8x16xf32>) {
+  // expected-error @+1 {{'crate.class_attention_block' op expects fc2 weight of shape 8x32 (dim x hidden), got 8x16}}
+  %a = crate.class_attention_block %x heads = 2 norm1(%c8, %c8) qkv(%qkv, %c24)
+      proj(%m8, %c8) gamma1(%c8) norm2(%c8, %c8) fc1(%f1, %c32) fc2(%f2, %c8) gamma2(%c8)
+      : (tensor<?x10x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<24x8xf32>, tensor<24xf32>,
+         tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<32x8xf32>, tensor<32xf32>, tensor<8x16xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
   return
 }
