@@ -30,10 +30,22 @@ struct CrateInputBoundsPass
         for (Operation *user : arg.getUsers()) {
           // The rows of the table the ids index.
           int64_t rows = 0;
-          if (auto embed = dyn_cast<TokenEmbedOp>(user);
-              embed && embed.getIds() == arg)
-            rows = cast<RankedTensorType>(embed.getTokens().getType())
-                       .getDimSize(0);
+          if (auto embed = dyn_cast<TokenEmbedOp>(user)) {
+            if (embed.getIds() == arg)
+              rows = cast<RankedTensorType>(embed.getTokens().getType())
+                         .getDimSize(0);
+            else if (embed.getAt() == arg) // positions: rows of wpe
+              rows = cast<RankedTensorType>(embed.getPositions().getType())
+                         .getDimSize(0);
+          }
+          // A decoding step's positions index the position bias too.
+          if (auto step = dyn_cast<TSSAStepOp>(user);
+              step && step.getPosition() == arg) {
+            if (!step.getPositionBias())
+              continue;
+            rows = cast<RankedTensorType>(step.getPositionBias().getType())
+                       .getDimSize(1);
+          }
           if (auto mask = dyn_cast<MaskTokensOp>(user);
               mask && mask.getKept() == arg)
             rows = cast<RankedTensorType>(mask.getPatches().getType())
@@ -42,8 +54,8 @@ struct CrateInputBoundsPass
             user->emitOpError()
                 << "reads integer argument #" << arg.getArgNumber()
                 << " of @" << func.getSymName()
-                << "; only crate.token_embed and crate.mask_tokens take "
-                   "indices, whose range they know";
+                << "; only crate.token_embed, crate.tssa_step and "
+                   "crate.mask_tokens take indices, whose range they know";
             return signalPassFailure();
           }
           if (bound && bound != rows) {

@@ -1169,6 +1169,165 @@ int crate_rt_forward_device(crate_rt_model *model, const float *input,
   return forwardInScope(model, inputs, batch, &output, 1, /*deviceIO=*/true);
 }
 
+} // extern "C"
+
+/// A sequence being decoded by a library compiled with --decode-step: its
+/// next position and the running state every layer keeps of the tokens
+/// before it (the entry's inputs `state.*`, which its outputs of the same
+/// names update).
+struct crate_rt_decoder {
+  const crate_rt_model *model = nullptr;
+  int64_t position = 0;
+  int64_t maxPositions = 0;   // the bound of the `position` input
+  size_t states = 0;          // inputs 2 .. 2 + states
+  float **state = nullptr;    // per state input, its buffer
+  float **next = nullptr;     // per state input, the step's output buffer
+  size_t *outputOf = nullptr; // per state input, the index of its output
+};
+
+namespace {
+void freeDecoder(crate_rt_decoder *d) {
+  if (!d)
+    return;
+  for (size_t i = 0; i < d->states; ++i) {
+    if (d->state)
+      crate::rt::deallocate(d->state[i]);
+    if (d->next)
+      crate::rt::deallocate(d->next[i]);
+  }
+  crate::rt::deallocate(d->state);
+  crate::rt::deallocate(d->next);
+  crate::rt::deallocate(d->outputOf);
+  crate::rt::deallocate(d);
+}
+
+void zeroState(crate_rt_decoder *d) {
+  for (size_t i = 0; i < d->states; ++i)
+    std::memset(d->state[i], 0,
+                d->model->inputs[2 + i].sampleElements * sizeof(float));
+  d->position = 0;
+}
+} // namespace
+
+extern "C" {
+
+int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out) {
+  if (!model || !out)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_decoder_create: model or out is null");
+  *out = nullptr;
+  const Vector<Input> &in = model->inputs;
+  bool decodes = in.size() >= 2 && in[0].indices && in[1].indices &&
+                 in[1].name == "position" && in[0].sampleElements == 1;
+  for (size_t i = 2; decodes && i < in.size(); ++i)
+    decodes = !in[i].indices && in[i].name.compare(0, 6, "state.") == 0;
+  if (!decodes)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": the library was not compiled with "
+                              "--decode-step: it has no decoding state");
+  size_t states = in.size() - 2;
+  auto *d = static_cast<crate_rt_decoder *>(
+      crate::rt::tryAllocate(sizeof(crate_rt_decoder), alignof(crate_rt_decoder)));
+  if (!d)
+    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
+  new (d) crate_rt_decoder();
+  d->model = model;
+  d->maxPositions = in[1].bound;
+  d->states = states;
+  size_t n = states ? states : 1;
+  d->state = static_cast<float **>(crate::rt::tryAllocate(n * sizeof(float *), 16));
+  d->next = static_cast<float **>(crate::rt::tryAllocate(n * sizeof(float *), 16));
+  d->outputOf = static_cast<size_t *>(crate::rt::tryAllocate(n * sizeof(size_t), 16));
+  if (!d->state || !d->next || !d->outputOf) {
+    d->states = 0;
+    freeDecoder(d);
+    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
+  }
+  for (size_t i = 0; i < states; ++i) {
+    d->state[i] = d->next[i] = nullptr;
+  }
+  for (size_t i = 0; i < states; ++i) {
+    const Input &s = in[2 + i];
+    size_t found = 0;
+    for (size_t o = 1; o < model->outputs.size(); ++o)
+      if (model->outputs[o].name == s.name)
+        found = o;
+    if (!found || model->outputs[found].sampleElements != s.sampleElements) {
+      freeDecoder(d);
+      return fail(CRATE_ERROR_INTERNAL,
+                  model->name + ": state input '" + s.name +
+                      "' has no output of its name and size to update it");
+    }
+    d->outputOf[i] = found;
+    uint64_t bytes = uint64_t(s.sampleElements) * sizeof(float);
+    d->state[i] = static_cast<float *>(crate::rt::tryAllocate(bytes, 64));
+    d->next[i] = static_cast<float *>(crate::rt::tryAllocate(bytes, 64));
+    if (!d->state[i] || !d->next[i]) {
+      freeDecoder(d);
+      return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
+    }
+  }
+  zeroState(d);
+  *out = d;
+  return succeed();
+}
+
+int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
+                          int64_t token, float *logits) {
+  if (!model || !decoder || !logits)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_decoder_step: model, decoder or logits is null");
+  if (decoder->model != model)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": the decoder was created for another model (" +
+                    decoder->model->name +
+                    " at another address): a decoder holds the state of one "
+                    "model's layers");
+  if (decoder->position >= decoder->maxPositions)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": the sequence is longer than the compiled "
+                              "maximum of " +
+                    toString(decoder->maxPositions) +
+                    " tokens (decoder_reset starts a new one)");
+  size_t inputs = 2 + decoder->states;
+  const void *in[64];
+  float *outs[64] = {};
+  if (inputs > 64 || model->outputs.size() > 64)
+    return fail(CRATE_ERROR_INTERNAL, model->name + ": too many state tensors");
+  int64_t position = decoder->position;
+  in[0] = &token;
+  in[1] = &position;
+  outs[0] = logits;
+  for (size_t i = 0; i < decoder->states; ++i) {
+    in[2 + i] = decoder->state[i];
+    outs[decoder->outputOf[i]] = decoder->next[i];
+  }
+  int status = forwardInScope(model, in, 1, outs, model->outputs.size());
+  if (status != CRATE_OK)
+    return status; // the state is unchanged: the step may be retried
+  for (size_t i = 0; i < decoder->states; ++i)
+    std::swap(decoder->state[i], decoder->next[i]);
+  ++decoder->position;
+  return CRATE_OK;
+}
+
+int64_t crate_rt_decoder_position(const crate_rt_decoder *decoder) {
+  return decoder ? decoder->position : -1;
+}
+
+void crate_rt_decoder_reset(crate_rt_decoder *decoder) {
+  if (decoder)
+    zeroState(decoder);
+}
+
+void crate_rt_decoder_destroy(crate_rt_decoder *decoder) {
+  freeDecoder(decoder);
+}
+
+} // extern "C"
+
+extern "C" {
+
 void crate_rt_destroy(crate_rt_model *model) {
   delete model;
   // The buffers kept for this model's next call are not needed any more.

@@ -79,6 +79,7 @@ typedef struct crate_model_static {
 
 /* An instance: weights loaded, descriptors built. Opaque to users. */
 typedef struct crate_rt_model crate_rt_model;
+typedef struct crate_rt_decoder crate_rt_decoder;
 
 /* Creates an instance. With weights embedded, weights_path must be null
  * (or it is an error); otherwise it names the .safetensors file to load,
@@ -116,6 +117,23 @@ int crate_rt_forward_device(crate_rt_model *model, const float *input,
                             int64_t batch, float *output, void *stream);
 
 void crate_rt_destroy(crate_rt_model *model);
+
+/* Libraries compiled with --decode-step (inputs: a token id, its position,
+ * then the running state `state.*` that outputs of the same names update):
+ * a decoder is one sequence being decoded. decoder_create starts it empty
+ * (others refuse with CRATE_ERROR_INVALID_ARGUMENT); decoder_step embeds
+ * `token` at the next position, writes the logits there (the model's
+ * output size, without the batch) and advances; a token out of the
+ * vocabulary, a sequence longer than the compiled maximum or a decoder of
+ * another model is refused with CRATE_ERROR_INVALID_ARGUMENT and leaves the
+ * decoder unchanged. decoder_position: the next position (-1 for null);
+ * decoder_reset: back to an empty sequence. */
+int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out);
+int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
+                          int64_t token, float *logits);
+int64_t crate_rt_decoder_position(const crate_rt_decoder *decoder);
+void crate_rt_decoder_reset(crate_rt_decoder *decoder);
+void crate_rt_decoder_destroy(crate_rt_decoder *decoder);
 
 /* The calling thread's last error message ("" after a success); valid until
  * the next runtime call on that thread. */

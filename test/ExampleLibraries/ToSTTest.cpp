@@ -9,6 +9,11 @@
 // relative). Causality: the prefix statistics must not see later tokens, so
 // changing the last token leaves every earlier position's logits unchanged,
 // bit for bit.
+// libtost_lang_decode is the same model compiled with --decode-step: a
+// decoder fed the fixture's tokens one at a time must give the official
+// logits at every position (1e-5), and the full forward's; a 17th token,
+// an id outside the vocabulary and a decoder of another model are refused
+// with messages that say so, the decoder left unchanged.
 // libtost_vision is examples/tost_vision/tost_vision.mlir (the Conv+BN
 // patch embedding, Fourier positions, TSSA layers with token statistics
 // over all tokens, class-attention blocks and head) compiled with the
@@ -18,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tost_lang.h"
+#include "tost_lang_decode.h"
 #include "tost_vision.h"
 
 #include "Fixtures.h"
@@ -116,6 +122,107 @@ TEST(ToSTLang, AnIdOutsideTheVocabularyIsRefusedByName) {
   EXPECT_STREQ(tost_lang_last_error(nullptr),
                "tost_lang: input 'idx' holds 69 at batch 0, element 3, "
                "expected an index in [0, 64)");
+}
+
+namespace {
+struct Decoding : ::testing::Test {
+  tost_lang_decode_model *model = nullptr;
+  tost_lang_decode_decoder *decoder = nullptr;
+  void SetUp() override {
+    ASSERT_EQ(tost_lang_decode_create(nullptr, &model), CRATE_OK);
+    ASSERT_EQ(tost_lang_decode_decoder_create(model, &decoder), CRATE_OK)
+        << tost_lang_decode_last_error(model);
+  }
+  void TearDown() override {
+    tost_lang_decode_decoder_destroy(decoder);
+    tost_lang_decode_destroy(model);
+  }
+};
+} // namespace
+
+TEST_F(Decoding, EveryPositionEqualsTheFullForward) {
+  ASSERT_EQ(TOST_LANG_DECODE_OUTPUT_SIZE, kVocab);
+  std::vector<int64_t> idx = ids();
+  std::vector<double> want = fixture("logits");
+  std::vector<float> full;
+  ASSERT_EQ(run(idx, full), CRATE_OK) << tost_lang_last_error(nullptr);
+  std::vector<float> logits(kVocab);
+  for (int64_t b = 0; b < kBatch; ++b) {
+    tost_lang_decode_decoder_reset(decoder);
+    for (int64_t t = 0; t < kTokens; ++t) {
+      ASSERT_EQ(tost_lang_decode_decoder_position(decoder), t);
+      ASSERT_EQ(tost_lang_decode_decoder_step(model, decoder,
+                                              idx[b * kTokens + t],
+                                              logits.data()),
+                CRATE_OK)
+          << tost_lang_decode_last_error(model);
+      const int64_t at = (b * kTokens + t) * kVocab;
+      EXPECT_LT(crate::test::maxRelativeError(logits.data(), want.data() + at,
+                                              kVocab),
+                1e-5)
+          << "sequence " << b << ", position " << t;
+      std::vector<double> forward(full.begin() + at, full.begin() + at + kVocab);
+      EXPECT_LT(crate::test::maxRelativeError(logits.data(), forward.data(),
+                                              kVocab),
+                1e-5)
+          << "sequence " << b << ", position " << t;
+    }
+  }
+}
+
+TEST_F(Decoding, ALongerSequenceIsRefused) {
+  std::vector<float> logits(kVocab);
+  for (int64_t t = 0; t < kTokens; ++t)
+    ASSERT_EQ(tost_lang_decode_decoder_step(model, decoder, 1, logits.data()),
+              CRATE_OK);
+  EXPECT_EQ(tost_lang_decode_decoder_step(model, decoder, 1, logits.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tost_lang_decode_last_error(model),
+               "tost_lang_decode: the sequence is longer than the compiled "
+               "maximum of 16 tokens (decoder_reset starts a new one)");
+  EXPECT_EQ(tost_lang_decode_decoder_position(decoder), kTokens);
+  tost_lang_decode_decoder_reset(decoder);
+  EXPECT_EQ(tost_lang_decode_decoder_step(model, decoder, 1, logits.data()),
+            CRATE_OK);
+}
+
+TEST_F(Decoding, AnUnknownTokenIsRefusedAndChangesNothing) {
+  std::vector<float> first(kVocab), again(kVocab), logits(kVocab);
+  ASSERT_EQ(tost_lang_decode_decoder_step(model, decoder, 3, first.data()),
+            CRATE_OK);
+  tost_lang_decode_decoder_reset(decoder);
+  EXPECT_EQ(tost_lang_decode_decoder_step(model, decoder, kVocab, logits.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tost_lang_decode_last_error(model),
+               "tost_lang_decode: input 'idx' holds 64 at batch 0, element 0, "
+               "expected an index in [0, 64)");
+  EXPECT_EQ(tost_lang_decode_decoder_position(decoder), 0);
+  ASSERT_EQ(tost_lang_decode_decoder_step(model, decoder, 3, again.data()),
+            CRATE_OK);
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), again.begin()));
+}
+
+TEST_F(Decoding, ADecoderOfAnotherModelIsRefused) {
+  tost_lang_decode_model *other = nullptr;
+  ASSERT_EQ(tost_lang_decode_create(nullptr, &other), CRATE_OK);
+  std::vector<float> logits(kVocab);
+  EXPECT_EQ(tost_lang_decode_decoder_step(other, decoder, 1, logits.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tost_lang_decode_last_error(other),
+               "tost_lang_decode: the decoder was created for another model "
+               "(tost_lang_decode at another address): a decoder holds the "
+               "state of one model's layers");
+  tost_lang_decode_destroy(other);
+  // A library compiled without --decode-step has no decoder.
+  tost_lang_model *full = nullptr;
+  ASSERT_EQ(tost_lang_create(nullptr, &full), CRATE_OK);
+  tost_lang_decoder *none = nullptr;
+  EXPECT_EQ(tost_lang_decoder_create(full, &none), CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tost_lang_last_error(full),
+               "tost_lang: the library was not compiled with --decode-step: "
+               "it has no decoding state");
+  EXPECT_EQ(none, nullptr);
+  tost_lang_destroy(full);
 }
 
 TEST(ToSTVision, LayersAndLogitsMatchTheOfficialCode) {

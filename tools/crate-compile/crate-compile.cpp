@@ -134,6 +134,14 @@ cl::opt<AttentionMaps> attentionMaps(
                clEnumValN(AttentionMaps::full, "full",
                           "every row: [batch, layers, heads, N, N]")),
     cl::init(AttentionMaps::none), cl::cat(category));
+cl::opt<bool> decodeStep(
+    "decode-step",
+    cl::desc("compile a causal language model (ToST) as the step that decodes "
+             "one more token per sequence from the running statistics of the "
+             "tokens before it: NAME_decoder_create / NAME_decoder_step / "
+             "NAME_decoder_destroy decode, each step costing the same at "
+             "every position"),
+    cl::cat(category));
 cl::opt<bool> profileBlocks(
     "profile",
     cl::desc("time every block of the network (embedding, mssa, ista, head, "
@@ -397,6 +405,8 @@ bool compile(MLIRContext &context) {
     options.attentionMaps =
         attentionMaps == AttentionMaps::full ? "full" : "cls";
   crate::buildDerivePipeline(derive, options);
+  if (decodeStep)
+    derive.addPass(crate::createCrateDecodeStep());
   if (profileBlocks)
     derive.addPass(crate::createCrateProfileBlocks());
   derive.addPass(crate::createCrateInputBounds());

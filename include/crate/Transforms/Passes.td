@@ -154,6 +154,24 @@ def CratePrivateInits : Pass<"crate-private-inits"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def CrateDecodeStep : Pass<"crate-decode-step", "mlir::ModuleOp"> {
+  let summary = "turn a derived causal language model into one decoding step";
+  let description = [{
+    For a function that embeds token ids (B, T) (`crate.token_embed`) and
+    attends with causal token statistics (`crate.tssa causal`, ToST's
+    language model): the function becomes the step that decodes one more
+    token of each sequence. Its inputs are the ids (B, 1), their positions
+    `position` (B, 1), and for every attention layer l the running sums of
+    the tokens before, `state.l.sum_s`, `state.l.sum_pi_s` (B, K, p) and
+    `state.l.sum_pi` (B, K); its outputs the logits (B, 1, V) and the sums
+    with the new token added, under the same names. Each `crate.tssa`
+    becomes `crate.tssa_step`; every other block works on one token as it
+    did on T. The state does not grow with the sequence: each step costs
+    the same. Runs after crate-derive-steps; token-mixing ops other than
+    causal TSSA (MSSA, pooling) are refused by name, as are extra outputs.
+  }];
+}
+
 def CrateInputBounds : Pass<"crate-input-bounds", "mlir::ModuleOp"> {
   let summary = "give each integer input of a function the bound of its values";
   let description = [{

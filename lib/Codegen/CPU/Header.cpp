@@ -41,6 +41,7 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
   // forward and forward_outputs take one float32 input; other models only
   // forward_inputs (the runtime refuses the first two for them).
   bool plain = info.inputs.size() == 1 && !main.indices;
+  bool decodes = info.inputs.size() >= 2 && info.inputs[1].name == "position";
   auto describe = [](const ModelInfo::Input &in) {
     return in.indices ? "int64 " + formatShape(in.shape) + ", row-major: " +
                             "indices in [0, " + std::to_string(in.bound) + ")"
@@ -164,6 +165,28 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
         "*output, void *stream);\n\n"
      << "/* Frees the model; NULL is allowed. */\n"
      << "void " << n << "_destroy(" << n << "_model *model);\n\n"
+     << "typedef struct " << n << "_decoder " << n << "_decoder;\n\n"
+     << "/* "
+     << (decodes
+             ? "Decoding, one token at a time (this library was compiled with "
+               "--decode-step):\n * a decoder is one sequence, started empty; "
+               "each step embeds `token` at the\n * next position and writes "
+               "its " + upper + "_OUTPUT_SIZE logits, at the same cost at\n"
+               " * every position. A token outside the vocabulary, a sequence "
+               "longer than the\n * compiled maximum or a decoder of another "
+               "model: CRATE_ERROR_INVALID_ARGUMENT,\n * the decoder unchanged. "
+               "position: the next position; reset: empty again."
+             : "For libraries compiled with --decode-step; this one's "
+               "decoder_create returns\n * CRATE_ERROR_INVALID_ARGUMENT.")
+     << " */\n"
+     << "int " << n << "_decoder_create(" << n << "_model *model, " << n
+     << "_decoder **out);\n"
+     << "int " << n << "_decoder_step(" << n << "_model *model, " << n
+     << "_decoder *decoder,\n    int64_t token, float *logits);\n"
+     << "int64_t " << n << "_decoder_position(const " << n
+     << "_decoder *decoder);\n"
+     << "void " << n << "_decoder_reset(" << n << "_decoder *decoder);\n"
+     << "void " << n << "_decoder_destroy(" << n << "_decoder *decoder);\n\n"
      << "/* The calling thread's last error message (\"\" after a success). */\n"
      << "const char *" << n << "_last_error(const " << n << "_model *model);\n\n"
      << "/* Shapes: returns the rank and fills dims (dims[0] = -1, the batch) "

@@ -161,6 +161,11 @@ private:
     wrap("version", ptr, {}, nullptr);
     wrap("profile", i32, {ptr, ptr, i64, i32}, nullptr);
     wrap("profile_block_name", ptr, {ptr, i64}, nullptr);
+    wrap("decoder_create", i32, {ptr, ptr}, nullptr);
+    wrap("decoder_step", i32, {ptr, ptr, i64, ptr}, nullptr);
+    wrap("decoder_position", i64, {ptr}, nullptr);
+    wrap("decoder_reset", voidTy, {ptr}, nullptr);
+    wrap("decoder_destroy", voidTy, {ptr}, nullptr);
   }
 
   /// const char *NAME_manifest(void): the manifest JSON, so tools that

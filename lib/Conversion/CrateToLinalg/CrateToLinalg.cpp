@@ -329,6 +329,24 @@ struct TokenEmbedLowering : OpConversionPattern<TokenEmbedOp> {
     // The first T of the P learned positions.
     Value positions = a.getPositions();
     int64_t tokens = dimOf(ids, 1);
+    if (Value at = a.getAt()) {
+      // x[b, t, c] = wte[ids[b, t], c] + wpe[at[b, t], c]
+      Value out = generic(
+          rw, loc, ValueRange{ids, at}, init,
+          {loopMap(ctx, 3, {0, 1}), loopMap(ctx, 3, {0, 1}),
+           loopMap(ctx, 3, {0, 1, 2})},
+          iterators(3), [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+            Value col = linalg::IndexOp::create(nb, nl, 2);
+            auto row = [&](Value id, Value from) -> Value {
+              Value i = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), id);
+              return tensor::ExtractOp::create(nb, nl, from, ValueRange{i, col});
+            };
+            return arith::AddFOp::create(nb, nl, row(v[0], table),
+                                         row(v[1], positions));
+          });
+      rw.replaceOp(op, out);
+      return success();
+    }
     if (dimOf(positions, 0) != tokens)
       positions = tensor::ExtractSliceOp::create(
           rw, loc, positions,

@@ -93,6 +93,20 @@ Value sumOverTokens(OpBuilder &b, Location loc, Value x) {
                  });
 }
 
+/// -Pi_k W_k / (1 + m_k) with m_k = num / (den + 1e-8): a token's output
+/// in head k from its membership, projection and the second-moment sums.
+Value attend(OpBuilder &b, Location loc, Value pi, Value w, Value num,
+             Value den) {
+  Type elt = pi.getType();
+  Value m = arith::DivFOp::create(
+      b, loc, num,
+      arith::AddFOp::create(b, loc, den, floatConst(b, loc, elt, kMeanGuard)));
+  Value scaled = arith::DivFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, pi, w),
+      arith::AddFOp::create(b, loc, m, floatConst(b, loc, elt, 1.0)));
+  return arith::NegFOp::create(b, loc, scaled);
+}
+
 struct TSSALowering : OpConversionPattern<TSSAOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TSSAOp op, OpAdaptor a,
@@ -177,15 +191,6 @@ struct TSSALowering : OpConversionPattern<TSSAOp> {
 
     // Second moments m_k = sum Pi_k S_k / (sum Pi_k + 1e-8), then
     // O_k = -Pi_k W_k / (1 + m_k).
-    auto attend = [&](OpBuilder &nb, Location nl, Value piv, Value wv,
-                      Value num, Value den) {
-      Value m = arith::DivFOp::create(
-          nb, nl, num, arith::AddFOp::create(nb, nl, den, cst(nb, nl, kMeanGuard)));
-      Value scaled = arith::DivFOp::create(
-          nb, nl, arith::MulFOp::create(nb, nl, piv, wv),
-          arith::AddFOp::create(nb, nl, m, cst(nb, nl, 1.0)));
-      return arith::NegFOp::create(nb, nl, scaled).getResult();
-    };
     Value weighted = generic(rw, loc, ValueRange{pi, s},
                              tensor::EmptyOp::create(rw, loc, sz, elt),
                              {bnk, id4, id4}, iterators(4),
@@ -211,6 +216,97 @@ struct TSSALowering : OpConversionPattern<TSSAOp> {
     }
     rw.replaceOp(op, linearTransposed(rw, loc, mergeLast2(rw, loc, o),
                                       a.getOutWeight(), a.getOutBias()));
+    return success();
+  }
+};
+
+/// One token of causal TSSA from the running sums of its prefix: the same
+/// operations, in the same order, as the prefix sums of TSSALowering at
+/// that position, so a decoded token gets the full forward's numbers.
+struct TSSAStepLowering : OpConversionPattern<TSSAStepOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TSSAStepOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    int64_t heads = op.getHeads(), p = op.getHeadDim();
+    Type elt = eltOf(a.getInput());
+    auto cst = [&](OpBuilder &nb, Location nl, double v) {
+      return floatConst(nb, nl, elt, v);
+    };
+    // W (B, K, p) of the token; S = W (.) W.
+    Value w4 = splitHeads(rw, loc,
+                          linearTransposed(rw, loc, a.getInput(), a.getQkv(),
+                                           a.getQkvBias()),
+                          heads, p);
+    auto stateType = cast<RankedTensorType>(a.getSumS().getType());
+    Value w = tensor::CollapseShapeOp::create(
+        rw, loc, stateType, w4,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    Value s = map(rw, loc, w, [](OpBuilder &nb, Location nl, Value v) {
+      return arith::MulFOp::create(nb, nl, v, v).getResult();
+    });
+    auto add = [](OpBuilder &nb, Location nl, Value acc, Value v) {
+      return arith::AddFOp::create(nb, nl, acc, v).getResult();
+    };
+    Value sumS = zipWith(rw, loc, a.getSumS(), s, add);
+
+    // energy[b, k] = sum_j S / max(sum S, 1e-12)
+    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    AffineMap bk = loopMap(ctx, 3, {0, 1});
+    SmallVector<OpFoldResult> rows = sizesOf(rw, loc, a.getSumPi());
+    Value energy = generic(
+        rw, loc, ValueRange{s, sumS}, filledTensor(rw, loc, rows, elt, 0.0),
+        {id3, id3, bk}, iterators(3, {2}),
+        [&](OpBuilder &nb, Location nl, ValueRange v) {
+          Value c = arith::MaximumFOp::create(nb, nl, v[1], cst(nb, nl, kNormFloor));
+          Value q = arith::DivFOp::create(nb, nl, v[0], c);
+          return arith::AddFOp::create(nb, nl, v[2], q).getResult();
+        });
+    // logits[b, k] = temp_k (energy + p beta[k, position[b]])
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    Value beta = a.getPositionBias();
+    Value logits = generic(
+        rw, loc, ValueRange{energy, a.getTemperature(), a.getPosition()},
+        tensor::EmptyOp::create(rw, loc, rows, elt),
+        {id2, AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), zero}, ctx),
+         AffineMap::get(2, 0, {getAffineDimExpr(0, ctx), zero}, ctx), id2},
+        iterators(2), [&](OpBuilder &nb, Location nl, ValueRange v) {
+          Value e = v[0];
+          if (beta) {
+            Value t = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), v[2]);
+            Value k = linalg::IndexOp::create(nb, nl, 1);
+            Value c0 = arith::ConstantIndexOp::create(nb, nl, 0);
+            Value bias = tensor::ExtractOp::create(nb, nl, beta, ValueRange{k, t, c0});
+            e = arith::AddFOp::create(
+                nb, nl, e, arith::MulFOp::create(nb, nl, cst(nb, nl, double(p)), bias));
+          }
+          return arith::MulFOp::create(nb, nl, v[1], e).getResult();
+        });
+    Value pi = softmaxLast(rw, loc, logits);
+    // The sums with this token: sum Pi S += Pi S, sum Pi += Pi.
+    Value sumPiS = generic(
+        rw, loc, ValueRange{a.getSumPiS(), pi, s},
+        tensor::EmptyOp::create(rw, loc, sizesOf(rw, loc, s), elt),
+        {id3, bk, id3, id3}, iterators(3),
+        [](OpBuilder &nb, Location nl, ValueRange v) {
+          Value weighted = arith::MulFOp::create(nb, nl, v[1], v[2]);
+          return arith::AddFOp::create(nb, nl, v[0], weighted).getResult();
+        });
+    Value sumPi = zipWith(rw, loc, a.getSumPi(), pi, add);
+    Value o = generic(rw, loc, ValueRange{pi, w, sumPiS, sumPi},
+                      tensor::EmptyOp::create(rw, loc, sizesOf(rw, loc, s), elt),
+                      {bk, id3, id3, bk, id3}, iterators(3),
+                      [](OpBuilder &nb, Location nl, ValueRange v) {
+                        return attend(nb, nl, v[0], v[1], v[2], v[3]);
+                      });
+    Value o4 = tensor::ExpandShapeOp::create(
+        rw, loc, w4.getType(), o,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}}, sizesOf(rw, loc, w4));
+    Value out = linearTransposed(rw, loc, mergeLast2(rw, loc, o4),
+                                 a.getOutWeight(), a.getOutBias());
+    rw.replaceOp(op, ValueRange{out, sumS, sumPiS, sumPi});
     return success();
   }
 };
@@ -249,6 +345,7 @@ struct GeluMLPLowering : OpConversionPattern<GeluMLPOp> {
 
 void crate::lowering::populateTokenStatisticsLowering(
     RewritePatternSet &patterns) {
-  patterns.add<TSSALowering, LayerScaleLowering, GeluMLPLowering>(
+  patterns.add<TSSALowering, TSSAStepLowering, LayerScaleLowering,
+               GeluMLPLowering>(
       patterns.getContext());
 }

@@ -611,7 +611,10 @@ LogicalResult TokenEmbedOp::verify() {
     return failure();
   int64_t positions =
       cast<RankedTensorType>(getPositions().getType()).getDimSize(0);
-  if (positions < tokens)
+  if (getAt() && getAt().getType() != getIds().getType())
+    return emitOpError() << "expects positions 'at' of the ids' type "
+                         << getIds().getType() << ", got " << getAt().getType();
+  if (!getAt() && positions < tokens)
     return emitOpError() << "has " << positions
                          << " learned positions for " << tokens << " tokens";
   if (getResult().getType().getElementType() !=
@@ -1195,6 +1198,33 @@ LogicalResult TSSAOp::verify() {
                             getTemperature(), getPositionBias(),
                             getOutWeight(), getOutBias(), getHeads(),
                             getHeadDim(), getCausal());
+}
+
+LogicalResult TSSAStepOp::verify() {
+  if (failed(verifyTSSAOperands(*this, getInput(), getQkv(), getQkvBias(),
+                                getTemperature(), getPositionBias(),
+                                getOutWeight(), getOutBias(), getHeads(),
+                                getHeadDim(), /*causal=*/true)))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (in.getDimSize(1) != 1)
+    return emitOpError() << "takes one token per sequence, got " << in;
+  int64_t heads = getHeads(), p = getHeadDim();
+  if (failed(expectShape(*this, "position", getPosition(), {kAny, 1},
+                         "batch x 1")) ||
+      failed(expectShape(*this, "sum_s", getSumS(), {kAny, heads, p},
+                         "batch x heads x head_dim")) ||
+      failed(expectShape(*this, "sum_pi_s", getSumPiS(), {kAny, heads, p},
+                         "batch x heads x head_dim")) ||
+      failed(expectShape(*this, "sum_pi", getSumPi(), {kAny, heads},
+                         "batch x heads")))
+    return failure();
+  if (getResult().getType() != in || getNextSumS().getType() != getSumS().getType() ||
+      getNextSumPiS().getType() != getSumPiS().getType() ||
+      getNextSumPi().getType() != getSumPi().getType())
+    return emitOpError() << "expects results of the input's and the state's "
+                            "types";
+  return success();
 }
 
 LogicalResult LayerScaleOp::verify() {

@@ -16,9 +16,11 @@ def Crate_TokenEmbedOp : Crate_Op<"token_embed", [Pure]> {
   let summary = "x[b, t] = wte[ids[b, t]] + wpe[t]: token and position embedding";
   let description = [{
     Embeds token ids (B, T) through the token table wte (V, d) and adds the
-    learned positions wpe (P, d), P >= T. An id outside [0, V) is an error
-    the runtime reports before the model runs (crate-input-bounds gives the
-    entry's id argument the bound V).
+    learned positions wpe (P, d), P >= T: row t, or with `at` row at[b, t]
+    (the positions of the tokens a decoding step embeds, (B, T) like the
+    ids). An id outside [0, V) is an error the runtime reports before the
+    model runs (crate-input-bounds gives the entry's id argument the bound
+    V, and a position argument the bound P).
 
     ```mlir
     %x = crate.token_embed %ids, %wte, %wpe
@@ -26,10 +28,12 @@ def Crate_TokenEmbedOp : Crate_Op<"token_embed", [Pure]> {
     ```
   }];
   let arguments = (ins Crate_IdTensor:$ids, Crate_Tensor:$tokens,
-                       Crate_Tensor:$positions);
+                       Crate_Tensor:$positions,
+                       Optional<Crate_IdTensor>:$at);
   let results = (outs Crate_Tensor:$result);
   let assemblyFormat = [{
-    $ids `,` $tokens `,` $positions attr-dict `:` functional-type(operands, results)
+    $ids `,` $tokens `,` $positions (`at` `(` $at^ `)`)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

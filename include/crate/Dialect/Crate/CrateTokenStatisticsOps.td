@@ -120,6 +120,40 @@ def Crate_TSSAOp : Crate_Op<"tssa", [Pure, SameOperandsAndResultElementType,
   let hasVerifier = 1;
 }
 
+def Crate_TSSAStepOp : Crate_Op<"tssa_step", [Pure, AttrSizedOperandSegments]> {
+  let summary = "causal TSSA for one new token, from and to its running statistics";
+  let description = [{
+    One decoding step of causal `crate.tssa`: for the token x (B, 1, d) at
+    position `position` (B, 1) of its sequence, with the running sums of
+    the earlier tokens of each head (`state`: sum S_k (B, K, p),
+    sum Pi_k S_k (B, K, p), sum Pi_k (B, K)), the same output as row
+    `position` of the full causal TSSA, and the sums with this token added
+    (results 1 to 3). The state is O(K p) per sequence, whatever the
+    length: a step costs the same at every position.
+  }];
+  let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$qkv,
+                       Optional<Crate_Tensor>:$qkv_bias,
+                       Crate_Tensor:$temperature,
+                       Optional<Crate_Tensor>:$position_bias,
+                       Crate_Tensor:$out_weight,
+                       Optional<Crate_Tensor>:$out_bias,
+                       Crate_IdTensor:$position,
+                       Crate_Tensor:$sum_s, Crate_Tensor:$sum_pi_s,
+                       Crate_Tensor:$sum_pi,
+                       Crate_Int:$heads, Crate_Int:$head_dim);
+  let results = (outs Crate_Tensor:$result, Crate_Tensor:$next_sum_s,
+                      Crate_Tensor:$next_sum_pi_s, Crate_Tensor:$next_sum_pi);
+  let assemblyFormat = [{
+    $input `,` $qkv (`bias` `(` $qkv_bias^ `)`)?
+    `membership` `(` $temperature (`,` $position_bias^)? `)`
+    `output` `(` $out_weight (`,` $out_bias^)? `)`
+    `at` `(` $position `)` `state` `(` $sum_s `,` $sum_pi_s `,` $sum_pi `)`
+    `heads` `=` $heads `,` `head_dim` `=` $head_dim
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Crate_LayerScaleOp : Crate_Op<"layer_scale", [Pure,
     SameOperandsAndResultElementType, AllTypesMatch<["input", "result"]>]> {
   let summary = "x (.) g: a learned per-channel scale of the last axis";

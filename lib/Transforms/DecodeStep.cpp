@@ -1,0 +1,173 @@
+//===- DecodeStep.cpp - a causal model as one decoding step ---------------===//
+//
+// Causal token-statistics attention needs, of the tokens before the current
+// one, only three running sums per head (family.md section 5). This pass
+// turns a derived causal language model, ids (B, T) -> logits (B, T, V),
+// into the step that decodes one more token of each sequence: ids (B, 1)
+// and their positions (B, 1) in, the logits (B, 1, V) out, and every
+// layer's running sums in as inputs `state.<l>.<sum>` and out, updated, as
+// outputs of the same names (the runtime's decoder pairs them by name).
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Dialect/Crate/CrateOps.h"
+#include "crate/Transforms/FunctionOutputs.h"
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace crate {
+#define GEN_PASS_DEF_CRATEDECODESTEP
+#include "crate/Transforms/Passes.h.inc"
+} // namespace crate
+
+using namespace mlir;
+using namespace crate;
+
+namespace {
+
+/// (?, T, ...) with T the sequence length becomes (?, 1, ...).
+Type oneToken(Type type, int64_t tokens) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || t.getRank() < 2 || !t.isDynamicDim(0) || t.getDimSize(1) != tokens)
+    return type;
+  SmallVector<int64_t> shape(t.getShape());
+  shape[1] = 1;
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+struct CrateDecodeStepPass
+    : crate::impl::CrateDecodeStepBase<CrateDecodeStepPass> {
+  void runOnOperation() override {
+    bool any = false;
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      LogicalResult done = convert(func, any);
+      if (failed(done))
+        return signalPassFailure();
+    }
+    if (!any) {
+      getOperation().emitError()
+          << "crate-decode-step: no function embeds token ids "
+             "(crate.token_embed): only a causal language model decodes "
+             "token by token";
+      signalPassFailure();
+    }
+  }
+
+  LogicalResult convert(func::FuncOp func, bool &any) {
+    SmallVector<TokenEmbedOp> embeds(func.getBody().getOps<TokenEmbedOp>());
+    if (embeds.empty())
+      return success();
+    any = true;
+    TokenEmbedOp embed = embeds.front();
+    auto ids = dyn_cast<BlockArgument>(embed.getIds());
+    if (embeds.size() != 1 || !ids || ids.getOwner()->getParentOp() != func)
+      return embed.emitOpError()
+             << "is not the only embedding of @" << func.getSymName()
+             << "'s token-id argument: a decoding step embeds one token per "
+                "sequence";
+    if (embed.getAt())
+      return embed.emitOpError() << "already has positions: is this a "
+                                    "decoding step already?";
+    if (func.getNumResults() != 1)
+      return func.emitOpError()
+             << "returns " << func.getNumResults()
+             << " results: a decoding step returns the logits only (compile "
+                "it without --layer-outputs and --diagnostics)";
+    SmallVector<TSSAOp> attention;
+    WalkResult walk = func.walk([&](Operation *op) {
+      if (auto tssa = dyn_cast<TSSAOp>(op)) {
+        if (!tssa.getCausal()) {
+          op->emitOpError() << "is not causal: a decoding step needs every "
+                               "token to depend on its prefix only";
+          return WalkResult::interrupt();
+        }
+        attention.push_back(tssa);
+      } else if (isa<MSSAOp, CompressionGradOp, PoolOp, UnrollOp>(op)) {
+        op->emitOpError() << "mixes tokens in a way crate-decode-step cannot "
+                             "carry from step to step: decoding supports "
+                             "causal token-statistics attention (ToST) only";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+
+    MLIRContext *ctx = &getContext();
+    int64_t tokens = cast<RankedTensorType>(ids.getType()).getDimSize(1);
+    auto idType = RankedTensorType::get({ShapedType::kDynamic, 1},
+                                        IntegerType::get(ctx, 64));
+    Location loc = func.getLoc();
+    auto named = [&](StringRef name) {
+      return DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "crate.input"),
+                               StringAttr::get(ctx, name))});
+    };
+    // ids (B, 1), then their positions, then the state of every layer.
+    ids.setType(idType);
+    unsigned next = ids.getArgNumber() + 1;
+    if (failed(func.insertArgument(next, idType, named("position"), loc)))
+      return failure();
+    Value position = func.getArgument(next);
+
+    // Every token tensor of the step holds one token per sequence.
+    func.walk([&](Operation *op) {
+      for (OpResult r : op->getResults())
+        r.setType(oneToken(r.getType(), tokens));
+    });
+
+    IRRewriter rw(ctx);
+    rw.setInsertionPoint(embed);
+    auto stepEmbed = TokenEmbedOp::create(
+        rw, embed.getLoc(), embed.getType(), embed.getIds(), embed.getTokens(),
+        embed.getPositions(), position);
+    rw.replaceOp(embed, stepEmbed.getResult());
+
+    Type elt = cast<RankedTensorType>(stepEmbed.getType()).getElementType();
+    SmallVector<std::pair<std::string, Value>> outputs;
+    for (auto [layer, tssa] : llvm::enumerate(attention)) {
+      int64_t heads = tssa.getHeads(), p = tssa.getHeadDim();
+      auto wide = RankedTensorType::get({ShapedType::kDynamic, heads, p}, elt);
+      auto narrow = RankedTensorType::get({ShapedType::kDynamic, heads}, elt);
+      SmallVector<Value> state;
+      for (auto [sum, type] :
+           {std::pair<StringRef, Type>{"sum_s", wide},
+            {"sum_pi_s", wide},
+            {"sum_pi", narrow}}) {
+        std::string name =
+            "state." + std::to_string(layer) + "." + sum.str();
+        unsigned at = func.getNumArguments();
+        if (failed(func.insertArgument(at, type, named(name), loc)))
+          return failure();
+        state.push_back(func.getArgument(at));
+      }
+      rw.setInsertionPoint(tssa);
+      auto step = TSSAStepOp::create(
+          rw, tssa.getLoc(),
+          TypeRange{tssa.getType(), state[0].getType(), state[1].getType(),
+                    state[2].getType()},
+          tssa.getInput(), tssa.getQkv(), tssa.getQkvBias(),
+          tssa.getTemperature(), tssa.getPositionBias(), tssa.getOutWeight(),
+          tssa.getOutBias(), position, state[0], state[1], state[2],
+          tssa.getHeadsAttr(), tssa.getHeadDimAttr());
+      rw.replaceOp(tssa, step.getResult());
+      const char *sums[] = {"sum_s", "sum_pi_s", "sum_pi"};
+      for (unsigned i = 0; i < 3; ++i)
+        outputs.emplace_back("state." + std::to_string(layer) + "." + sums[i],
+                             step->getResult(i + 1));
+    }
+
+    // The signature follows the retyped body.
+    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+    func.setFunctionType(FunctionType::get(
+        ctx, func.getBody().getArgumentTypes(), ret.getOperandTypes()));
+    for (auto &[name, value] : outputs)
+      appendFunctionOutput(rw, func, name, value);
+    return success();
+  }
+};
+} // namespace
