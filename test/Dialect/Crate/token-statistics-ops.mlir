@@ -95,3 +95,19 @@ func.func @vision_front_end(%img: tensor<?x3x9x9xf32>, %w0: tensor<4x3x3x3xf32>,
          tensor<32x8xf32>, tensor<32xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
   return %a, %b : tensor<?x10x8xf32>, tensor<?x10x8xf32>
 }
+
+// A decoding step of causal TSSA, and an embedding at given positions.
+// CHECK-LABEL: func.func @decoding
+// CHECK: crate.token_embed %{{.*}}, %{{.*}}, %{{.*}} at(%{{.*}}) :
+// CHECK: crate.tssa_step %{{.*}}, %{{.*}} membership(%{{.*}}, %{{.*}}) output(%{{.*}}) at(%{{.*}}) state(%{{.*}}, %{{.*}}, %{{.*}}) heads = 4, head_dim = 4 :
+func.func @decoding(%idx: tensor<?x1xi64>, %pos: tensor<?x1xi64>, %e: tensor<32x16xf32>, %p: tensor<8x16xf32>,
+                    %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %b: tensor<4x8x1xf32>,
+                    %s: tensor<?x4x4xf32>, %d: tensor<?x4xf32>) -> tensor<?x1x16xf32> {
+  %x = crate.token_embed %idx, %e, %p at(%pos)
+      : (tensor<?x1xi64>, tensor<32x16xf32>, tensor<8x16xf32>, tensor<?x1xi64>) -> tensor<?x1x16xf32>
+  %y:4 = crate.tssa_step %x, %q membership(%t, %b) output(%q) at(%pos) state(%s, %s, %d) heads = 4, head_dim = 4
+      : (tensor<?x1x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<4x8x1xf32>, tensor<16x16xf32>,
+         tensor<?x1xi64>, tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4xf32>)
+      -> (tensor<?x1x16xf32>, tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4xf32>)
+  return %y#0 : tensor<?x1x16xf32>
+}

@@ -375,3 +375,44 @@ func.func @f(%x: tensor<?x10x8xf32>, %c8: tensor<8xf32>, %qkv: tensor<24x8xf32>,
          tensor<32x8xf32>, tensor<32xf32>, tensor<8x16xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<?x2x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %pos: tensor<?x1xi64>,
+             %s: tensor<?x4x4xf32>, %d: tensor<?x4xf32>) {
+  // expected-error @+1 {{'crate.tssa_step' op takes one token per sequence, got 'tensor<?x2x16xf32>'}}
+  %y:4 = crate.tssa_step %x, %q membership(%t) output(%q) at(%pos) state(%s, %s, %d) heads = 4, head_dim = 4
+      : (tensor<?x2x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<?x1xi64>,
+         tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4xf32>) -> (tensor<?x2x16xf32>, tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x1x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %pos: tensor<?x1xi64>,
+             %s: tensor<?x4x8xf32>, %d: tensor<?x4xf32>) {
+  // expected-error @+1 {{'crate.tssa_step' op expects sum_s of shape *x4x4 (batch x heads x head_dim), got ?x4x8}}
+  %y:4 = crate.tssa_step %x, %q membership(%t) output(%q) at(%pos) state(%s, %s, %d) heads = 4, head_dim = 4
+      : (tensor<?x1x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<?x1xi64>,
+         tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?x4xf32>) -> (tensor<?x1x16xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?x4xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x1x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %pos: tensor<?x1xi64>,
+             %s: tensor<?x4x4xf32>, %d: tensor<?x4xf32>) {
+  // expected-error @+1 {{'crate.tssa_step' op expects results of the input's and the state's types}}
+  %y:4 = crate.tssa_step %x, %q membership(%t) output(%q) at(%pos) state(%s, %s, %d) heads = 4, head_dim = 4
+      : (tensor<?x1x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<16x16xf32>, tensor<?x1xi64>,
+         tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4xf32>) -> (tensor<?x1x16xf32>, tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x8xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%idx: tensor<?x1xi64>, %at: tensor<?x2xi64>, %e: tensor<32x16xf32>, %p: tensor<8x16xf32>) {
+  // expected-error @+1 {{'crate.token_embed' op expects positions 'at' of the ids' type 'tensor<?x1xi64>', got 'tensor<?x2xi64>'}}
+  %x = crate.token_embed %idx, %e, %p at(%at) : (tensor<?x1xi64>, tensor<32x16xf32>, tensor<8x16xf32>, tensor<?x2xi64>) -> tensor<?x1x16xf32>
+  return
+}
