@@ -295,11 +295,12 @@ class Model:
         if batch > 0:
             pointers = (_F32_PTR * len(results))(
                 *[a.ctypes.data_as(_F32_PTR) for a in results.values()])
-            if len(specs) == 1 and len(arrays) == 1:
+            plain = len(arrays) == 1 and arrays[0].dtype == np.float32
+            if plain and len(specs) == 1:
                 status = self._forward(self._model,
                                        arrays[0].ctypes.data_as(_F32_PTR),
                                        batch, pointers[0])
-            elif len(arrays) == 1 and arrays[0].dtype == np.float32:
+            elif plain:
                 status = self._forward_outputs(
                     self._model, arrays[0].ctypes.data_as(_F32_PTR), batch,
                     pointers)

@@ -365,6 +365,14 @@ class TokenIdsTest(unittest.TestCase):
         if proc.returncode != 0:
             raise RuntimeError(f"crate-compile tost_lang failed:\n{proc.stderr}")
         cls.lib = os.path.join(cls._tmp.name, "libtost_lang.so")
+        # The same model with the logits as its only output.
+        plain = os.path.join(cls._tmp.name, "plain")
+        proc = run([compiler, os.path.join(ROOT, "examples", "tost_lang", "tost_lang.mlir"),
+                    "--weights", os.path.join(family, "tost_lang_shared_weights.safetensors"),
+                    "--quiet", "-o", plain])
+        if proc.returncode != 0:
+            raise RuntimeError(f"crate-compile tost_lang failed:\n{proc.stderr}")
+        cls.lib_plain = os.path.join(plain, "libtost_lang.so")
         data, _ = pts.read_safetensors(os.path.join(family, "tost_lang_shared_io.safetensors"))
         cls.idx = data["idx"]
         cls.logits = data["logits"]
@@ -388,6 +396,8 @@ class TokenIdsTest(unittest.TestCase):
             self.assertEqual(one.shape, (16, 64))
             self.assertLess(rel_err(one, self.logits[1]), TOLERANCE)
             results = model.forward_outputs(self.idx)
+            with Model(self.lib_plain) as plain:
+                self.assertLess(rel_err(plain.forward(self.idx), self.logits), TOLERANCE)
             self.assertLess(rel_err(results["output"], self.logits), TOLERANCE)
             self.assertLess(rel_err(results["layer_tokens"], self.layers), TOLERANCE)
 
