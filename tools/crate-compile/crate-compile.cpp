@@ -355,6 +355,9 @@ bool compile(MLIRContext &context) {
     return fail("--gpu-arch applies to --target=nvptx only");
   if (gpu && (!cpu.empty() || !mattr.empty()))
     return fail("--cpu and --mattr apply to --target=cpu only");
+  if (gpu && decodeStep)
+    return fail("--decode-step is for --target=cpu only: the GPU target has "
+                "no decoder yet");
   if (emit == Emit::lib && outputDir.empty())
     return fail("no output directory: pass -o DIR");
   if (weightsAtRuntime == false && weightsFile.empty() && emit == Emit::lib)
