@@ -1,11 +1,12 @@
 //===- DecodeStep.cpp - a causal model as one decoding step ---------------===//
 //
 // Causal token-statistics attention needs, of the tokens before the current
-// one, only three running sums per head (family.md section 5). This pass
-// turns a derived causal language model, ids (B, T) -> logits (B, T, V),
-// into the step that decodes one more token of each sequence: ids (B, 1)
-// and their positions (B, 1) in, the logits (B, 1, V) out, and every
-// layer's running sums in as inputs `state.<l>.<sum>` and out, updated, as
+// one, only three running sums per head (family.md section 5); causal MSSA
+// needs their projections (one cache tensor per layer, family.md section
+// 4). This pass turns a derived causal language model, ids (B, T) -> logits
+// (B, T, V), into the step that decodes one more token of each sequence:
+// ids (B, 1) and their positions (B, 1) in, the logits (B, 1, V) out, and
+// every layer's state in as inputs `state.<l>.<part>` and out, updated, as
 // outputs of the same names (the runtime's decoder pairs them by name).
 //
 //===----------------------------------------------------------------------===//
@@ -77,19 +78,30 @@ struct CrateDecodeStepPass
              << "returns " << func.getNumResults()
              << " results: a decoding step returns the logits only (compile "
                 "it without --layer-outputs and --diagnostics)";
-    SmallVector<TSSAOp> attention;
+    SmallVector<Operation *> attention;
     WalkResult walk = func.walk([&](Operation *op) {
+      auto notCausal = [&] {
+        op->emitOpError() << "is not causal: a decoding step needs every "
+                             "token to depend on its prefix only";
+        return WalkResult::interrupt();
+      };
       if (auto tssa = dyn_cast<TSSAOp>(op)) {
-        if (!tssa.getCausal()) {
-          op->emitOpError() << "is not causal: a decoding step needs every "
-                               "token to depend on its prefix only";
+        if (!tssa.getCausal())
+          return notCausal();
+        attention.push_back(op);
+      } else if (auto mssa = dyn_cast<MSSAOp>(op)) {
+        if (!mssa.getCausal())
+          return notCausal();
+        if (mssa.getScores() != ScoreMap::softmax) {
+          op->emitOpError() << "has identity scores: decoding supports "
+                               "softmax attention";
           return WalkResult::interrupt();
         }
-        attention.push_back(tssa);
-      } else if (isa<MSSAOp, CompressionGradOp, PoolOp, UnrollOp>(op)) {
+        attention.push_back(op);
+      } else if (isa<CompressionGradOp, PoolOp, UnrollOp>(op)) {
         op->emitOpError() << "mixes tokens in a way crate-decode-step cannot "
                              "carry from step to step: decoding supports "
-                             "causal token-statistics attention (ToST) only";
+                             "causal attention (crate.tssa, crate.mssa) only";
         return WalkResult::interrupt();
       }
       return WalkResult::advance();
@@ -129,23 +141,44 @@ struct CrateDecodeStepPass
 
     Type elt = cast<RankedTensorType>(stepEmbed.getType()).getElementType();
     SmallVector<std::pair<std::string, Value>> outputs;
-    for (auto [layer, tssa] : llvm::enumerate(attention)) {
+    int64_t positions =
+        cast<RankedTensorType>(stepEmbed.getPositions().getType()).getDimSize(0);
+    auto addState = [&](unsigned layer, StringRef what, Type type) -> Value {
+      std::string name = "state." + std::to_string(layer) + "." + what.str();
+      unsigned at = func.getNumArguments();
+      if (failed(func.insertArgument(at, type, named(name), loc)))
+        return Value();
+      return func.getArgument(at);
+    };
+    for (auto [layer, op] : llvm::enumerate(attention)) {
+      std::string prefix = "state." + std::to_string(layer) + ".";
+      rw.setInsertionPoint(op);
+      if (auto mssa = dyn_cast<MSSAOp>(op)) {
+        // The cache of every earlier token's projection W (positions rows).
+        int64_t width = mssa.getHeads() * mssa.getHeadDim();
+        auto cacheType = RankedTensorType::get(
+            {ShapedType::kDynamic, positions, width}, elt);
+        Value cache = addState(layer, "cache", cacheType);
+        if (!cache)
+          return failure();
+        auto step = MSSAStepOp::create(
+            rw, mssa.getLoc(), TypeRange{mssa.getType(), cacheType},
+            mssa.getInput(), mssa.getQkv(), mssa.getOutWeight(),
+            mssa.getOutBias(), position, cache, mssa.getHeadsAttr(),
+            mssa.getHeadDimAttr(), mssa.getScaleAttr());
+        rw.replaceOp(mssa, step.getResult());
+        outputs.emplace_back(prefix + "cache", step.getNextCache());
+        continue;
+      }
+      auto tssa = cast<TSSAOp>(op);
       int64_t heads = tssa.getHeads(), p = tssa.getHeadDim();
       auto wide = RankedTensorType::get({ShapedType::kDynamic, heads, p}, elt);
       auto narrow = RankedTensorType::get({ShapedType::kDynamic, heads}, elt);
-      SmallVector<Value> state;
-      for (auto [sum, type] :
-           {std::pair<StringRef, Type>{"sum_s", wide},
-            {"sum_pi_s", wide},
-            {"sum_pi", narrow}}) {
-        std::string name =
-            "state." + std::to_string(layer) + "." + sum.str();
-        unsigned at = func.getNumArguments();
-        if (failed(func.insertArgument(at, type, named(name), loc)))
-          return failure();
-        state.push_back(func.getArgument(at));
-      }
-      rw.setInsertionPoint(tssa);
+      Value state[3] = {addState(layer, "sum_s", wide),
+                        addState(layer, "sum_pi_s", wide),
+                        addState(layer, "sum_pi", narrow)};
+      if (!state[0] || !state[1] || !state[2])
+        return failure();
       auto step = TSSAStepOp::create(
           rw, tssa.getLoc(),
           TypeRange{tssa.getType(), state[0].getType(), state[1].getType(),
@@ -157,8 +190,7 @@ struct CrateDecodeStepPass
       rw.replaceOp(tssa, step.getResult());
       const char *sums[] = {"sum_s", "sum_pi_s", "sum_pi"};
       for (unsigned i = 0; i < 3; ++i)
-        outputs.emplace_back("state." + std::to_string(layer) + "." + sums[i],
-                             step->getResult(i + 1));
+        outputs.emplace_back(prefix + sums[i], step->getResult(i + 1));
     }
 
     // The signature follows the retyped body.

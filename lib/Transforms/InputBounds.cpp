@@ -38,6 +38,10 @@ struct CrateInputBoundsPass
               rows = cast<RankedTensorType>(embed.getPositions().getType())
                          .getDimSize(0);
           }
+          if (auto step = dyn_cast<MSSAStepOp>(user);
+              step && step.getPosition() == arg)
+            rows = cast<RankedTensorType>(step.getCache().getType())
+                       .getDimSize(1);
           // A decoding step's positions index the position bias too.
           if (auto step = dyn_cast<TSSAStepOp>(user);
               step && step.getPosition() == arg) {

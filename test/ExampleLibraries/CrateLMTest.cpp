@@ -8,10 +8,14 @@
 // every layer and its logits at every position, to 1e-5 (max relative).
 // Causality: changing the last token leaves every earlier position's logits
 // unchanged, bit for bit. Ids outside the vocabulary are refused by name.
+// libcrate_lm_decode is the same model compiled with --decode-step (each
+// layer's cache of projections): fed the fixture's tokens one at a time,
+// a decoder gives the official logits at every position (1e-5).
 //
 //===----------------------------------------------------------------------===//
 
 #include "crate_lm.h"
+#include "crate_lm_decode.h"
 
 #include "Fixtures.h"
 
@@ -122,4 +126,37 @@ TEST(CrateLM, TheSingleFloatInputCallsSayWhichToUse) {
             CRATE_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(crate_lm_last_error(model), "crate_lm: input 'idx' is null");
   crate_lm_destroy(model);
+}
+
+TEST(CrateLM, DecodingGivesTheOfficialLogitsAtEveryPosition) {
+  crate_lm_decode_model *model = nullptr;
+  ASSERT_EQ(crate_lm_decode_create(nullptr, &model), CRATE_OK);
+  crate_lm_decode_decoder *decoder = nullptr;
+  ASSERT_EQ(crate_lm_decode_decoder_create(model, &decoder), CRATE_OK)
+      << crate_lm_decode_last_error(model);
+  std::vector<int64_t> idx = ids();
+  std::vector<double> want = fixture("logits");
+  std::vector<float> logits(kVocab);
+  for (int64_t b = 0; b < kBatch; ++b) {
+    crate_lm_decode_decoder_reset(decoder);
+    for (int64_t t = 0; t < kTokens; ++t) {
+      ASSERT_EQ(crate_lm_decode_decoder_step(model, decoder,
+                                             idx[b * kTokens + t],
+                                             logits.data()),
+                CRATE_OK)
+          << crate_lm_decode_last_error(model);
+      EXPECT_LT(crate::test::maxRelativeError(
+                    logits.data(), want.data() + (b * kTokens + t) * kVocab,
+                    kVocab),
+                1e-5)
+          << "sequence " << b << ", position " << t;
+    }
+  }
+  EXPECT_EQ(crate_lm_decode_decoder_step(model, decoder, 0, logits.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(crate_lm_decode_last_error(model),
+               "crate_lm_decode: the sequence is longer than the compiled "
+               "maximum of 16 tokens (decoder_reset starts a new one)");
+  crate_lm_decode_decoder_destroy(decoder);
+  crate_lm_decode_destroy(model);
 }

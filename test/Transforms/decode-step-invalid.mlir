@@ -1,8 +1,7 @@
 // RUN: crate-opt %s -split-input-file --crate-decode-step -verify-diagnostics
 
 // What crate-decode-step refuses: a model without token ids, attention that
-// is not causal, attention it cannot carry from step to step (MSSA), and
-// extra outputs.
+// is not causal, MSSA with identity scores, and extra outputs.
 
 // expected-error @+1 {{crate-decode-step: no function embeds token ids (crate.token_embed): only a causal language model decodes token by token}}
 module {
@@ -26,8 +25,18 @@ func.func @f(%idx: tensor<?x8xi64>, %e: tensor<32x16xf32>, %p: tensor<8x16xf32>,
 
 func.func @f(%idx: tensor<?x8xi64>, %e: tensor<32x16xf32>, %p: tensor<8x16xf32>, %q: tensor<16x16xf32>) -> tensor<?x8x16xf32> {
   %x = crate.token_embed %idx, %e, %p : (tensor<?x8xi64>, tensor<32x16xf32>, tensor<8x16xf32>) -> tensor<?x8x16xf32>
-  // expected-error @+1 {{'crate.mssa' op mixes tokens in a way crate-decode-step cannot carry from step to step: decoding supports causal token-statistics attention (ToST) only}}
-  %a = crate.mssa %x, %q heads = 4, head_dim = 4, scores = softmax causal
+  // expected-error @+1 {{'crate.mssa' op has identity scores: decoding supports softmax attention}}
+  %a = crate.mssa %x, %q heads = 4, head_dim = 4, scores = identity causal
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
+  return %a : tensor<?x8x16xf32>
+}
+
+// -----
+
+func.func @f(%idx: tensor<?x8xi64>, %e: tensor<32x16xf32>, %p: tensor<8x16xf32>, %q: tensor<16x16xf32>) -> tensor<?x8x16xf32> {
+  %x = crate.token_embed %idx, %e, %p : (tensor<?x8xi64>, tensor<32x16xf32>, tensor<8x16xf32>) -> tensor<?x8x16xf32>
+  // expected-error @+1 {{'crate.mssa' op is not causal: a decoding step needs every token to depend on its prefix only}}
+  %a = crate.mssa %x, %q heads = 4, head_dim = 4, scores = softmax
       : (tensor<?x8x16xf32>, tensor<16x16xf32>) -> tensor<?x8x16xf32>
   return %a : tensor<?x8x16xf32>
 }

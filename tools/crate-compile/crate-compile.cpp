@@ -136,7 +136,7 @@ cl::opt<AttentionMaps> attentionMaps(
     cl::init(AttentionMaps::none), cl::cat(category));
 cl::opt<bool> decodeStep(
     "decode-step",
-    cl::desc("compile a causal language model (ToST) as the step that decodes "
+    cl::desc("compile a causal language model (ToST, CRATE-LM) as the step that decodes "
              "one more token per sequence from the running statistics of the "
              "tokens before it: NAME_decoder_create / NAME_decoder_step / "
              "NAME_decoder_destroy decode, each step costing the same at "

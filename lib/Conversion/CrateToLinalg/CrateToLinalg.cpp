@@ -135,6 +135,87 @@ struct MSSALowering : OpConversionPattern<MSSAOp> {
   }
 };
 
+/// One token of causal softmax MSSA from the cache of the earlier tokens'
+/// projections: the token's projection is written into the cache at its
+/// position, then attends to rows 0..position (later rows are masked).
+struct MSSAStepLowering : OpConversionPattern<MSSAStepOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MSSAStepOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    int64_t heads = op.getHeads(), p = op.getHeadDim();
+    Type elt = eltOf(a.getInput());
+    Value w = linearTransposed(rw, loc, a.getInput(), a.getQkv(), Value());
+    AffineExpr b0, j, c;
+    bindDims(ctx, b0, j, c);
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    Value cache = a.getCache();
+    // cache'[b, j, :] = w[b] where j == position[b]
+    Value next = generic(
+        rw, loc, ValueRange{cache, w, a.getPosition()},
+        tensor::EmptyOp::create(rw, loc, sizesOf(rw, loc, cache), elt),
+        {AffineMap::getMultiDimIdentityMap(3, ctx),
+         AffineMap::get(3, 0, {b0, zero, c}, ctx),
+         AffineMap::get(3, 0, {b0, zero}, ctx),
+         AffineMap::getMultiDimIdentityMap(3, ctx)},
+        iterators(3), [](OpBuilder &nb, Location nl, ValueRange v) {
+          Value row = linalg::IndexOp::create(nb, nl, 1);
+          Value at = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), v[2]);
+          Value here = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                             row, at);
+          return arith::SelectOp::create(nb, nl, here, v[1], v[0]).getResult();
+        });
+    Value q4 = splitHeads(rw, loc, w, heads, p);     // (B, 1, K, p)
+    Value k4 = splitHeads(rw, loc, next, heads, p);  // (B, P, K, p)
+    int64_t positions = dimOf(cache, 1);
+    // s[b, k, j] = q_k . cache_k[j]; -inf after the position.
+    AffineExpr bb, k, jj, cc;
+    bindDims(ctx, bb, k, jj, cc);
+    SmallVector<OpFoldResult> sSizes = {sizesOf(rw, loc, cache)[0],
+                                        rw.getIndexAttr(heads),
+                                        rw.getIndexAttr(positions)};
+    Value dots = generic(
+        rw, loc, ValueRange{q4, k4}, filledTensor(rw, loc, sSizes, elt, 0.0),
+        {AffineMap::get(4, 0, {bb, zero, k, cc}, ctx),
+         AffineMap::get(4, 0, {bb, jj, k, cc}, ctx),
+         AffineMap::get(4, 0, {bb, k, jj}, ctx)},
+        iterators(4, {3}), [](OpBuilder &nb, Location nl, ValueRange v) {
+          Value m = arith::MulFOp::create(nb, nl, v[0], v[1]);
+          return arith::AddFOp::create(nb, nl, v[2], m).getResult();
+        });
+    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    Value masked = generic(
+        rw, loc, ValueRange{dots, a.getPosition()},
+        tensor::EmptyOp::create(rw, loc, sSizes, elt),
+        {id3, AffineMap::get(3, 0, {b0, zero}, ctx), id3}, iterators(3),
+        [&](OpBuilder &nb, Location nl, ValueRange v) {
+          Value col = linalg::IndexOp::create(nb, nl, 2);
+          Value at = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), v[1]);
+          Value later = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ugt,
+                                              col, at);
+          return arith::SelectOp::create(nb, nl, later,
+                                         floatConst(nb, nl, elt, -INFINITY), v[0])
+              .getResult();
+        });
+    // o[b, 0, k, :] = softmax_j(s / sqrt(p)) . cache_k, as crate.mssa's
+    // softmaxMix on (B, K, 1, P) scores.
+    Value scores4 = tensor::ExpandShapeOp::create(
+        rw, loc, RankedTensorType::get({dimOf(cache, 0), heads, 1, positions}, elt),
+        masked, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
+        SmallVector<OpFoldResult>{sSizes[0], rw.getIndexAttr(heads),
+                                  rw.getIndexAttr(1), rw.getIndexAttr(positions)});
+    Value mixed = softmaxMix(rw, loc, scores4, k4, 1.0 / std::sqrt(double(p)));
+    Value out = mergeLast2(rw, loc, mixed);
+    if (a.getOutWeight())
+      out = linearTransposed(rw, loc, out, a.getOutWeight(), a.getOutBias());
+    if (double s = op.getScale().convertToDouble(); s != 1.0)
+      out = scaleBy(rw, loc, out, s);
+    rw.replaceOp(op, ValueRange{out, next});
+    return success();
+  }
+};
+
 /// u - v, elementwise (for zipWith).
 Value subtract(OpBuilder &b, Location loc, Value u, Value v) {
   return arith::SubFOp::create(b, loc, u, v);
@@ -719,7 +800,7 @@ struct ConvertCrateToLinalgPass
                       CompressionTermOp, SparsityTermOp, DataFidelityTermOp,
                       VariationalCompressionTermOp>();
     RewritePatternSet patterns(ctx);
-    patterns.add<LayerNormLowering, MSSALowering, ISTALowering,
+    patterns.add<LayerNormLowering, MSSALowering, MSSAStepLowering, ISTALowering,
                  ISTAOperatorLowering,
                  CompressionGradLowering, PatchEmbedLowering,
                  ConvPatchEmbedLowering, TransposeLowering, LMHeadLowering,

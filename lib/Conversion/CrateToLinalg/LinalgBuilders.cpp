@@ -359,6 +359,7 @@ Value headScores(OpBuilder &b, Location loc, Value w4, double scale) {
 Value headMix(OpBuilder &b, Location loc, Value scores, Value w4) {
   MLIRContext *ctx = b.getContext();
   SmallVector<OpFoldResult> s = sizesOf(b, loc, w4); // B, N, K, p
+  s[1] = sizesOf(b, loc, scores)[2];                 // the query rows
   Value init = filledTensor(b, loc, s, eltOf(w4), 0.0);
   // Loops (b, i, k, c, j).
   return generic(b, loc, ValueRange{scores, w4}, init,

@@ -136,7 +136,8 @@ mlir::Value headScores(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w4,
 mlir::Value maskLaterTokens(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value scores, double fill);
 
-/// For scores (B, K, N, N) and W (B, N, K, p): O[b,i,k,c] = sum_j S[b,k,i,j] W[b,j,k,c].
+/// For scores (B, K, M, N) and W (B, N, K, p): O[b,i,k,c] = sum_j S[b,k,i,j] W[b,j,k,c],
+/// (B, M, K, p) (M = N, or the one query row of a decoding step).
 mlir::Value headMix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value scores,
                     mlir::Value w4);
 

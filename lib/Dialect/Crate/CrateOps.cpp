@@ -1343,3 +1343,40 @@ LogicalResult ClassAttentionBlockOp::verify() {
     return failure();
   return success();
 }
+
+LogicalResult MSSAStepOp::verify() {
+  FailureOr<int64_t> dim = expectTokens(*this, "input", getInput());
+  if (failed(dim) || failed(expectPositive(*this, "heads", getHeads())) ||
+      failed(expectPositive(*this, "head_dim", getHeadDim())))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (in.getDimSize(1) != 1)
+    return emitOpError() << "takes one token per sequence, got " << in;
+  FailureOr<int64_t> width = headsWidth(*this, getHeads(), getHeadDim());
+  if (failed(width) ||
+      failed(expectShape(*this, "qkv weight", getQkv(), {*width, *dim},
+                         "heads*head_dim x dim")) ||
+      failed(expectShape(*this, "position", getPosition(), {kAny, 1},
+                         "batch x 1")) ||
+      failed(expectShape(*this, "cache", getCache(), {kAny, kAny, *width},
+                         "batch x positions x heads*head_dim")))
+    return failure();
+  if (cast<RankedTensorType>(getCache().getType()).isDynamicDim(1))
+    return emitOpError() << "expects a cache of a static number of positions";
+  if (getOutWeight()) {
+    if (failed(expectShape(*this, "output weight", getOutWeight(),
+                           {*dim, *width}, "dim x heads*head_dim")) ||
+        (getOutBias() &&
+         failed(expectShape(*this, "output bias", getOutBias(), {*dim}))))
+      return failure();
+  } else if (*width != *dim) {
+    return emitOpError() << "without an output map needs heads*head_dim == "
+                            "dim, got "
+                         << *width << " and " << *dim;
+  }
+  if (getResult().getType() != in ||
+      getNextCache().getType() != getCache().getType())
+    return emitOpError() << "expects results of the input's and the cache's "
+                            "types";
+  return expectFinite(*this, "scale", getScale().convertToDouble());
+}

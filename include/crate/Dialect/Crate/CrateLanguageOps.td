@@ -38,6 +38,34 @@ def Crate_TokenEmbedOp : Crate_Op<"token_embed", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Crate_MSSAStepOp : Crate_Op<"mssa_step", [Pure, AttrSizedOperandSegments]> {
+  let summary = "causal softmax MSSA for one new token, from and to the cache of the earlier ones";
+  let description = [{
+    One decoding step of `crate.mssa ... scores = softmax causal`: the
+    token x (B, 1, d) at position `position` (B, 1) of its sequence is
+    projected, w = x Q^T, and written into row `position` of the cache of
+    projections (B, P, heads * head_dim) (result 1); per head its scores
+    against rows 0..position, scaled by 1/sqrt(head_dim), softmax-weight
+    those rows. Then the output map and `scale`, as crate.mssa: the same
+    output as row `position` of the full causal MSSA. The work per token
+    grows with the position, not with its square.
+  }];
+  let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$qkv,
+                       Optional<Crate_Tensor>:$out_weight,
+                       Optional<Crate_Tensor>:$out_bias,
+                       Crate_IdTensor:$position, Crate_Tensor:$cache,
+                       Crate_Int:$heads, Crate_Int:$head_dim,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Crate_Tensor:$result, Crate_Tensor:$next_cache);
+  let assemblyFormat = [{
+    $input `,` $qkv (`output` `(` $out_weight^ (`,` $out_bias^)? `)`)?
+    `at` `(` $position `)` `cache` `(` $cache `)`
+    `heads` `=` $heads `,` `head_dim` `=` $head_dim
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Crate_LMHeadOp : Crate_Op<"lm_head", [Pure, SameOperandsAndResultElementType,
     AttrSizedOperandSegments]> {
   let summary = "next-token logits LN(x) E^T through the token embedding E";
