@@ -158,17 +158,20 @@ def CrateDecodeStep : Pass<"crate-decode-step", "mlir::ModuleOp"> {
   let summary = "turn a derived causal language model into one decoding step";
   let description = [{
     For a function that embeds token ids (B, T) (`crate.token_embed`) and
-    attends with causal token statistics (`crate.tssa causal`, ToST's
-    language model): the function becomes the step that decodes one more
-    token of each sequence. Its inputs are the ids (B, 1), their positions
-    `position` (B, 1), and for every attention layer l the running sums of
-    the tokens before, `state.l.sum_s`, `state.l.sum_pi_s` (B, K, p) and
-    `state.l.sum_pi` (B, K); its outputs the logits (B, 1, V) and the sums
-    with the new token added, under the same names. Each `crate.tssa`
-    becomes `crate.tssa_step`; every other block works on one token as it
-    did on T. The state does not grow with the sequence: each step costs
-    the same. Runs after crate-derive-steps; token-mixing ops other than
-    causal TSSA (MSSA, pooling) are refused by name, as are extra outputs.
+    attends causally (`crate.tssa causal`, ToST's language model, or
+    `crate.mssa ... scores = softmax causal`, CRATE-LM): the function
+    becomes the step that decodes one more token of each sequence. Its
+    inputs are the ids (B, 1), their positions `position` (B, 1), and every
+    attention layer l's state of the tokens before: for TSSA the running
+    sums `state.l.sum_s`, `state.l.sum_pi_s` (B, K, p) and `state.l.sum_pi`
+    (B, K); for MSSA the cache of projections `state.l.cache` (B, P, K p),
+    P the rows of the position table. Its outputs are the logits (B, 1, V)
+    and the updated state under the same names. `crate.tssa` becomes
+    `crate.tssa_step`, `crate.mssa` `crate.mssa_step`; every other block
+    works on one token as it did on T. A step costs the same at every
+    position. Runs after crate-derive-steps; attention that is not causal,
+    identity scores, other token-mixing ops (pooling, the exact compression
+    gradient) and extra outputs are refused by name.
   }];
 }
 
