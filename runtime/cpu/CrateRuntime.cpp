@@ -24,6 +24,7 @@
 #include "weights/DerivedWeights.h"
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -1309,6 +1310,78 @@ int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
     std::swap(decoder->state[i], decoder->next[i]);
   ++decoder->position;
   return CRATE_OK;
+}
+
+int crate_rt_decoder_generate(crate_rt_model *model, crate_rt_decoder *decoder,
+                              const int64_t *prompt, int64_t prompt_length,
+                              int64_t count, double temperature, uint64_t seed,
+                              int64_t *tokens) {
+  if (!model || !decoder || (prompt_length > 0 && !prompt) ||
+      (count > 0 && !tokens))
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_decoder_generate: model, decoder, prompt or tokens "
+                "is null");
+  if (prompt_length < 1 || count < 0)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": generate needs a prompt of at least one token "
+                              "and count >= 0, got prompt_length " +
+                    toString(prompt_length) + ", count " + toString(count));
+  if (!(temperature >= 0.0) || !std::isfinite(temperature))
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": temperature must be finite and >= 0 (0: "
+                              "greedy)");
+  if (decoder->position + prompt_length + count - 1 > decoder->maxPositions)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": " + toString(prompt_length) +
+                    " prompt tokens and " + toString(count) +
+                    " new ones from position " + toString(decoder->position) +
+                    " exceed the compiled maximum of " +
+                    toString(decoder->maxPositions) + " tokens");
+  int64_t vocab = model->outputs[0].sampleElements;
+  auto *logits = static_cast<float *>(
+      crate::rt::tryAllocate(uint64_t(vocab) * sizeof(float), 64));
+  if (!logits)
+    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
+  // splitmix64: a small generator whose sequence the seed fixes everywhere.
+  uint64_t state = seed;
+  auto uniform = [&state]() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return double(z >> 11) * 0x1.0p-53; // [0, 1)
+  };
+  int status = CRATE_OK;
+  for (int64_t i = 0; i < prompt_length && status == CRATE_OK; ++i)
+    status = crate_rt_decoder_step(model, decoder, prompt[i], logits);
+  for (int64_t n = 0; n < count && status == CRATE_OK; ++n) {
+    // Greedy: the first largest logit. Otherwise softmax(logits / T).
+    int64_t best = 0;
+    for (int64_t v = 1; v < vocab; ++v)
+      if (logits[v] > logits[best])
+        best = v;
+    int64_t next = best;
+    if (temperature > 0.0) {
+      double total = 0.0;
+      for (int64_t v = 0; v < vocab; ++v)
+        total += std::exp((double(logits[v]) - logits[best]) / temperature);
+      double u = uniform() * total, acc = 0.0;
+      next = vocab - 1;
+      for (int64_t v = 0; v < vocab; ++v) {
+        acc += std::exp((double(logits[v]) - logits[best]) / temperature);
+        if (u < acc) {
+          next = v;
+          break;
+        }
+      }
+    }
+    tokens[n] = next;
+    // The last token needs no step of its own (nothing reads its logits).
+    if (n + 1 < count)
+      status = crate_rt_decoder_step(model, decoder, next, logits);
+  }
+  crate::rt::deallocate(logits);
+  return status == CRATE_OK ? succeed() : status;
 }
 
 int64_t crate_rt_decoder_position(const crate_rt_decoder *decoder) {

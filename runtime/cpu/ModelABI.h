@@ -131,6 +131,16 @@ void crate_rt_destroy(crate_rt_model *model);
 int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out);
 int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
                           int64_t token, float *logits);
+/* Feeds the prompt (prompt_length >= 1 tokens) to the decoder, then
+ * writes `count` new tokens to `tokens`, each fed back before the next:
+ * the first largest logit when temperature == 0 (greedy), otherwise a
+ * draw from softmax(logits / temperature) with a generator that `seed`
+ * fixes (the same tokens for the same seed on every machine). The
+ * sequence must fit the compiled maximum (prompt + count - 1 positions). */
+int crate_rt_decoder_generate(crate_rt_model *model, crate_rt_decoder *decoder,
+                              const int64_t *prompt, int64_t prompt_length,
+                              int64_t count, double temperature, uint64_t seed,
+                              int64_t *tokens);
 int64_t crate_rt_decoder_position(const crate_rt_decoder *decoder);
 void crate_rt_decoder_reset(crate_rt_decoder *decoder);
 void crate_rt_decoder_destroy(crate_rt_decoder *decoder);

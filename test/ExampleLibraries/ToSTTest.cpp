@@ -13,7 +13,8 @@
 // decoder fed the fixture's tokens one at a time must give the official
 // logits at every position (1e-5), and the full forward's; a 17th token,
 // an id outside the vocabulary and a decoder of another model are refused
-// with messages that say so, the decoder left unchanged.
+// with messages that say so, the decoder left unchanged. Greedy generation
+// follows the full forward's argmax; sampling is fixed by its seed.
 // libtost_vision is examples/tost_vision/tost_vision.mlir (the Conv+BN
 // patch embedding, Fourier positions, TSSA layers with token statistics
 // over all tokens, class-attention blocks and head) compiled with the
@@ -223,6 +224,62 @@ TEST_F(Decoding, ADecoderOfAnotherModelIsRefused) {
                "it has no decoding state");
   EXPECT_EQ(none, nullptr);
   tost_lang_destroy(full);
+}
+
+TEST_F(Decoding, GreedyGenerationFollowsTheFullForwardsArgmax) {
+  std::vector<int64_t> idx = ids();
+  const int64_t prompt = 4, count = kTokens - prompt;
+  std::vector<int64_t> tokens(count);
+  ASSERT_EQ(tost_lang_decode_decoder_generate(model, decoder, idx.data(),
+                                              prompt, count, 0.0, 0,
+                                              tokens.data()),
+            CRATE_OK)
+      << tost_lang_decode_last_error(model);
+  // The whole sequence through the full forward: each new token is the
+  // argmax of the logits at the position before it.
+  std::vector<int64_t> sequence(idx.begin(), idx.begin() + prompt);
+  sequence.insert(sequence.end(), tokens.begin(), tokens.end());
+  std::vector<int64_t> both(sequence);
+  both.insert(both.end(), sequence.begin(), sequence.end());
+  std::vector<float> logits;
+  ASSERT_EQ(run(both, logits), CRATE_OK) << tost_lang_last_error(nullptr);
+  for (int64_t t = prompt - 1; t + 1 < kTokens; ++t) {
+    const float *row = logits.data() + t * kVocab;
+    int64_t best = std::max_element(row, row + kVocab) - row;
+    EXPECT_EQ(sequence[t + 1], best) << "position " << t + 1;
+  }
+}
+
+TEST_F(Decoding, SamplingIsFixedByTheSeed) {
+  std::vector<int64_t> idx = ids();
+  auto sample = [&](uint64_t seed) {
+    tost_lang_decode_decoder_reset(decoder);
+    std::vector<int64_t> tokens(12, -1);
+    EXPECT_EQ(tost_lang_decode_decoder_generate(model, decoder, idx.data(), 4,
+                                                12, 1.0, seed, tokens.data()),
+              CRATE_OK)
+        << tost_lang_decode_last_error(model);
+    for (int64_t t : tokens)
+      EXPECT_TRUE(t >= 0 && t < kVocab) << t;
+    return tokens;
+  };
+  std::vector<int64_t> a = sample(7), b = sample(7), c = sample(8);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  tost_lang_decode_decoder_reset(decoder);
+  std::vector<int64_t> tokens(10);
+  EXPECT_EQ(tost_lang_decode_decoder_generate(model, decoder, idx.data(), 10,
+                                              10, 0.0, 0, tokens.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tost_lang_decode_last_error(model),
+               "tost_lang_decode: 10 prompt tokens and 10 new ones from "
+               "position 0 exceed the compiled maximum of 16 tokens");
+  EXPECT_EQ(tost_lang_decode_decoder_generate(model, decoder, idx.data(), 4,
+                                              4, -1.0, 0, tokens.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tost_lang_decode_last_error(model),
+               "tost_lang_decode: temperature must be finite and >= 0 (0: "
+               "greedy)");
 }
 
 TEST(ToSTVision, LayersAndLogitsMatchTheOfficialCode) {

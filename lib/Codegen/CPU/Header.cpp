@@ -183,6 +183,13 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
      << "_decoder **out);\n"
      << "int " << n << "_decoder_step(" << n << "_model *model, " << n
      << "_decoder *decoder,\n    int64_t token, float *logits);\n"
+     << "/* Feeds prompt[0 .. prompt_length) and writes `count` new tokens: "
+        "greedy when\n * temperature == 0, else drawn from softmax(logits / "
+        "temperature) by a generator\n * that `seed` fixes. */\n"
+     << "int " << n << "_decoder_generate(" << n << "_model *model, " << n
+     << "_decoder *decoder,\n    const int64_t *prompt, int64_t "
+        "prompt_length, int64_t count,\n    double temperature, uint64_t "
+        "seed, int64_t *tokens);\n"
      << "int64_t " << n << "_decoder_position(const " << n
      << "_decoder *decoder);\n"
      << "void " << n << "_decoder_reset(" << n << "_decoder *decoder);\n"

@@ -163,6 +163,8 @@ private:
     wrap("profile_block_name", ptr, {ptr, i64}, nullptr);
     wrap("decoder_create", i32, {ptr, ptr}, nullptr);
     wrap("decoder_step", i32, {ptr, ptr, i64, ptr}, nullptr);
+    wrap("decoder_generate", i32,
+         {ptr, ptr, ptr, i64, i64, Type::getDoubleTy(ctx), i64, ptr}, nullptr);
     wrap("decoder_position", i64, {ptr}, nullptr);
     wrap("decoder_reset", voidTy, {ptr}, nullptr);
     wrap("decoder_destroy", voidTy, {ptr}, nullptr);
