@@ -1178,6 +1178,7 @@ int crate_rt_forward_device(crate_rt_model *model, const float *input,
 /// names update).
 struct crate_rt_decoder {
   const crate_rt_model *model = nullptr;
+  char modelName[128] = {}; // for messages, without reading `model`
   int64_t position = 0;
   int64_t maxPositions = 0;   // the bound of the `position` input
   size_t states = 0;          // inputs 2 .. 2 + states
@@ -1233,6 +1234,7 @@ int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out) {
     return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
   new (d) crate_rt_decoder();
   d->model = model;
+  std::snprintf(d->modelName, sizeof d->modelName, "%s", model->name.c_str());
   d->maxPositions = in[1].bound;
   d->states = states;
   size_t n = states ? states : 1;
@@ -1281,7 +1283,7 @@ int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
   if (decoder->model != model)
     return fail(CRATE_ERROR_INVALID_ARGUMENT,
                 model->name + ": the decoder was created for another model (" +
-                    decoder->model->name +
+                    String(decoder->modelName) +
                     " at another address): a decoder holds the state of one "
                     "model's layers");
   if (decoder->position >= decoder->maxPositions)

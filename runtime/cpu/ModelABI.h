@@ -127,7 +127,8 @@ void crate_rt_destroy(crate_rt_model *model);
  * vocabulary, a sequence longer than the compiled maximum or a decoder of
  * another model is refused with CRATE_ERROR_INVALID_ARGUMENT and leaves the
  * decoder unchanged. decoder_position: the next position (-1 for null);
- * decoder_reset: back to an empty sequence. */
+ * decoder_reset: back to an empty sequence. Destroy a model's decoders
+ * before the model. */
 int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out);
 int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
                           int64_t token, float *logits);

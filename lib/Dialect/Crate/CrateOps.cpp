@@ -1275,7 +1275,7 @@ LogicalResult ConvBNOp::verify() {
   if (failed(expectPositive(*this, "eps", getEps().convertToDouble())))
     return failure();
   auto half = [](int64_t n) {
-    return ShapedType::isDynamic(n) ? n : (n + 1) / 2;
+    return ShapedType::isDynamic(n) ? n : n / 2 + n % 2;
   };
   return expectShape(*this, "result", getResult(),
                      {image.getDimSize(0), out, half(image.getDimSize(2)),
@@ -1302,9 +1302,12 @@ LogicalResult FourierPosEmbedOp::verify() {
                             "(sin and cos of k frequencies, rows and "
                             "columns), got "
                          << features;
+  int64_t cells;
+  if (llvm::MulOverflow(map.getDimSize(2), map.getDimSize(3), cells))
+    return emitOpError() << "has a grid of " << map.getDimSize(2) << " x "
+                         << map.getDimSize(3) << " cells, which overflows";
   return expectShape(*this, "result", getResult(),
-                     {map.getDimSize(0), map.getDimSize(2) * map.getDimSize(3),
-                      dim},
+                     {map.getDimSize(0), cells, dim},
                      "batch x rows*columns x dim");
 }
 
@@ -1316,7 +1319,9 @@ LogicalResult ClassAttentionBlockOp::verify() {
   if (*dim % getHeads() != 0)
     return emitOpError() << "expects heads to divide the dim (" << *dim
                          << "), got " << getHeads();
-  int64_t d = *dim;
+  int64_t d = *dim, qkvRows;
+  if (llvm::MulOverflow(d, int64_t(3), qkvRows))
+    return emitOpError() << "has a dim of " << d << ", whose 3 dim overflows";
   for (auto [what, v] :
        {std::pair<StringRef, Value>{"norm1 weight", getNorm1Weight()},
         {"norm1 bias", getNorm1Bias()},
@@ -1326,9 +1331,9 @@ LogicalResult ClassAttentionBlockOp::verify() {
         {"gamma2", getGamma2()}})
     if (failed(expectShape(*this, what, v, {d})))
       return failure();
-  if (failed(expectShape(*this, "qkv weight", getQkvWeight(), {3 * d, d},
+  if (failed(expectShape(*this, "qkv weight", getQkvWeight(), {qkvRows, d},
                          "3 dim x dim")) ||
-      failed(expectShape(*this, "qkv bias", getQkvBias(), {3 * d})) ||
+      failed(expectShape(*this, "qkv bias", getQkvBias(), {qkvRows})) ||
       failed(expectLinear(*this, "proj ", getProjWeight(), getProjBias(), d,
                           "dim x dim")) ||
       failed(expectShape(*this, "proj weight", getProjWeight(), {d, d},
