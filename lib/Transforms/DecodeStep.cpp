@@ -174,9 +174,10 @@ struct CrateDecodeStepPass
       int64_t heads = tssa.getHeads(), p = tssa.getHeadDim();
       auto wide = RankedTensorType::get({ShapedType::kDynamic, heads, p}, elt);
       auto narrow = RankedTensorType::get({ShapedType::kDynamic, heads}, elt);
-      Value state[3] = {addState(layer, "sum_s", wide),
-                        addState(layer, "sum_pi_s", wide),
-                        addState(layer, "sum_pi", narrow)};
+      const char *sums[] = {"sum_s", "sum_pi_s", "sum_pi"};
+      Value state[3] = {addState(layer, sums[0], wide),
+                        addState(layer, sums[1], wide),
+                        addState(layer, sums[2], narrow)};
       if (!state[0] || !state[1] || !state[2])
         return failure();
       auto step = TSSAStepOp::create(
@@ -188,7 +189,6 @@ struct CrateDecodeStepPass
           tssa.getOutBias(), position, state[0], state[1], state[2],
           tssa.getHeadsAttr(), tssa.getHeadDimAttr());
       rw.replaceOp(tssa, step.getResult());
-      const char *sums[] = {"sum_s", "sum_pi_s", "sum_pi"};
       for (unsigned i = 0; i < 3; ++i)
         outputs.emplace_back(prefix + sums[i], step->getResult(i + 1));
     }

@@ -288,14 +288,16 @@ class Model:
         if self._model is None:
             raise ValueError(f"{self.name}: forward on a closed model")
         arrays, batch, single = self._arrays(args)
-        specs = self.outputs if all_outputs or len(arrays) > 1 or \
-            arrays[0].dtype != np.float32 else [("output", self._output_shape)]
+        # NAME_forward takes one float32 input and writes the main output;
+        # anything else goes through a call that writes every result.
+        plain = len(arrays) == 1 and arrays[0].dtype == np.float32
+        specs = self.outputs if all_outputs or not plain else \
+            [("output", self._output_shape)]
         results = {name: np.empty((batch,) + tuple(shape[1:]), dtype=np.float32)
                    for name, shape in specs}
         if batch > 0:
             pointers = (_F32_PTR * len(results))(
                 *[a.ctypes.data_as(_F32_PTR) for a in results.values()])
-            plain = len(arrays) == 1 and arrays[0].dtype == np.float32
             if plain and len(specs) == 1:
                 status = self._forward(self._model,
                                        arrays[0].ctypes.data_as(_F32_PTR),

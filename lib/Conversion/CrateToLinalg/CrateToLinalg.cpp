@@ -31,12 +31,6 @@ using namespace crate::lowering;
 
 namespace {
 
-Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
-
-int64_t dimOf(Value v, unsigned i) {
-  return cast<RankedTensorType>(v.getType()).getDimSize(i);
-}
-
 /// x * c, elementwise.
 Value scaleBy(OpBuilder &b, Location loc, Value x, double c) {
   Type elt = eltOf(x);

@@ -72,11 +72,15 @@ Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
 
 
 
-static unsigned rankOf(Value v) {
+unsigned rankOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getRank();
 }
 
-static Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
+int64_t dimOf(Value v, unsigned i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+
+Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
 
 /// Shared contraction over the last axis of x with a weight matrix, as one
 /// linalg.matmul on x with its leading axes collapsed; `transposed` says the

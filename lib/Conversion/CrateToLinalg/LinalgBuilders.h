@@ -15,6 +15,11 @@
 
 namespace crate::lowering {
 
+/// The element type, rank and size of axis i of a ranked tensor value.
+mlir::Type eltOf(mlir::Value v);
+unsigned rankOf(mlir::Value v);
+int64_t dimOf(mlir::Value v, unsigned i);
+
 /// An affine map over `numLoops` loops selecting the loop dims `dims`.
 mlir::AffineMap loopMap(mlir::MLIRContext *ctx, unsigned numLoops,
                         llvm::ArrayRef<unsigned> dims);

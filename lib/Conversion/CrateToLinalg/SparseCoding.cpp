@@ -25,8 +25,6 @@ using namespace crate::lowering;
 
 namespace {
 
-Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
-
 /// x + c (x - prev), elementwise: FISTA's extrapolated point.
 Value extrapolate(OpBuilder &b, Location loc, Value x, Value prev, double c) {
   return zipWith(b, loc, x, prev, [&](OpBuilder &nb, Location nl, Value u,

@@ -28,10 +28,6 @@ namespace {
 constexpr double kNormFloor = 1e-12;
 constexpr double kMeanGuard = 1e-8;
 
-Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
-
-unsigned rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
-
 /// out[b, n, ...] = sum_{t <= n} x[b, t, ...]: one row of running sums
 /// carried through a loop over the tokens (axis 1), updated in place.
 Value prefixSum(OpBuilder &b, Location loc, Value x) {

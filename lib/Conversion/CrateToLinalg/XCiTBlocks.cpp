@@ -25,12 +25,6 @@ using namespace crate::lowering;
 
 namespace {
 
-Type eltOf(Value v) { return getElementTypeOrSelf(v.getType()); }
-
-int64_t dimOf(Value v, unsigned i) {
-  return cast<RankedTensorType>(v.getType()).getDimSize(i);
-}
-
 /// x[:, first : first + count, :] of a (B, N, d) tensor.
 Value tokenRows(OpBuilder &b, Location loc, Value x, int64_t first,
                 int64_t count) {
