@@ -27,6 +27,16 @@ static int64_t perItem(const std::vector<int64_t> &shape) {
   return n;
 }
 
+/// A tensor name as part of a C macro name: upper case, with every character
+/// that cannot appear in an identifier ('.' in state.0.cache) as '_'.
+static std::string macroName(StringRef name) {
+  std::string macro = name.upper();
+  for (char &c : macro)
+    if (!isAlnum(c) && c != '_')
+      c = '_';
+  return macro;
+}
+
 bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
                  std::string &error) {
   std::error_code ec;
@@ -93,11 +103,11 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
      << "\n#define " << upper << "_OUTPUT_SIZE "
      << perItem(info.outputs[0].shape) << "\n";
   for (size_t i = 1; i < info.inputs.size(); ++i)
-    os << "#define " << upper << "_INPUT_"
-       << StringRef(info.inputs[i].name).upper() << "_SIZE "
+    os << "#define " << upper << "_INPUT_" << macroName(info.inputs[i].name)
+       << "_SIZE "
        << perItem(info.inputs[i].shape) << "\n";
   for (size_t i = 1; i < info.outputs.size(); ++i) {
-    std::string out = StringRef(info.outputs[i].name).upper();
+    std::string out = macroName(info.outputs[i].name);
     os << "\n/* Extra output " << i << ": " << info.outputs[i].name
        << ", float32 " << formatShape(info.outputs[i].shape) << ". */\n"
        << "#define " << upper << "_OUTPUT_" << out << " " << i << "\n"
