@@ -109,6 +109,7 @@ struct crate_rt_model {
   String name;
   Vector<Input> inputs;        // inputs[0]: the main input.
   int64_t entryBatch = 0;           // Images per entry call; 0: any.
+  bool causal = false;              // Logits at t read tokens 0..t only.
   int threads = 1;                  // Threads a forward call may use.
   Vector<Output> outputs;      // outputs[0]: the main output.
   Vector<Weight> weights;
@@ -442,6 +443,16 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
       return false;
     }
     m.entryBatch = eb->get<int64_t>();
+  }
+
+  // Optional: the logits at a position read only the tokens up to it.
+  m.causal = false;
+  if (auto c = manifest.find("causal"); c != manifest.end()) {
+    if (!c->is_boolean()) {
+      error = "manifest has causal " + brief(*c) + ", expected true or false";
+      return false;
+    }
+    m.causal = c->get<bool>();
   }
 
   // Optional: the code's target, "cpu" (the default) or "nvptx".
@@ -1147,6 +1158,74 @@ int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
                             int64_t batch, float *const *outputs) {
   return forwardInScope(model, inputs, batch, outputs,
                         model ? model->outputs.size() : 0);
+}
+
+int crate_rt_forward_tokens(crate_rt_model *model, const int64_t *ids,
+                            int64_t batch, int64_t length, float *logits) {
+  if (!model || !ids || !logits)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                "crate_rt_forward_tokens: model, ids or logits is null");
+  const Input &in = model->inputs[0];
+  const Vector<int64_t> &out = model->outputs[0].shape;
+  if (model->inputs.size() != 1 || !in.indices || in.shape.size() != 2 ||
+      out.size() != 3 || out[1] != in.shape[1])
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": forward_tokens is for language models whose "
+                              "one input is token ids (batch, tokens) and "
+                              "whose output is logits (batch, tokens, "
+                              "vocabulary); call " +
+                    model->name + "_forward_inputs");
+  int64_t tokens = in.shape[1], vocab = out[2];
+  if (length < 1 || length > tokens)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": length " + toString(length) +
+                    " is outside [1, " + toString(tokens) +
+                    "], the compiled maximum");
+  if (batch < 1)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": batch must be >= 1, got " + toString(batch));
+  const void *inputs[] = {ids};
+  if (length == tokens)
+    return forwardInScope(model, inputs, batch, &logits, 1);
+  if (!model->causal)
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": the model is not causal (a position's "
+                              "logits may read later tokens), so it runs "
+                              "sequences of exactly " +
+                    toString(tokens) + " tokens, got length " +
+                    toString(length));
+  // Padding after the last token leaves every position before it as it is
+  // (crate-mark-causal proved it): run the compiled length, keep the prefix.
+  int64_t idCount = 0, logitCount = 0;
+  if (!mulNonNeg(batch, tokens, idCount) ||
+      !mulNonNeg(idCount, vocab, logitCount) ||
+      uint64_t(logitCount) > uint64_t(kInt64Max) / sizeof(float))
+    return fail(CRATE_ERROR_INVALID_ARGUMENT,
+                model->name + ": batch " + toString(batch) + " is too large");
+  auto *padded = static_cast<int64_t *>(
+      crate::rt::tryAllocate(uint64_t(idCount) * sizeof(int64_t), 64));
+  auto *full = static_cast<float *>(
+      crate::rt::tryAllocate(uint64_t(logitCount) * sizeof(float), 64));
+  if (!padded || !full) {
+    crate::rt::deallocate(padded);
+    crate::rt::deallocate(full);
+    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
+  }
+  for (int64_t b = 0; b < batch; ++b) {
+    std::memcpy(padded + b * tokens, ids + b * length,
+                size_t(length) * sizeof(int64_t));
+    std::memset(padded + b * tokens + length, 0,
+                size_t(tokens - length) * sizeof(int64_t));
+  }
+  const void *paddedInputs[] = {padded};
+  int status = forwardInScope(model, paddedInputs, batch, &full, 1);
+  if (status == CRATE_OK)
+    for (int64_t b = 0; b < batch; ++b)
+      std::memcpy(logits + b * length * vocab, full + b * tokens * vocab,
+                  size_t(length * vocab) * sizeof(float));
+  crate::rt::deallocate(padded);
+  crate::rt::deallocate(full);
+  return status;
 }
 
 int crate_rt_forward_device(crate_rt_model *model, const float *input,

@@ -108,6 +108,15 @@ int crate_rt_forward_outputs(crate_rt_model *model, const float *input,
 int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
                             int64_t batch, float *const *outputs);
 
+/* Language models (input: token ids (batch, T); output: logits (batch, T,
+ * V)): ids holds batch sequences of `length` tokens each, 1 <= length <= T,
+ * and logits receives batch * length * V floats. A length below T needs a
+ * causal model (manifest "causal": true, set by crate-mark-causal): the
+ * sequences are padded to T, which leaves their positions as they are;
+ * other models refuse it with CRATE_ERROR_INVALID_ARGUMENT. */
+int crate_rt_forward_tokens(crate_rt_model *model, const int64_t *ids,
+                            int64_t batch, int64_t length, float *logits);
+
 /* Libraries compiled with --target=nvptx: like crate_rt_forward with
  * `input` and `output` in GPU memory (CUDA device pointers); the work queued
  * on `stream` (a CUstream, may be null) is waited for first, and the output

@@ -410,6 +410,8 @@ bool compile(MLIRContext &context) {
   crate::buildDerivePipeline(derive, options);
   if (decodeStep)
     derive.addPass(crate::createCrateDecodeStep());
+  else
+    derive.addPass(crate::createCrateMarkCausal());
   if (profileBlocks)
     derive.addPass(crate::createCrateProfileBlocks());
   derive.addPass(crate::createCrateInputBounds());
@@ -447,6 +449,7 @@ bool compile(MLIRContext &context) {
     entry.removeArgAttr(i, "crate.bound");
   }
   entry->removeAttr("crate.profile_blocks");
+  entry->removeAttr("crate.causal");
   std::vector<uint8_t> blob;
   if (!weightsFile.empty()) {
     step("checking the weights in " + weightsFile);

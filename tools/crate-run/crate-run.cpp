@@ -1,11 +1,13 @@
 //===- crate-run.cpp - run a compiled crate model on an image or tensor ---===//
 //
 //   crate-run libNAME.so INPUT [--top=5] [--labels=FILE] [--diagnostics]
+//   crate-run libNAME.so --prompt=TEXT --vocab=FILE [--generate=N]
 //
 // loads a library written by crate-compile with dlopen, reads INPUT (a PNG,
 // JPEG or binary PPM/PGM image, resized and normalised to the model's input,
 // or a .npy / .safetensors tensor of the input's shape), runs the model and
-// prints the top classes. With --diagnostics (a library compiled with
+// prints the top classes; with --prompt, it generates text with a language
+// model compiled with --decode-step (Text.cpp). With --diagnostics (a library compiled with
 // --diagnostics, and --attention-maps for the heatmaps) it prints the
 // per-layer white-box measurements and writes layers.svg and attention.png.
 //
@@ -13,6 +15,7 @@
 
 #include "Image.h"
 #include "Plot.h"
+#include "Text.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -41,8 +44,8 @@ cl::opt<std::string> libraryPath(cl::Positional, cl::desc("<libNAME.so>"),
 cl::opt<std::string> inputPath(
     cl::Positional,
     cl::desc("<input: image (.png, .jpg, .ppm/.pgm) or tensor (.npy, "
-             ".safetensors)>"),
-    cl::Required, cl::cat(category));
+             ".safetensors); none with --prompt>"),
+    cl::Optional, cl::cat(category));
 cl::opt<std::string> modelName(
     "name",
     cl::desc("the API prefix (crate-compile --name; default: the library's "
@@ -53,6 +56,28 @@ cl::opt<std::string> weightsPath(
     cl::desc("weights (.safetensors) for a library compiled with "
              "--weights-at-runtime"),
     cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> promptText(
+    "prompt",
+    cl::desc("generate text from this prompt (a library compiled with "
+             "--decode-step; needs --vocab)"),
+    cl::value_desc("text"), cl::cat(category));
+cl::opt<std::string> vocabPath(
+    "vocab",
+    cl::desc("the tokens of a language model: a JSON array of strings in id "
+             "order"),
+    cl::value_desc("file"), cl::cat(category));
+cl::opt<int64_t> generateCount(
+    "generate",
+    cl::desc("how many tokens --prompt generates (default: up to the compiled "
+             "maximum length)"),
+    cl::init(-1), cl::cat(category));
+cl::opt<double> temperature(
+    "temperature",
+    cl::desc("sampling temperature for --prompt (default 0: greedy)"),
+    cl::init(0.0), cl::cat(category));
+cl::opt<uint64_t> seed("seed",
+                       cl::desc("the seed of --prompt's sampling generator"),
+                       cl::init(0), cl::cat(category));
 cl::opt<int> topK("top", cl::desc("how many classes to print per input"),
                   cl::init(5), cl::cat(category));
 cl::opt<std::string> labelsPath(
@@ -475,6 +500,18 @@ int run() {
   void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return fail("cannot load " + libraryPath.getValue() + ": " + dlerror());
+  if (promptText.getNumOccurrences()) {
+    if (!inputPath.empty())
+      return fail("--prompt generates text; it takes no input file (got " +
+                  inputPath + ")");
+    TextOptions text{promptText, vocabPath, generateCount, temperature, seed};
+    return generateText(handle, libraryPath, name,
+                        weightsPath.empty() ? nullptr : weightsPath.c_str(),
+                        text);
+  }
+  if (inputPath.empty())
+    return fail("no input: give an image or a tensor file (or --prompt TEXT "
+                "for a language model compiled with --decode-step)");
   Api api;
   auto sym = [&](const char *fn, auto &slot) {
     slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(
@@ -593,7 +630,9 @@ int main(int argc, char **argv) {
       "tensor.\n\n"
       "  crate-run out/libcrate_mini.so cat.png --top=5\n"
       "  crate-run out/libdigits.so digit.png --mean=0.5 --std=0.5 "
-      "--diagnostics -o plots/\n\n"
+      "--diagnostics -o plots/\n"
+      "  crate-run out/libgpl3_chars.so --prompt='This License' "
+      "--vocab=vocab.json\n\n"
       "Images (PNG, JPEG, binary PPM/PGM) are converted to the model's "
       "channels (grey <-> RGB), resized to its input (--resize, default area "
       "averaging), scaled to [0, 1] and normalised with --mean/--std. "
@@ -605,6 +644,10 @@ int main(int argc, char **argv) {
       "layers) and, for "
       "a library compiled with --attention-maps too, DIR/attention.png (per "
       "layer and head, the class token's attention over the patches, "
-      "overlaid on the input).\n");
+      "overlaid on the input).\n\n"
+      "--prompt needs a language model compiled with --decode-step and its "
+      "vocabulary (--vocab): the prompt is split into the vocabulary's "
+      "tokens, fed to a decoder, and --generate tokens follow, greedily or "
+      "sampled at --temperature with --seed; the text is printed.\n");
   return run();
 }

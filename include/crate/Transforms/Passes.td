@@ -175,6 +175,22 @@ def CrateDecodeStep : Pass<"crate-decode-step", "mlir::ModuleOp"> {
   }];
 }
 
+def CrateMarkCausal : Pass<"crate-mark-causal", "mlir::ModuleOp"> {
+  let summary = "mark a language model whose logits at a position read only its prefix";
+  let description = [{
+    A public function that embeds token ids (`crate.token_embed`) gets the
+    unit attribute `crate.causal` when its first result at position t
+    depends on the tokens 0..t only: every op it is computed from works on
+    each token alone (LayerNorm, the sparse blocks, LayerScale, the MLP,
+    the head, elementwise arith) or attends causally (`crate.mssa causal`,
+    `crate.tssa causal`). Any other op (pooling, non-causal attention, an
+    op it does not know) leaves the function unmarked. The emitted library
+    then runs sequences shorter than the compiled length (NAME_forward_tokens)
+    by padding them: padding after the last token changes nothing before it.
+    Runs after crate-derive-steps.
+  }];
+}
+
 def CrateInputBounds : Pass<"crate-input-bounds", "mlir::ModuleOp"> {
   let summary = "give each integer input of a function the bound of its values";
   let description = [{

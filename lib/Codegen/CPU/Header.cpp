@@ -52,6 +52,10 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
   // forward_inputs (the runtime refuses the first two for them).
   bool plain = info.inputs.size() == 1 && !main.indices;
   bool decodes = info.inputs.size() >= 2 && info.inputs[1].name == "position";
+  bool languageModel = info.inputs.size() == 1 && main.indices &&
+                       main.shape.size() == 2 &&
+                       info.outputs[0].shape.size() == 3 &&
+                       info.outputs[0].shape[1] == main.shape[1];
   auto describe = [](const ModelInfo::Input &in) {
     return in.indices ? "int64 " + formatShape(in.shape) + ", row-major: " +
                             "indices in [0, " + std::to_string(in.bound) + ")"
@@ -173,6 +177,24 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
      << "int " << n << "_forward_device(" << n
      << "_model *model, const float *input,\n    int64_t batch, float "
         "*output, void *stream);\n\n"
+     << "/* "
+     << (!languageModel
+             ? "For language models (token ids in, logits at every position "
+               "out); this one\n * returns CRATE_ERROR_INVALID_ARGUMENT."
+             : info.causal
+                   ? "Runs `batch` sequences of `length` token ids each, 1 <= "
+                     "length <= " + std::to_string(main.shape[1]) +
+                         ", and\n * writes batch * length * V logits. The "
+                         "model is causal: a shorter sequence\n * gives the "
+                         "logits its positions have in any longer one."
+                   : "Runs `batch` sequences of token ids; this model is not "
+                     "causal, so `length`\n * must be " +
+                         std::to_string(main.shape[1]) +
+                         " (otherwise CRATE_ERROR_INVALID_ARGUMENT).")
+     << " */\n"
+     << "int " << n << "_forward_tokens(" << n
+     << "_model *model, const int64_t *ids,\n    int64_t batch, int64_t "
+        "length, float *logits);\n\n"
      << "/* Frees the model; NULL is allowed. */\n"
      << "void " << n << "_destroy(" << n << "_model *model);\n\n"
      << "typedef struct " << n << "_decoder " << n << "_decoder;\n\n"

@@ -91,6 +91,7 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
   }
   auto input = cast<RankedTensorType>(type.getInput(0));
   info.entryBatch = input.isDynamicDim(0) ? 0 : 1;
+  info.causal = entry->hasAttr("crate.causal");
   if (auto blocks = entry->getAttrOfType<ArrayAttr>("crate.profile_blocks"))
     for (Attribute block : blocks)
       if (auto blockName = dyn_cast<StringAttr>(block))
@@ -180,6 +181,8 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
       {"weights", std::move(weights)}};
   if (info.target != "cpu")
     manifest["target"] = info.target;
+  if (info.causal)
+    manifest["causal"] = true;
   if (!info.profileBlocks.empty())
     manifest["profile"] = llvm::json::Array(info.profileBlocks);
   std::string text;

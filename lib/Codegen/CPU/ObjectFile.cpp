@@ -153,6 +153,7 @@ private:
     wrap("forward_outputs", i32, {ptr, ptr, i64, ptr}, nullptr);
     wrap("forward_inputs", i32, {ptr, ptr, i64, ptr}, nullptr);
     wrap("forward_device", i32, {ptr, ptr, i64, ptr, ptr}, nullptr);
+    wrap("forward_tokens", i32, {ptr, ptr, i64, i64, ptr}, nullptr);
     wrap("destroy", voidTy, {ptr}, nullptr);
     // The message is per thread; the model argument is for symmetry.
     wrap("last_error", ptr, {ptr}, nullptr, /*dropFirstParam=*/true);

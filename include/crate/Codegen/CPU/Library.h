@@ -58,6 +58,9 @@ struct ModelInfo {
   /// "cpu", or "nvptx": the entry launches GPU kernels (gpu.binary of PTX)
   /// through the mgpu* functions of the runtime (runtime/gpu).
   std::string target = "cpu";
+  /// The logits at position t read tokens 0..t only (crate-mark-causal):
+  /// the runtime may pad a shorter sequence.
+  bool causal = false;
   /// Compiled with --profile: the timed blocks (crate-profile-blocks).
   std::vector<std::string> profileBlocks;
 };
