@@ -217,7 +217,10 @@ bool parseManifest(const char *text, std::vector<int64_t> &input,
                                 : "more than one input") +
             "; crate-run feeds one float32 input: call " +
             m.value("name", std::string("NAME")) +
-            "_forward_inputs from C instead";
+            "_forward_inputs from C instead" +
+            (indices ? ", or compile it with --decode-step and generate text "
+                       "with --prompt"
+                     : "");
     return false;
   }
   outputs.assign(1, {"output", {}});
