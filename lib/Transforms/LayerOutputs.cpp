@@ -121,11 +121,15 @@ struct CrateLayerOutputsPass
     auto learned = op.getBody().front().getOps<LearnedProxStepOp>();
     if (!learned.empty())
       return addLassoStats(b, op, *learned.begin());
+    auto variational = op.getBody().front().getOps<StatsStepOp>();
+    if (!variational.empty())
+      return addVariationalStats(b, *variational.begin());
     auto steps = op.getBody().front().getOps<GradStepOp>();
     if (steps.empty())
       return op.emitOpError() << "has no compression step (crate.grad_step) "
                                  "or learned sparse-coding step "
-                                 "(crate.learned_prox_step) in its layer: "
+                                 "(crate.learned_prox_step) or variational "
+                                 "step (crate.stats_step) in its layer: "
                                  "layer statistics measure them";
     GradStepOp step = *steps.begin();
     CompressionTermOp term = step.getTermOp();
@@ -153,6 +157,34 @@ struct CrateLayerOutputsPass
         L1NormOp::create(b, loc, vecType, next)};
 
     LayerOutputOp::create(b, loc, "layer_stats" + suffix, stackColumns(b, loc, columns));
+    return success();
+  }
+
+  /// A ToST layer: variational_stats (batch, 2), R^var of the tokens before
+  /// and after its step on the variational compression term, both as the
+  /// step sees them (after its LayerNorm, through its subspaces and
+  /// membership rule).
+  LogicalResult addVariationalStats(OpBuilder &b, StatsStepOp step) {
+    VariationalCompressionTermOp term = step.getTermOp();
+    Location loc = step.getLoc();
+    auto tokenType = cast<RankedTensorType>(step.getInput().getType());
+    auto vecType = RankedTensorType::get({tokenType.getDimSize(0)},
+                                         tokenType.getElementType());
+    auto measure = [&](Value z) -> Value {
+      if (step.getNormWeight())
+        z = LayerNormOp::create(b, loc, z.getType(), z, step.getNormWeight(),
+                                step.getNormBias(), step.getNormEpsAttr());
+      return VariationalRateOp::create(
+          b, loc, vecType, z, step.getSubspaces(), step.getSubspacesBias(),
+          step.getTemperature(), step.getPositionBias(),
+          b.getI64IntegerAttr(term.getHeads()),
+          b.getI64IntegerAttr(term.getHeadDim()),
+          step.getCausal() ? b.getUnitAttr() : UnitAttr());
+    };
+    SmallVector<Value> columns = {measure(step.getInput()),
+                                  measure(step.getResult())};
+    LayerOutputOp::create(b, loc, "variational_stats" + suffix,
+                          stackColumns(b, loc, columns));
     return success();
   }
 

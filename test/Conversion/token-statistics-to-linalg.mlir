@@ -143,3 +143,27 @@ func.func @class_attention(%x: tensor<?x10x8xf32>, %c8: tensor<8xf32>, %qkv: ten
          tensor<32x8xf32>, tensor<32xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x10x8xf32>
   return %a : tensor<?x10x8xf32>
 }
+
+// -----
+
+// R^var: the membership as crate.tssa computes it (prefix statistics when
+// causal), then one reduction over the heads and the head's width of
+// N_k / (2N) log(1 + m_k), m_k = sum_t Pi S_k / (N_k + 1e-8) over all
+// tokens: one value per batch element, no token mixing left.
+// CHECK-LABEL: func.func @variational_rate
+// CHECK:         linalg.matmul
+// CHECK:         scf.for
+// CHECK:         math.exp
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]
+// CHECK:           arith.divf
+// CHECK:           math.log
+// CHECK:           %[[HALF_N:.*]] = arith.constant 6.250000e-02 : f32
+// CHECK:           arith.mulf %{{.*}}, %[[HALF_N]]
+// CHECK:         -> tensor<?xf32>
+// CHECK:         return {{.*}} : tensor<?xf32>
+func.func @variational_rate(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>,
+                            %b: tensor<4x8x1xf32>) -> tensor<?xf32> {
+  %r = crate.variational_rate %x, %q membership(%t, %b) causal heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<4x8x1xf32>) -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}

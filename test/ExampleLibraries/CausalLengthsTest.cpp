@@ -8,21 +8,28 @@
 // every layer's tokens, to 1e-5 (max relative). CRATE-GPT (the causal CRATE
 // with the CRATE ISTA step) also decodes token by token to the same logits.
 // Shorter sequences are refused by models that are not causal, and lengths
-// outside [1, 16] and non-language models by name.
+// outside [1, 16] and non-language models by name. Diagnostics: ToST's
+// R^var before and after every layer's attention step, and for CRATE-GPT
+// and CRATE-LM R^c, R and the sparsity of every layer, against the same
+// reference.
 //
 //===----------------------------------------------------------------------===//
 
 #include "crate_gpt.h"
 #include "crate_gpt_bidirectional.h"
 #include "crate_gpt_decode.h"
+#include "crate_gpt_diag.h"
 #include "crate_lm.h"
+#include "crate_lm_diag.h"
 #include "digits.h"
 #include "tost_lang.h"
+#include "tost_lang_diag.h"
 
 #include "Fixtures.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 namespace {
@@ -208,5 +215,75 @@ TEST(CrateGPT, ForwardTokensIsForLanguageModels) {
                "logits (batch, tokens, vocabulary); call "
                "digits_forward_inputs");
   digits_destroy(model);
+}
+const std::string kToSTIO =
+    std::string(CRATE_FAMILY_DATA_DIR) + "/tost_lang_own_io.safetensors";
+
+TEST(ToSTLang, DiagnosticsGiveTheReferenceRVarOfEveryLayer) {
+  ASSERT_EQ(TOST_LANG_DIAG_VARIATIONAL_STATS_SIZE, kLayers * 2);
+  tost_lang_diag_model *model = nullptr;
+  ASSERT_EQ(tost_lang_diag_create(nullptr, &model), CRATE_OK);
+  std::vector<int64_t> idx = ids(kToSTIO, kTokens);
+  std::vector<float> logits(kBatch * kTokens * kVocab),
+      stats(kBatch * kLayers * 2);
+  const void *inputs[] = {idx.data()};
+  float *outputs[] = {logits.data(), stats.data()};
+  ASSERT_EQ(tost_lang_diag_forward_inputs(model, inputs, kBatch, outputs),
+            CRATE_OK)
+      << tost_lang_diag_last_error(model);
+  // [b, l, 0]: R^var of the layer's input, [b, l, 1]: after its step; the
+  // step moves the tokens little, so the two differ in the fourth digit.
+  std::vector<double> want = fixture(kToSTIO, "rvar.len16");
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_NEAR(stats[i], want[i], 1e-5 * std::abs(want[i])) << "entry " << i;
+  tost_lang_diag_destroy(model);
+}
+
+/// layer_stats (B, L, 5) of a CRATE-GPT or CRATE-LM library against the
+/// reference: R^c, normalised R^c, R and ||Z||_1 to 1e-5 relative; the
+/// fraction of nonzeros to two entries (a ReLU output at the threshold may
+/// fall either side of zero in float32).
+void expectLayerStats(const float *stats, const std::string &io) {
+  std::vector<double> want = fixture(io, "layer_stats.len16");
+  ASSERT_EQ(want.size(), size_t(kBatch * kLayers * 5));
+  for (size_t i = 0; i < want.size(); ++i) {
+    double tolerance = i % 5 == 3 ? 2.0 / (kTokens * kDim)
+                                  : 1e-5 * std::abs(want[i]);
+    EXPECT_NEAR(stats[i], want[i], tolerance)
+        << "sequence " << i / (kLayers * 5) << ", layer " << i / 5 % kLayers
+        << ", column " << i % 5;
+  }
+}
+
+TEST(CrateGPT, DiagnosticsGiveTheReferenceMeasuresOfEveryLayer) {
+  crate_gpt_diag_model *model = nullptr;
+  ASSERT_EQ(crate_gpt_diag_create(nullptr, &model), CRATE_OK);
+  std::vector<int64_t> idx = ids(kGptIO, kTokens);
+  std::vector<float> logits(kBatch * kTokens * kVocab),
+      stats(kBatch * CRATE_GPT_DIAG_LAYER_STATS_SIZE);
+  const void *inputs[] = {idx.data()};
+  float *outputs[] = {logits.data(), stats.data()};
+  ASSERT_EQ(crate_gpt_diag_forward_inputs(model, inputs, kBatch, outputs),
+            CRATE_OK)
+      << crate_gpt_diag_last_error(model);
+  expectLayerStats(stats.data(), kGptIO);
+  crate_gpt_diag_destroy(model);
+}
+
+TEST(CrateLM, DiagnosticsGiveTheReferenceMeasuresOfEveryLayer) {
+  const std::string io =
+      std::string(CRATE_FAMILY_DATA_DIR) + "/crate_lm_own_io.safetensors";
+  crate_lm_diag_model *model = nullptr;
+  ASSERT_EQ(crate_lm_diag_create(nullptr, &model), CRATE_OK);
+  std::vector<int64_t> idx = ids(io, kTokens);
+  std::vector<float> logits(kBatch * kTokens * kVocab),
+      stats(kBatch * CRATE_LM_DIAG_LAYER_STATS_SIZE);
+  const void *inputs[] = {idx.data()};
+  float *outputs[] = {logits.data(), stats.data()};
+  ASSERT_EQ(crate_lm_diag_forward_inputs(model, inputs, kBatch, outputs),
+            CRATE_OK)
+      << crate_lm_diag_last_error(model);
+  expectLayerStats(stats.data(), io);
+  crate_lm_diag_destroy(model);
 }
 } // namespace

@@ -39,3 +39,43 @@ func.func @taps(%x: tensor<?x5x8xf32>) -> tensor<?x5x8xf32> {
   }
   return %out : tensor<?x5x8xf32>
 }
+
+// -----
+
+// A ToST layer: its step on the variational compression term is measured
+// by R^var of the tokens before and after it, each through the step's own
+// LayerNorm, subspaces and (causal, position-biased) membership.
+crate.objective @tost token_statistics dim = 16 {
+  crate.term.variational_compression @vc heads = 4, head_dim = 4
+}
+
+// CHECK-LABEL: func.func @tost_layer
+// CHECK:         ^bb0(%[[IN:.*]]: tensor<?x8x16xf32>):
+// CHECK:           %[[LN:.*]] = crate.weight "ln{layer}"
+// CHECK:           %[[Q:.*]] = crate.weight "q{layer}"
+// CHECK:           %[[T:.*]] = crate.weight "t{layer}"
+// CHECK:           %[[B:.*]] = crate.weight "b{layer}"
+// CHECK:           %[[H:.*]] = crate.stats_step @tost::@vc(%[[IN]])
+// CHECK:           %[[Y0:.*]] = crate.layer_norm %[[IN]], %[[LN]] :
+// CHECK:           %[[R0:.*]] = crate.variational_rate %[[Y0]], %[[Q]] membership(%[[T]], %[[B]]) causal heads = 4, head_dim = 4
+// CHECK:           %[[Y1:.*]] = crate.layer_norm %[[H]], %[[LN]]
+// CHECK:           %[[R1:.*]] = crate.variational_rate %[[Y1]], %[[Q]] membership(%[[T]], %[[B]]) causal heads = 4, head_dim = 4
+// CHECK:           tensor.insert_slice %[[R0]] into %{{.*}}[0, 0]
+// CHECK:           tensor.insert_slice %[[R1]] into %{{.*}}[0, 1]
+// CHECK:           crate.layer_output "variational_stats" %{{.*}} : tensor<?x2xf32>
+func.func @tost_layer(%x: tensor<?x8x16xf32>) -> tensor<?x8x16xf32> {
+  %out = crate.unroll layers = 2 (%x) : tensor<?x8x16xf32> {
+  ^bb0(%in: tensor<?x8x16xf32>):
+    %ln = crate.weight "ln{layer}" : tensor<16xf32>
+    %q = crate.weight "q{layer}" : tensor<16x16xf32>
+    %t = crate.weight "t{layer}" : tensor<4x1xf32>
+    %b = crate.weight "b{layer}" : tensor<4x8x1xf32>
+    %g = crate.weight "g{layer}" : tensor<16xf32>
+    %h = crate.stats_step @tost::@vc(%in) causal norm(%ln) subspaces(%q)
+        membership(%t, %b) output(%q) layer_scale(%g)
+        : (tensor<?x8x16xf32>, tensor<16xf32>, tensor<16x16xf32>, tensor<4x1xf32>,
+           tensor<4x8x1xf32>, tensor<16x16xf32>, tensor<16xf32>) -> tensor<?x8x16xf32>
+    crate.yield %h : tensor<?x8x16xf32>
+  }
+  return %out : tensor<?x8x16xf32>
+}

@@ -37,6 +37,20 @@ What it does, in order:
          z.<l>.len<T>      (2, T, d)  output of layer l (crate_gpt / crate_lm: the
                                       sparse block; tost_lang: after the MLP residual)
          logits.len<T>     (2, T, V)
+     and, for tost_lang only (after all the tensors above, see variational_rate):
+         rvar.len<T>       (2, L, 2)  R^var of layer l's input x_l ([..., 0]) and of
+                                      z_half.<l> ([..., 1]) under layer l's ln_1, Q,
+                                      temp, denom_bias (whole-sequence statistics)
+     and, for crate_gpt and crate_lm only, at T = 16 only (after all the tensors
+     above, see layer_stats):
+         layer_stats.len16 (2, L, 5)  per sequence b and layer l:
+                                      [0] R^c(z_half.<l>) (compression_rate, eps 1),
+                                      [1] normalised R^c(z_half.<l>) (unit-length rows
+                                          of W_k, eps_plot 0.01; compression_rate_normalized),
+                                      [2] R(z.<l>) (coding_rate, eps 1),
+                                      [3] ||z.<l>||_0 / (N d) (l0_fraction),
+                                      [4] ||z.<l>||_1 (l1_norm)
+                                      with U = layer l's attn.c_attn.weight
      The weights are always the float32 files, widened to float64.
 
 Run from the repository root (or anywhere; paths are relative to this file):
@@ -127,6 +141,24 @@ def crate_lm_sparse(y, ista_weight, eta, lam):
     return a2 @ D.T
 
 
+def causal_membership(S, temp, denom_bias):
+    """Causal head membership of the ToST language layer, from S = [S_k] (each
+    (B, T, p), S_k = W_k (.) W_k):
+        C_k[t, j] = max(sum_{s<=t} S_k[s, j], 1e-12)
+        Pi[t, :]  = softmax_k(temp_k * sum_j (S_k[t, j] / C_k[t, j] + beta_k[t]))
+    temp (K, 1), denom_bias beta (K, block_size, 1); returns Pi (B, T, K)."""
+    heads = len(S)
+    B, T, _ = S[0].shape
+    energy = np.empty((B, T, heads))                             # membership logits
+    for k in range(heads):
+        C = np.maximum(np.cumsum(S[k], axis=1), 1e-12)           # prefix sums over s <= t
+        beta = denom_bias[k, :T, 0]                              # (T,)
+        energy[..., k] = temp[k, 0] * (S[k] / C + beta[None, :, None]).sum(axis=-1)
+    energy = energy - energy.max(axis=-1, keepdims=True)
+    e = np.exp(energy)
+    return e / e.sum(axis=-1, keepdims=True)                     # softmax over heads
+
+
 def tssa_causal(z, Q, Wo, temp, denom_bias, heads):
     """Causal TSSA of the ToST language layer (no biases); returns
     concat_k(O_k) Wo^T (LayerScale and residual are the caller's).
@@ -135,26 +167,218 @@ def tssa_causal(z, Q, Wo, temp, denom_bias, heads):
         m_k[t, j] = sum_{s<=t} Pi[s, k] S_k[s, j] / (sum_{s<=t} Pi[s, k] + 1e-8)
         O_k[t, j] = -Pi[t, k] W_k[t, j] / (1 + m_k[t, j])
     temp (K, 1), denom_bias beta (K, block_size, 1)."""
-    B, T, _ = z.shape
     W = z @ Q.T
     p = W.shape[-1] // heads
     Wh = [W[..., k * p:(k + 1) * p] for k in range(heads)]      # each (B, T, p)
     S = [w * w for w in Wh]
-    # membership logits, (B, T, K)
-    energy = np.empty((B, T, heads))
-    for k in range(heads):
-        C = np.maximum(np.cumsum(S[k], axis=1), 1e-12)           # prefix sums over s <= t
-        beta = denom_bias[k, :T, 0]                              # (T,)
-        energy[..., k] = temp[k, 0] * (S[k] / C + beta[None, :, None]).sum(axis=-1)
-    energy = energy - energy.max(axis=-1, keepdims=True)
-    e = np.exp(energy)
-    Pi = e / e.sum(axis=-1, keepdims=True)                       # softmax over heads
+    Pi = causal_membership(S, temp, denom_bias)                  # (B, T, K)
     outs = []
     for k in range(heads):
         pk = Pi[..., k:k + 1]                                    # (B, T, 1)
         m = np.cumsum(pk * S[k], axis=1) / (np.cumsum(pk, axis=1) + 1e-8)
         outs.append(-pk * Wh[k] / (1.0 + m))
     return np.concatenate(outs, axis=-1) @ Wo.T
+
+
+def tost_layer_params(w, cfg, l):
+    """The parameters of ToST language layer l that variational_rate reads."""
+    h = f"transformer.h.{l}."
+    return {"ln_1": w[h + "ln_1.weight"], "Q": w[h + "attn.c_attn.weight"],
+            "temp": w[h + "attn.temp"], "denom_bias": w[h + "attn.denom_bias"],
+            "heads": cfg["n_head"], "eps": cfg["layernorm_eps"]}
+
+
+def variational_rate(v, layer_params):
+    """Variational compression measure R^var of tokens v (B, T, d) under one ToST
+    language layer's parameters (ln_1 weight, Q = attn.c_attn.weight, temp,
+    denom_bias, K heads, LN eps); returns (B,), one value per sequence:
+        y = LN_1(v)  (weight only, as in the TSSA layer);  W = y Q^T
+        W_k = W[:, k*p:(k+1)*p], p = d/K;  S_k = W_k (.) W_k
+        Pi = causal_membership(S): C_k[t, j] = max(sum_{s<=t} S_k[s, j], 1e-12),
+             Pi[t, :] = softmax_k(temp_k * (sum_j S_k[t, j] / C_k[t, j] + p beta_k[t]))
+        over the WHOLE sequence (not prefixes):
+        N_k = sum_t Pi[t, k];  m_k[j] = sum_t Pi[t, k] S_k[t, j] / (N_k + 1e-8)
+        R^var = 1/2 sum_k (N_k / T) sum_j log(1 + m_k[j])."""
+    P = layer_params
+    K = P["heads"]
+    y = layer_norm(v, P["ln_1"], None, P["eps"])
+    W = y @ P["Q"].T
+    T = W.shape[1]
+    p = W.shape[-1] // K
+    S = [W[..., k * p:(k + 1) * p] ** 2 for k in range(K)]       # each (B, T, p)
+    Pi = causal_membership(S, P["temp"], P["denom_bias"])        # (B, T, K)
+    rate = np.zeros(W.shape[0])
+    for k in range(K):
+        pk = Pi[..., k]                                          # (B, T)
+        N = pk.sum(axis=1)                                       # (B,)
+        m = (pk[..., None] * S[k]).sum(axis=1) / (N[:, None] + 1e-8)   # (B, p)
+        rate += (N / T) * np.log1p(m).sum(axis=-1)
+    return 0.5 * rate
+
+
+def tost_rvar(w, cfg, out):
+    """rvar (B, L, 2): [:, l, 0] = R^var(x_l) (x_0 = z.in, x_l = z.<l-1>),
+    [:, l, 1] = R^var(z_half.<l>), both with layer l's parameters."""
+    L = cfg["n_layer"]
+    r = np.empty((out["z.in"].shape[0], L, 2))
+    for l in range(L):
+        P = tost_layer_params(w, cfg, l)
+        x_l = out["z.in"] if l == 0 else out[f"z.{l - 1}"]
+        r[:, l, 0] = variational_rate(x_l, P)
+        r[:, l, 1] = variational_rate(out[f"z_half.{l}"], P)
+    return r
+
+
+def check_variational_rate(w, cfg):
+    """Cross-checks variational_rate against independent sums: m_k over the whole
+    sequence equals the causal layer's running statistic m_k[T-1] (prefix = whole
+    sequence at the last position), recomputed here from the layer's own terms;
+    and R^var is finite and positive."""
+    rng = np.random.default_rng(CAUSALITY_SEED)
+    idx = rng.integers(0, cfg["vocab_size"], size=(BATCH, cfg["block_size"]))
+    out = forward_tost_lang(w, cfg, idx)
+    K, d = cfg["n_head"], cfg["n_embd"]
+    p = d // K
+    worst = 0.0
+    for l in range(cfg["n_layer"]):
+        P = tost_layer_params(w, cfg, l)
+        for v in (out["z.in"] if l == 0 else out[f"z.{l - 1}"], out[f"z_half.{l}"]):
+            r = variational_rate(v, P)
+            assert np.all(np.isfinite(r)) and np.all(r > 0), r
+            # loop form, one sequence at a time
+            for b in range(v.shape[0]):
+                y = layer_norm(v[b:b + 1], P["ln_1"], None, P["eps"])[0]
+                Wb = y @ P["Q"].T
+                S = [Wb[None, :, k * p:(k + 1) * p] ** 2 for k in range(K)]
+                Pi = causal_membership(S, P["temp"], P["denom_bias"])[0]
+                T = Wb.shape[0]
+                total = 0.0
+                for k in range(K):
+                    # the layer's prefix statistic at t = T-1
+                    m = np.cumsum(Pi[:, k:k + 1] * S[k][0], axis=0)[-1] / (Pi[:, k].cumsum()[-1] + 1e-8)
+                    total += Pi[:, k].sum() / T * sum(math.log(1.0 + x) for x in m)
+                worst = max(worst, abs(0.5 * total - r[b]) / abs(r[b]))
+    assert worst < 1e-13, worst
+    print(f"variational_rate tost_lang: loop form agrees, worst rel err {worst:.1e}")
+
+
+STATS_LENGTH = 16          # layer_stats are written at this sequence length only
+STATS_EPS = 1.0            # eps of R^c and R
+STATS_EPS_PLOT = 0.01      # eps_plot of the normalised R^c (scale p / (N eps_plot), not squared)
+
+
+def _half_logdet_identity_plus(c, M):
+    """1/2 logdet(I + c M^T M) for a real matrix M (rows = tokens), via slogdet."""
+    n = M.shape[1]
+    sign, logdet = np.linalg.slogdet(np.eye(n) + c * (M.T @ M))
+    assert sign > 0, sign
+    return 0.5 * logdet
+
+
+def coding_rate(Z, eps=STATS_EPS):
+    """Coding rate of N tokens Z (N, d), tokens as rows:
+        R(Z) = 1/2 logdet(I_d + d / (N eps^2) Z^T Z)."""
+    N, d = Z.shape
+    return _half_logdet_identity_plus(d / (N * eps * eps), Z)
+
+
+def compression_rate(Z, U, heads, eps=STATS_EPS):
+    """Compression term of CRATE's sparse rate reduction for N tokens Z (N, d) against
+    the subspaces U = attn.c_attn.weight (K p, d; rows k p..(k+1) p - 1 are U_k^T):
+        W = Z U^T, W_k = W[:, k p:(k+1) p] = Z U_k (N, p)
+        R^c(Z) = sum_k 1/2 logdet(I_p + p / (N eps^2) W_k^T W_k)."""
+    N = Z.shape[0]
+    W = Z @ U.T
+    p = W.shape[1] // heads
+    return sum(_half_logdet_identity_plus(p / (N * eps * eps), W[:, k * p:(k + 1) * p])
+               for k in range(heads))
+
+
+def compression_rate_normalized(Z, U, heads, eps_plot=STATS_EPS_PLOT):
+    """Normalised compression term (as the CRATE papers plot it): like compression_rate,
+    but each ROW of W_k = Z U_k (one token's projection) is first scaled to unit
+    Euclidean length, and the scale is p / (N eps_plot) (eps_plot NOT squared):
+        Wn_k[n, :] = W_k[n, :] / ||W_k[n, :]||_2
+        sum_k 1/2 logdet(I_p + p / (N eps_plot) Wn_k^T Wn_k)."""
+    N = Z.shape[0]
+    W = Z @ U.T
+    p = W.shape[1] // heads
+    total = 0.0
+    for k in range(heads):
+        Wk = W[:, k * p:(k + 1) * p]
+        norms = np.sqrt((Wk * Wk).sum(axis=1, keepdims=True))
+        assert np.all(norms > 0), "a token projects to zero"
+        total += _half_logdet_identity_plus(p / (N * eps_plot), Wk / norms)
+    return total
+
+
+def l0_fraction(Z):
+    """||Z||_0 / (N d): the fraction of entries of Z (N, d) that are exactly non-zero."""
+    return float(np.count_nonzero(Z)) / Z.size
+
+
+def l1_norm(Z):
+    """||Z||_1 = sum of |Z| over all entries of Z (N, d)."""
+    return float(np.abs(Z).sum())
+
+
+def layer_stats(w, cfg, out):
+    """layer_stats (B, L, 5) of a CRATE causal model's forward output, per sequence b
+    and layer l, with U = layer l's attn.c_attn.weight, K = n_head:
+        [b, l, 0] = compression_rate(z_half.<l>[b], U)             (eps 1)
+        [b, l, 1] = compression_rate_normalized(z_half.<l>[b], U)  (eps_plot 0.01)
+        [b, l, 2] = coding_rate(z.<l>[b])                          (eps 1)
+        [b, l, 3] = l0_fraction(z.<l>[b])
+        [b, l, 4] = l1_norm(z.<l>[b])"""
+    K, L = cfg["n_head"], cfg["n_layer"]
+    B = out["z.in"].shape[0]
+    r = np.empty((B, L, 5))
+    for l in range(L):
+        U = w[f"transformer.h.{l}.attn.c_attn.weight"]
+        for b in range(B):
+            zh, z = out[f"z_half.{l}"][b], out[f"z.{l}"][b]
+            r[b, l] = (compression_rate(zh, U, K), compression_rate_normalized(zh, U, K),
+                       coding_rate(z), l0_fraction(z), l1_norm(z))
+    return r
+
+
+def check_layer_stats(model, w, cfg):
+    """Cross-checks the layer_stats functions against independent forms on a
+    separately built length-16 sequence: Sylvester's identity
+    logdet(I_p + c M^T M) = logdet(I_N + c M M^T), summed from eigenvalues; explicit
+    per-entry loops for ||.||_0 and ||.||_1; per-token loops for the row normalisation."""
+    rng = np.random.default_rng(CAUSALITY_SEED)
+    idx = rng.integers(0, cfg["vocab_size"], size=(BATCH, STATS_LENGTH))
+    out = FORWARD[model](w, cfg, idx)
+    K = cfg["n_head"]
+    stats = layer_stats(w, cfg, out)
+
+    def half_logdet_gram(c, M):      # 1/2 logdet(I_N + c M M^T) from eigenvalues
+        ev = np.linalg.eigvalsh(np.eye(M.shape[0]) + c * (M @ M.T))
+        assert np.all(ev > 0)
+        return 0.5 * float(np.log(ev).sum())
+
+    worst = 0.0
+    for l in range(cfg["n_layer"]):
+        U = w[f"transformer.h.{l}.attn.c_attn.weight"]
+        p = U.shape[0] // K
+        for b in range(BATCH):
+            zh, z = out[f"z_half.{l}"][b], out[f"z.{l}"][b]
+            N, d = z.shape
+            rc = rcn = 0.0
+            for k in range(K):
+                Wk = zh @ U[k * p:(k + 1) * p].T                   # Z U_k
+                rc += half_logdet_gram(p / (N * STATS_EPS ** 2), Wk)
+                Wn = np.array([row / math.sqrt(sum(x * x for x in row)) for row in Wk])
+                rcn += half_logdet_gram(p / (N * STATS_EPS_PLOT), Wn)
+            r = half_logdet_gram(d / (N * STATS_EPS ** 2), z)
+            l0 = sum(1 for x in z.ravel() if x != 0.0) / (N * d)
+            l1 = math.fsum(abs(x) for x in z.ravel())
+            for g, e in zip(stats[b, l], (rc, rcn, r, l0, l1)):
+                assert np.isfinite(g) and g > 0, (model, l, b, stats[b, l])
+                worst = max(worst, abs(g - e) / abs(e))
+    assert worst < 1e-10, worst
+    print(f"layer_stats {model}: independent forms agree, worst rel err {worst:.1e}")
 
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -405,6 +629,8 @@ def check_causality(model, w, cfg):
 
 def write_io(model, w, cfg, weights_path):
     tensors = {}
+    rvar = {}
+    stats = {}
     for T in LENGTHS:
         rng = np.random.default_rng(IO_SEED + T)
         idx = rng.integers(0, cfg["vocab_size"], size=(BATCH, T)).astype(np.int64)
@@ -415,6 +641,12 @@ def write_io(model, w, cfg, weights_path):
             tensors[f"z_half.{l}.len{T}"] = entry(out[f"z_half.{l}"])
             tensors[f"z.{l}.len{T}"] = entry(out[f"z.{l}"])
         tensors[f"logits.len{T}"] = entry(out["logits"])
+        if model == "tost_lang":
+            rvar[f"rvar.len{T}"] = entry(tost_rvar(w, cfg, out))
+        if model in ("crate_gpt", "crate_lm") and T == STATS_LENGTH:
+            stats[f"layer_stats.len{T}"] = entry(layer_stats(w, cfg, out))
+    tensors.update(rvar)   # after every other tensor, whose entries stay as they were
+    tensors.update(stats)  # likewise
     if model == "tost_lang":
         layout = ("z_half.l = x + gamma1 * TSSA(ln_1(x)) Wo^T; "
                   "z.l = z_half.l + gamma2 * MLP(ln_2(z_half.l))")
@@ -426,6 +658,32 @@ def write_io(model, w, cfg, weights_path):
             "precision": "float64 reference on the float32 weights widened to float64",
             "ids": f"idx.len<T> = numpy default_rng({IO_SEED} + T).integers(0, vocab_size, (B, T))",
             "layout": layout}
+    if model == "tost_lang":
+        meta["rvar"] = ("rvar.len<T> (B, L, 2) float64: the variational compression measure "
+                        "R^var of layer l's attention input and of its output after the "
+                        "attention step, per sequence b, both with layer l's own parameters: "
+                        "[b, l, 0] = R^var(x_l), x_l = z.in (l = 0) or z.<l-1>; "
+                        "[b, l, 1] = R^var(z_half.<l>). R^var(v): y = LN_1(v) (ln_1 weight, "
+                        "eps 1e-5), W = y Q^T (Q = attn.c_attn.weight), S_k = W_k (.) W_k per "
+                        "head (width p = d/K), Pi = the layer's causal membership "
+                        "(C_k[t,j] = max(sum_{s<=t} S_k[s,j], 1e-12), Pi[t,:] = softmax_k(temp_k * "
+                        "(sum_j S_k[t,j]/C_k[t,j] + p beta_k[t]))), then over the whole sequence: "
+                        "N_k = sum_t Pi[t,k], m_k[j] = sum_t Pi[t,k] S_k[t,j] / (N_k + 1e-8), "
+                        "R^var = 1/2 sum_k (N_k/T) sum_j log(1 + m_k[j]); see variational_rate")
+    if model in ("crate_gpt", "crate_lm"):
+        meta["layer_stats"] = (
+            f"layer_stats.len{STATS_LENGTH} (B, L, 5) float64, at T = {STATS_LENGTH} only: per "
+            "sequence b and layer l, with N = T tokens as rows, Z_half = z_half.<l>.len16[b] "
+            "(after the causal attention residual), Z = z.<l>.len16[b] (the layer output), "
+            "U = layer l's attn.c_attn.weight (K p x d, rows k p..(k+1) p - 1 are U_k^T), "
+            "K = n_head, p = d/K, W_k = Z_half U_k (columns k p..(k+1) p - 1 of Z_half U^T): "
+            "[b, l, 0] = R^c(Z_half) = sum_k 1/2 logdet(I_p + p/(N eps^2) W_k^T W_k), eps = 1; "
+            "[b, l, 1] = normalised R^c(Z_half) = sum_k 1/2 logdet(I_p + p/(N eps_plot) "
+            "Wn_k^T Wn_k), each row of W_k scaled to unit Euclidean length, eps_plot = 0.01 "
+            "(not squared); [b, l, 2] = R(Z) = 1/2 logdet(I_d + d/(N eps^2) Z^T Z), eps = 1; "
+            "[b, l, 3] = ||Z||_0 / (N d), the fraction of entries of Z exactly != 0; "
+            "[b, l, 4] = ||Z||_1 = sum |Z|. logdet by numpy.linalg.slogdet; see "
+            "compression_rate, compression_rate_normalized, coding_rate, l0_fraction, l1_norm")
     path = os.path.join(DATA, f"{model}_own_io.safetensors")
     write_safetensors(path, tensors, meta)
     return path
@@ -448,6 +706,9 @@ def main():
 
     for m, (w, cfg) in loaded.items():
         check_causality(m, w, cfg)
+    check_variational_rate(*loaded["tost_lang"])
+    for m in ("crate_gpt", "crate_lm"):
+        check_layer_stats(m, *loaded[m])
 
     written = [gpt_weights_path]
     for m, (w, cfg) in loaded.items():

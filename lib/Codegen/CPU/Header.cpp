@@ -125,6 +125,11 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
       os << "/* Per image and layer: [0] R^c after the compression step, "
             "[1] R^c normalised\n * (the CRATE papers' plots), [2] R, [3] "
             "||Z||_0 / (N d), [4] ||Z||_1 of the\n * layer output. */\n";
+    if (info.outputs[i].name == "variational_stats")
+      os << "/* Per sequence and layer: R^var (ToST's variational compression "
+            "measure) of\n * the tokens [0] before and [1] after the layer's "
+            "attention step, as the\n * step sees them (LayerNorm, subspaces, "
+            "membership). */\n";
     if (info.outputs[i].name == "lasso_stats")
       os << "/* Per input and sparse-coding step (one for a whole solve): "
             "[0] the LASSO\n * objective 1/2 ||X - Z D^T||^2 + lambda "

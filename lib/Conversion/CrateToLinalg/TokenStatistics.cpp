@@ -103,6 +103,92 @@ Value attend(OpBuilder &b, Location loc, Value pi, Value w, Value num,
   return arith::NegFOp::create(b, loc, scaled);
 }
 
+/// What ToST's attention computes of tokens y (B, N, d) before it mixes
+/// them: the heads' projections W (B, N, K, p), their squares S and the
+/// membership Pi (B, N, K) (family.md section 5; `causal`: each token's
+/// from its prefix, with the position bias beta when given).
+struct Membership {
+  Value w4, s, pi;
+};
+
+Membership membership(OpBuilder &rw, Location loc, Value input, Value qkv,
+                      Value qkvBias, Value temperature, Value positionBias,
+                      int64_t heads, int64_t p, bool causal) {
+  MLIRContext *ctx = rw.getContext();
+  Type elt = eltOf(input);
+  auto cst = [&](OpBuilder &nb, Location nl, double v) {
+    return floatConst(nb, nl, elt, v);
+  };
+  // W_k = y Q_k^T (+ bq), (B, N, K, p); S_k = W_k (.) W_k.
+  Value w = linearTransposed(rw, loc, input, qkv, qkvBias);
+  Value w4 = splitHeads(rw, loc, w, heads, p);
+  Value s = map(rw, loc, w4, [](OpBuilder &nb, Location nl, Value v) {
+    return arith::MulFOp::create(nb, nl, v, v).getResult();
+  });
+  SmallVector<OpFoldResult> sz = sizesOf(rw, loc, w4); // B, N, K, p
+  AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap bnk = loopMap(ctx, 4, {0, 1, 2});
+  AffineMap bkj = loopMap(ctx, 4, {0, 2, 3});
+
+  // Each token's normalised energy in head k: sum_j S_k / C_k.
+  SmallVector<OpFoldResult> rowsOf3 = {sz[0], sz[1], sz[2]};
+  Value energyInit = filledTensor(rw, loc, rowsOf3, elt, 0.0);
+  auto addRatio = [&](OpBuilder &nb, Location nl, ValueRange v) {
+    Value q = arith::DivFOp::create(nb, nl, v[0], v[1]);
+    return arith::AddFOp::create(nb, nl, v[2], q).getResult();
+  };
+  Value energy;
+  if (causal) {
+    // C_k[t, j] = max(sum_{s <= t} S_k[s, j], 1e-12).
+    Value c = map(rw, loc, prefixSum(rw, loc, s),
+                  [&](OpBuilder &nb, Location nl, Value v) {
+                    return arith::MaximumFOp::create(nb, nl, v,
+                                                     cst(nb, nl, kNormFloor))
+                        .getResult();
+                  });
+    energy = generic(rw, loc, ValueRange{s, c}, energyInit, {id4, id4, bnk},
+                     iterators(4, {3}), addRatio);
+  } else {
+    // C_k[j] = max(||W_k[:, j]||, 1e-12)^2 over all tokens.
+    Value c = map(rw, loc, sumOverTokens(rw, loc, s),
+                  [&](OpBuilder &nb, Location nl, Value v) {
+                    Value n = arith::MaximumFOp::create(
+                        nb, nl, math::SqrtOp::create(nb, nl, v),
+                        cst(nb, nl, kNormFloor));
+                    return arith::MulFOp::create(nb, nl, n, n).getResult();
+                  });
+    energy = generic(rw, loc, ValueRange{s, c}, energyInit, {id4, bkj, bnk},
+                     iterators(4, {3}), addRatio);
+  }
+
+  // Pi = softmax over the heads of temp_k (energy + p beta[k, t]).
+  AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  AffineExpr zero = getAffineConstantExpr(0, ctx);
+  AffineMap tempMap = AffineMap::get(3, 0, {getAffineDimExpr(2, ctx), zero}, ctx);
+  SmallVector<Value> logitIns = {energy, temperature};
+  SmallVector<AffineMap> logitMaps = {id3, tempMap};
+  if (Value beta = positionBias) {
+    logitIns.push_back(beta);
+    logitMaps.push_back(AffineMap::get(
+        3, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(1, ctx), zero},
+        ctx));
+  }
+  logitMaps.push_back(id3);
+  bool hasBeta = static_cast<bool>(positionBias);
+  Value logits = generic(
+      rw, loc, logitIns, tensor::EmptyOp::create(rw, loc, rowsOf3, elt),
+      logitMaps, iterators(3), [&](OpBuilder &nb, Location nl, ValueRange v) {
+        Value e = v[0];
+        if (hasBeta)
+          e = arith::AddFOp::create(
+              nb, nl, e,
+              arith::MulFOp::create(nb, nl, cst(nb, nl, double(p)), v[2]));
+        return arith::MulFOp::create(nb, nl, v[1], e).getResult();
+      });
+  Value pi = softmaxLast(rw, loc, logits);
+  return {w4, s, pi};
+}
+
 struct TSSALowering : OpConversionPattern<TSSAOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TSSAOp op, OpAdaptor a,
@@ -112,78 +198,15 @@ struct TSSALowering : OpConversionPattern<TSSAOp> {
     int64_t heads = op.getHeads(), p = op.getHeadDim();
     bool causal = op.getCausal();
     Type elt = eltOf(a.getInput());
-    auto cst = [&](OpBuilder &nb, Location nl, double v) {
-      return floatConst(nb, nl, elt, v);
-    };
-    // W_k = y Q_k^T (+ bq), (B, N, K, p); S_k = W_k (.) W_k.
-    Value w = linearTransposed(rw, loc, a.getInput(), a.getQkv(),
-                               a.getQkvBias());
-    Value w4 = splitHeads(rw, loc, w, heads, p);
-    Value s = map(rw, loc, w4, [](OpBuilder &nb, Location nl, Value v) {
-      return arith::MulFOp::create(nb, nl, v, v).getResult();
-    });
+    Membership mem = membership(rw, loc, a.getInput(), a.getQkv(),
+                                a.getQkvBias(), a.getTemperature(),
+                                a.getPositionBias(), heads, p, causal);
+    Value w4 = mem.w4, s = mem.s, pi = mem.pi;
     SmallVector<OpFoldResult> sz = sizesOf(rw, loc, w4); // B, N, K, p
     AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
     AffineMap bnk = loopMap(ctx, 4, {0, 1, 2});
     AffineMap bkj = loopMap(ctx, 4, {0, 2, 3});
     AffineMap bk = loopMap(ctx, 4, {0, 2});
-
-    // Each token's normalised energy in head k: sum_j S_k / C_k.
-    SmallVector<OpFoldResult> rowsOf3 = {sz[0], sz[1], sz[2]};
-    Value energyInit = filledTensor(rw, loc, rowsOf3, elt, 0.0);
-    auto addRatio = [&](OpBuilder &nb, Location nl, ValueRange v) {
-      Value q = arith::DivFOp::create(nb, nl, v[0], v[1]);
-      return arith::AddFOp::create(nb, nl, v[2], q).getResult();
-    };
-    Value energy;
-    if (causal) {
-      // C_k[t, j] = max(sum_{s <= t} S_k[s, j], 1e-12).
-      Value c = map(rw, loc, prefixSum(rw, loc, s),
-                    [&](OpBuilder &nb, Location nl, Value v) {
-                      return arith::MaximumFOp::create(nb, nl, v,
-                                                       cst(nb, nl, kNormFloor))
-                          .getResult();
-                    });
-      energy = generic(rw, loc, ValueRange{s, c}, energyInit, {id4, id4, bnk},
-                       iterators(4, {3}), addRatio);
-    } else {
-      // C_k[j] = max(||W_k[:, j]||, 1e-12)^2 over all tokens.
-      Value c = map(rw, loc, sumOverTokens(rw, loc, s),
-                    [&](OpBuilder &nb, Location nl, Value v) {
-                      Value n = arith::MaximumFOp::create(
-                          nb, nl, math::SqrtOp::create(nb, nl, v),
-                          cst(nb, nl, kNormFloor));
-                      return arith::MulFOp::create(nb, nl, n, n).getResult();
-                    });
-      energy = generic(rw, loc, ValueRange{s, c}, energyInit, {id4, bkj, bnk},
-                       iterators(4, {3}), addRatio);
-    }
-
-    // Pi = softmax over the heads of temp_k (energy + p beta[k, t]).
-    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
-    AffineExpr zero = getAffineConstantExpr(0, ctx);
-    AffineMap tempMap = AffineMap::get(3, 0, {getAffineDimExpr(2, ctx), zero}, ctx);
-    SmallVector<Value> logitIns = {energy, a.getTemperature()};
-    SmallVector<AffineMap> logitMaps = {id3, tempMap};
-    if (Value beta = a.getPositionBias()) {
-      logitIns.push_back(beta);
-      logitMaps.push_back(AffineMap::get(
-          3, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(1, ctx), zero},
-          ctx));
-    }
-    logitMaps.push_back(id3);
-    bool hasBeta = static_cast<bool>(a.getPositionBias());
-    Value logits = generic(
-        rw, loc, logitIns, tensor::EmptyOp::create(rw, loc, rowsOf3, elt),
-        logitMaps, iterators(3), [&](OpBuilder &nb, Location nl, ValueRange v) {
-          Value e = v[0];
-          if (hasBeta)
-            e = arith::AddFOp::create(
-                nb, nl, e,
-                arith::MulFOp::create(nb, nl, cst(nb, nl, double(p)), v[2]));
-          return arith::MulFOp::create(nb, nl, v[1], e).getResult();
-        });
-    Value pi = softmaxLast(rw, loc, logits);
 
     // Second moments m_k = sum Pi_k S_k / (sum Pi_k + 1e-8), then
     // O_k = -Pi_k W_k / (1 + m_k).
@@ -212,6 +235,58 @@ struct TSSALowering : OpConversionPattern<TSSAOp> {
     }
     rw.replaceOp(op, linearTransposed(rw, loc, mergeLast2(rw, loc, o),
                                       a.getOutWeight(), a.getOutBias()));
+    return success();
+  }
+};
+
+/// R^var = 1/2 sum_k (N_k / N) sum_j log(1 + m_k[j]) per batch element,
+/// N_k and m_k over all tokens with the membership of crate.tssa.
+struct VariationalRateLowering : OpConversionPattern<VariationalRateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(VariationalRateOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    Type elt = eltOf(a.getTokens());
+    int64_t tokens = cast<RankedTensorType>(a.getTokens().getType())
+                         .getDimSize(1);
+    Membership mem = membership(rw, loc, a.getTokens(), a.getSubspaces(),
+                                a.getSubspacesBias(), a.getTemperature(),
+                                a.getPositionBias(), op.getHeads(),
+                                op.getHeadDim(), op.getCausal());
+    SmallVector<OpFoldResult> sz = sizesOf(rw, loc, mem.w4); // B, N, K, p
+    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap bnk = loopMap(ctx, 4, {0, 1, 2});
+    Value weighted = generic(rw, loc, ValueRange{mem.pi, mem.s},
+                             tensor::EmptyOp::create(rw, loc, sz, elt),
+                             {bnk, id4, id4}, iterators(4),
+                             [](OpBuilder &nb, Location nl, ValueRange v) {
+                               return arith::MulFOp::create(nb, nl, v[0], v[1])
+                                   .getResult();
+                             });
+    Value num = sumOverTokens(rw, loc, weighted); // (B, K, p)
+    Value den = sumOverTokens(rw, loc, mem.pi);   // (B, K): N_k
+    // Over (b, k, j): acc += N_k / (2N) * log(1 + num / (N_k + 1e-8)).
+    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    Value init = filledTensor(rw, loc, {sz[0]}, elt, 0.0);
+    Value rate = generic(
+        rw, loc, ValueRange{num, den}, init,
+        {id3, loopMap(ctx, 3, {0, 1}), loopMap(ctx, 3, {0})},
+        iterators(3, {1, 2}), [&](OpBuilder &nb, Location nl, ValueRange v) {
+          Value m = arith::DivFOp::create(
+              nb, nl, v[0],
+              arith::AddFOp::create(nb, nl, v[1],
+                                    floatConst(nb, nl, elt, kMeanGuard)));
+          Value f = math::LogOp::create(
+              nb, nl,
+              arith::AddFOp::create(nb, nl, m, floatConst(nb, nl, elt, 1.0)));
+          Value share = arith::MulFOp::create(
+              nb, nl, v[1], floatConst(nb, nl, elt, 0.5 / double(tokens)));
+          return arith::AddFOp::create(
+                     nb, nl, v[2], arith::MulFOp::create(nb, nl, share, f))
+              .getResult();
+        });
+    rw.replaceOp(op, rate);
     return success();
   }
 };
@@ -341,7 +416,7 @@ struct GeluMLPLowering : OpConversionPattern<GeluMLPOp> {
 
 void crate::lowering::populateTokenStatisticsLowering(
     RewritePatternSet &patterns) {
-  patterns.add<TSSALowering, TSSAStepLowering, LayerScaleLowering,
-               GeluMLPLowering>(
+  patterns.add<TSSALowering, TSSAStepLowering, VariationalRateLowering,
+               LayerScaleLowering, GeluMLPLowering>(
       patterns.getContext());
 }

@@ -1150,8 +1150,8 @@ LogicalResult verifyTSSAOperands(Operation *op, Value input, Value qkv,
       (qkvBias && failed(expectShape(op, "subspaces bias", qkvBias, {width}))) ||
       failed(expectShape(op, "temperature", temperature, {heads, 1},
                          "heads x 1")) ||
-      failed(expectShape(op, "output weight", outWeight, {*dim, width},
-                         "dim x heads*head_dim")) ||
+      (outWeight && failed(expectShape(op, "output weight", outWeight,
+                                       {*dim, width}, "dim x heads*head_dim"))) ||
       (outBias && failed(expectShape(op, "output bias", outBias, {*dim}))))
     return failure();
   if (positionBias) {
@@ -1198,6 +1198,16 @@ LogicalResult TSSAOp::verify() {
                             getTemperature(), getPositionBias(),
                             getOutWeight(), getOutBias(), getHeads(),
                             getHeadDim(), getCausal());
+}
+
+LogicalResult VariationalRateOp::verify() {
+  if (failed(verifyMeasurement(*this, getTokens(), getResult(), true)))
+    return failure();
+  return verifyTSSAOperands(*this, getTokens(), getSubspaces(),
+                            getSubspacesBias(), getTemperature(),
+                            getPositionBias(), /*outWeight=*/Value(),
+                            /*outBias=*/Value(), getHeads(), getHeadDim(),
+                            getCausal());
 }
 
 LogicalResult TSSAStepOp::verify() {

@@ -111,3 +111,17 @@ func.func @decoding(%idx: tensor<?x1xi64>, %pos: tensor<?x1xi64>, %e: tensor<32x
       -> (tensor<?x1x16xf32>, tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4xf32>)
   return %y#0 : tensor<?x1x16xf32>
 }
+
+// ToST's measure R^var, causal with a position bias and non-causal with a
+// subspaces bias.
+// CHECK-LABEL: func.func @variational_rate
+// CHECK: crate.variational_rate %{{.*}}, %{{.*}} membership(%{{.*}}, %{{.*}}) causal heads = 4, head_dim = 4 : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<4x8x1xf32>) -> tensor<?xf32>
+// CHECK: crate.variational_rate %{{.*}}, %{{.*}} bias(%{{.*}}) membership(%{{.*}}) heads = 4, head_dim = 4 : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<16xf32>, tensor<4x1xf32>) -> tensor<?xf32>
+func.func @variational_rate(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %bq: tensor<16xf32>,
+                            %t: tensor<4x1xf32>, %b: tensor<4x8x1xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %r = crate.variational_rate %x, %q membership(%t, %b) causal heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<4x8x1xf32>) -> tensor<?xf32>
+  %v = crate.variational_rate %x, %q bias(%bq) membership(%t) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<16xf32>, tensor<4x1xf32>) -> tensor<?xf32>
+  return %r, %v : tensor<?xf32>, tensor<?xf32>
+}

@@ -283,4 +283,37 @@ def Crate_ClassAttentionBlockOp : Crate_Op<"class_attention_block", [Pure,
   let hasVerifier = 1;
 }
 
+def Crate_VariationalRateOp : Crate_MeasureOp<"variational_rate",
+    [AttrSizedOperandSegments]> {
+  let summary = "R^var(Z, Pi | U) of each batch element (ToST's measure)";
+  let description = [{
+    The variational compression measure of tokens Z (B, N, d), as ToST's
+    attention step sees them (`crate-layer-outputs` passes LN(Z)): W = Z Q^T
+    (+ bias) split into K heads of width p, S_k = W_k (.) W_k, the
+    membership Pi of `crate.tssa` (`causal`: each token's from its prefix,
+    with the optional position bias), then over all N tokens
+    N_k = sum_t Pi[t, k], m_k = sum_t Pi[t, k] S_k[t] / (N_k + 1e-8) and
+    R^var = 1/2 sum_k (N_k / N) sum_j log(1 + m_k[j]), per batch element.
+
+    ```mlir
+    %r = crate.variational_rate %y, %q membership(%temp, %beta) causal
+           heads = 4, head_dim = 16
+           : (tensor<?x16x64xf32>, tensor<64x64xf32>, tensor<4x1xf32>,
+              tensor<4x16x1xf32>) -> tensor<?xf32>
+    ```
+  }];
+  let arguments = (ins Crate_Tensor:$tokens, Crate_Tensor:$subspaces,
+                       Optional<Crate_Tensor>:$subspaces_bias,
+                       Crate_Tensor:$temperature,
+                       Optional<Crate_Tensor>:$position_bias,
+                       Crate_Int:$heads, Crate_Int:$head_dim, UnitAttr:$causal);
+  let assemblyFormat = [{
+    $tokens `,` $subspaces (`bias` `(` $subspaces_bias^ `)`)?
+    `membership` `(` $temperature (`,` $position_bias^)? `)`
+    (`causal` $causal^)? `heads` `=` $heads `,` `head_dim` `=` $head_dim
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // CRATE_TOKEN_STATISTICS_OPS_TD

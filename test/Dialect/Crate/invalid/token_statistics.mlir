@@ -416,3 +416,30 @@ func.func @f(%idx: tensor<?x1xi64>, %at: tensor<?x2xi64>, %e: tensor<32x16xf32>,
   %x = crate.token_embed %idx, %e, %p at(%at) : (tensor<?x1xi64>, tensor<32x16xf32>, tensor<8x16xf32>, tensor<?x2xi64>) -> tensor<?x1x16xf32>
   return
 }
+
+// -----
+
+func.func @variational_rate_bias_not_causal(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>, %b: tensor<4x8x1xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'crate.variational_rate' op takes a position bias only when causal (ToST's language model); the vision form has none}}
+  %r = crate.variational_rate %x, %q membership(%t, %b) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>, tensor<4x8x1xf32>) -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
+
+// -----
+
+func.func @variational_rate_heads(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'crate.variational_rate' op expects subspaces of shape 8x16 (heads*head_dim x dim = 2*4 x 16), got 16x16}}
+  %r = crate.variational_rate %x, %q membership(%t) heads = 2, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>) -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
+
+// -----
+
+func.func @variational_rate_result(%x: tensor<?x8x16xf32>, %q: tensor<16x16xf32>, %t: tensor<4x1xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'crate.variational_rate' op expects result of rank 1 (one value per batch element), got rank 2}}
+  %r = crate.variational_rate %x, %q membership(%t) heads = 4, head_dim = 4
+      : (tensor<?x8x16xf32>, tensor<16x16xf32>, tensor<4x1xf32>) -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
