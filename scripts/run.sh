@@ -30,3 +30,15 @@ echo "== crate-run on examples/digits/digit_0.png, then on the 360 test images"
 "$build/bin/crate-run" "$digits/libdigits.so" "$root/examples/digits/digit_0.png" --top=3
 "$build/bin/crate-run" "$digits/libdigits.so" "$root/examples/digits/digits_test.safetensors" \
   --top=1 --diagnostics -o "$digits" | sed -n '/^per-layer/,$p'
+
+# The tiny CRATE-GPT trained on the GPL-3 text (examples/crate_gpt), compiled
+# as a decoding step: greedy text from a prompt, the characters PyTorch's
+# greedy decoding gives.
+gpt="$build/example-gpl3_chars"
+echo "== crate-compile examples/crate_gpt/gpl3_chars.mlir --decode-step -> $gpt"
+"$build/bin/crate-compile" "$root/examples/crate_gpt/gpl3_chars.mlir" \
+  --weights "$root/examples/crate_gpt/gpl3_chars.safetensors" --decode-step \
+  --quiet -o "$gpt"
+echo "== crate-run --prompt='Each licensee' (greedy, 115 characters)"
+"$build/bin/crate-run" "$gpt/libgpl3_chars.so" --prompt="Each licensee" \
+  --vocab="$root/examples/crate_gpt/vocab.json" --generate=115
