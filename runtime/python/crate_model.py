@@ -359,6 +359,38 @@ class Model:
                              "use forward(), or compile it again")
         return self._run((x,) + more, all_outputs=True)
 
+    def forward_tokens(self, ids):
+        """The logits of a language model (token ids (batch, T) in, logits
+        (batch, T, V) out) for sequences of any length from 1 to T: ``ids``
+        is an integer array (batch, length), or one sequence (length,).
+        Returns float32 logits (batch, length, V) (or (length, V)). A length
+        below T needs a causal model (the manifest says ``"causal": true``);
+        the library refuses others with a :class:`CrateError` naming why."""
+        if self._model is None:
+            raise ValueError(f"{self.name}: the model is closed")
+        a = np.asarray(ids)
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"{self.name}: token ids must be integers, got "
+                            f"{a.dtype}")
+        single = a.ndim == 1
+        if single:
+            a = a[None]
+        if a.ndim != 2:
+            raise ValueError(f"{self.name}: token ids must be (batch, length) "
+                             f"or (length,), got shape {a.shape}")
+        a = np.ascontiguousarray(a, dtype=np.int64)
+        batch, length = a.shape
+        vocab = self.output_shape[-1]
+        logits = np.empty((batch, length, vocab), dtype=np.float32)
+        fn = self._fn("forward_tokens", ctypes.c_int,
+                      [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                       ctypes.c_int64, _F32_PTR])
+        status = fn(self._model, a.ctypes.data, batch, length,
+                    logits.ctypes.data_as(_F32_PTR))
+        if status != 0:
+            raise CrateError(status, self._error_text(self._model))
+        return logits[0] if single else logits
+
     def profile(self, reset=False):
         """Seconds spent in each block (``{"embedding": s, "mssa": s, ...}``,
         in network order) since creation or the last reset, summed over calls

@@ -134,6 +134,14 @@ TEST_P(CausalLengths, LengthsOutsideTheCompiledRangeAreRefused) {
               lm.name + ": length " + std::to_string(length) +
                   " is outside [1, 16], the compiled maximum");
   }
+  EXPECT_EQ(lm.forwardTokens(model, idx.data(), 0, 5, logits.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(lm.lastError()),
+            lm.name + ": batch must be >= 1, got 0");
+  EXPECT_EQ(lm.forwardTokens(model, nullptr, kBatch, 5, logits.data()),
+            CRATE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(lm.lastError(),
+               "crate_rt_forward_tokens: model, ids or logits is null");
   idx[3] = kVocab;
   EXPECT_EQ(lm.forwardTokens(model, idx.data(), kBatch, 5, logits.data()),
             CRATE_ERROR_INVALID_ARGUMENT);

@@ -401,6 +401,26 @@ class TokenIdsTest(unittest.TestCase):
             self.assertLess(rel_err(results["output"], self.logits), TOLERANCE)
             self.assertLess(rel_err(results["layer_tokens"], self.layers), TOLERANCE)
 
+    def test_forward_tokens_at_every_length(self):
+        """Shorter sequences of the causal model against our own float64
+        reference (test/reference/causal_lm_reference.py)."""
+        own, _ = pts.read_safetensors(os.path.join(
+            ROOT, "test", "data", "family", "tost_lang_own_io.safetensors"))
+        with Model(self.lib_plain) as model:
+            for length in (1, 5, 16):
+                idx = own[f"idx.len{length}"]
+                want = own[f"logits.len{length}"]
+                got = model.forward_tokens(idx)
+                self.assertEqual(got.shape, (2, length, 64))
+                self.assertLess(rel_err(got, want), TOLERANCE)
+                self.assertLess(rel_err(model.forward_tokens(idx[1]), want[1]), TOLERANCE)
+            with self.assertRaises(CrateError) as ctx:
+                model.forward_tokens(np.zeros((1, 17), dtype=np.int64))
+            self.assertIn("length 17 is outside [1, 16], the compiled maximum",
+                          ctx.exception.message)
+            with self.assertRaises(TypeError):
+                model.forward_tokens(np.zeros((1, 4), dtype=np.float32))
+
     def test_bad_ids(self):
         with Model(self.lib) as model:
             with self.assertRaises(TypeError) as ctx:
