@@ -157,6 +157,37 @@ struct CrateLayerOutputsPass
         L1NormOp::create(b, loc, vecType, next)};
 
     LayerOutputOp::create(b, loc, "layer_stats" + suffix, stackColumns(b, loc, columns));
+    return addCodeStats(b, op);
+  }
+
+  /// A layer whose sparse block hands on a synthesis of its codes A
+  /// (CRATE-alpha's A D1^T, CRATE-LM's A D^T) rather than A itself:
+  /// code_stats (batch, 2), ||A||_0 / (N s) and ||A||_1, from the same
+  /// solve run once more without the synthesis (diagnostics only).
+  LogicalResult addCodeStats(OpBuilder &b, UnrollOp op) {
+    auto solves = op.getBody().front().getOps<ProxGradOp>();
+    if (solves.empty())
+      return success();
+    ProxGradOp solve = *solves.begin();
+    if (!solve.getReconstruct() && !solve.getSynthesis())
+      return success();
+    auto tokens = cast<RankedTensorType>(solve.getInput().getType());
+    auto dictionary = cast<RankedTensorType>(solve.getDictionary().getType());
+    auto codes = cast<ProxGradOp>(b.clone(*solve));
+    codes.removeReconstructAttr();
+    codes.removeResidualAttr();
+    codes.getSynthesisMutable().clear();
+    codes.getResult().setType(RankedTensorType::get(
+        {tokens.getDimSize(0), tokens.getDimSize(1), dictionary.getDimSize(1)},
+        tokens.getElementType()));
+    Location loc = solve.getLoc();
+    auto vecType = RankedTensorType::get({tokens.getDimSize(0)},
+                                         tokens.getElementType());
+    SmallVector<Value> columns = {
+        L0FractionOp::create(b, loc, vecType, codes.getResult()),
+        L1NormOp::create(b, loc, vecType, codes.getResult())};
+    LayerOutputOp::create(b, loc, "code_stats" + suffix,
+                          stackColumns(b, loc, columns));
     return success();
   }
 

@@ -285,13 +285,23 @@ TEST(CrateLM, DiagnosticsGiveTheReferenceMeasuresOfEveryLayer) {
   ASSERT_EQ(crate_lm_diag_create(nullptr, &model), CRATE_OK);
   std::vector<int64_t> idx = ids(io, kTokens);
   std::vector<float> logits(kBatch * kTokens * kVocab),
-      stats(kBatch * CRATE_LM_DIAG_LAYER_STATS_SIZE);
+      stats(kBatch * CRATE_LM_DIAG_LAYER_STATS_SIZE),
+      codes(kBatch * CRATE_LM_DIAG_CODE_STATS_SIZE);
   const void *inputs[] = {idx.data()};
-  float *outputs[] = {logits.data(), stats.data()};
+  float *outputs[] = {logits.data(), stats.data(), codes.data()};
   ASSERT_EQ(crate_lm_diag_forward_inputs(model, inputs, kBatch, outputs),
             CRATE_OK)
       << crate_lm_diag_last_error(model);
   expectLayerStats(stats.data(), io);
+  // The layer output is the synthesis A D^T (dense); the sparsity of the
+  // block is that of its codes A (N x 4d): code_stats.
+  std::vector<double> want = fixture(io, "code_stats.len16");
+  ASSERT_EQ(want.size(), codes.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_NEAR(codes[i], want[i],
+                i % 2 == 0 ? 2.0 / (kTokens * 4 * kDim) : 1e-5 * want[i])
+        << "sequence " << i / (2 * kLayers) << ", layer " << i / 2 % kLayers
+        << ", column " << i % 2;
   crate_lm_diag_destroy(model);
 }
 } // namespace

@@ -45,12 +45,22 @@ TEST(CrateAlpha, MatchesTheOfficialCodeAtEveryLayer) {
   std::vector<float> input(img.begin(), img.end()),
       logits(kBatch * kClasses),
       tokens(kBatch * CRATE_ALPHA_LAYER_TOKENS_SIZE),
-      stats(kBatch * CRATE_ALPHA_LAYER_STATS_SIZE);
-  float *outputs[] = {logits.data(), tokens.data(), stats.data()};
+      stats(kBatch * CRATE_ALPHA_LAYER_STATS_SIZE),
+      codes(kBatch * CRATE_ALPHA_CODE_STATS_SIZE);
+  float *outputs[] = {logits.data(), tokens.data(), stats.data(),
+                      codes.data()};
   ASSERT_EQ(crate_alpha_forward_outputs(model, input.data(), kBatch, outputs),
             CRATE_OK)
       << crate_alpha_last_error(nullptr);
   crate_alpha_destroy(model);
+  // The block hands on A D1^T: code_stats measures the codes A (4d wide,
+  // ReLU from zero), which are sparse where the output is not.
+  ASSERT_EQ(CRATE_ALPHA_CODE_STATS_SIZE, kLayers * 2);
+  for (int64_t i = 0; i < kBatch * kLayers; ++i) {
+    EXPECT_GT(codes[2 * i], 0.0f) << "image-layer " << i;
+    EXPECT_LT(codes[2 * i], stats[5 * i + 3]) << "image-layer " << i;
+    EXPECT_GT(codes[2 * i + 1], 0.0f) << "image-layer " << i;
+  }
 
   std::vector<double> want = fixture("logits");
   EXPECT_LT(crate::test::maxRelativeError(logits.data(), want.data(), want.size()), 1e-5);

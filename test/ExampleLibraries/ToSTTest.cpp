@@ -25,6 +25,8 @@
 
 #include "tost_lang.h"
 #include "tost_lang_decode.h"
+#include "class_attention.h"
+#include "class_attention_no_tokens_norm.h"
 #include "tost_vision.h"
 
 #include "Fixtures.h"
@@ -312,3 +314,42 @@ TEST(ToSTVision, LayersAndLogitsMatchTheOfficialCode) {
           << "image " << b << ", layer " << l;
   }
 }
+
+// One class-attention block on the same tokens and weights, with
+// tokens_norm (LN_2 on every row, as in the vision model above) and
+// without it (LN_2 on the class row only; the patch rows are doubled
+// unnormalised), against test/reference/class_attention_reference.py
+// (which reproduces the official blocks within 5e-16).
+TEST(ToSTVision, ClassAttentionWithAndWithoutTokensNorm) {
+  const std::string io = std::string(CRATE_FAMILY_DATA_DIR) +
+                         "/class_attention_own_io.safetensors";
+  crate::test::Fixture x;
+  std::string error;
+  ASSERT_TRUE(crate::test::readFixture(io, "x", x, error)) << error;
+  std::vector<float> in(x.data.begin(), x.data.end());
+  const int64_t batch = x.shape[0];
+  std::vector<float> with(in.size()), without(in.size());
+  class_attention_model *a = nullptr;
+  class_attention_no_tokens_norm_model *b = nullptr;
+  ASSERT_EQ(class_attention_create(nullptr, &a), CRATE_OK);
+  ASSERT_EQ(class_attention_no_tokens_norm_create(nullptr, &b), CRATE_OK);
+  ASSERT_EQ(class_attention_forward(a, in.data(), batch, with.data()),
+            CRATE_OK);
+  ASSERT_EQ(class_attention_no_tokens_norm_forward(b, in.data(), batch,
+                                                   without.data()),
+            CRATE_OK);
+  crate::test::Fixture want, wantWithout;
+  ASSERT_TRUE(crate::test::readFixture(io, "out.tokens_norm", want, error));
+  ASSERT_TRUE(crate::test::readFixture(io, "out.no_tokens_norm", wantWithout,
+                                       error));
+  EXPECT_LT(crate::test::maxRelativeError(with.data(), want.data.data(),
+                                          want.data.size()),
+            1e-5);
+  EXPECT_LT(crate::test::maxRelativeError(without.data(),
+                                          wantWithout.data.data(),
+                                          wantWithout.data.size()),
+            1e-5);
+  class_attention_destroy(a);
+  class_attention_no_tokens_norm_destroy(b);
+}
+

@@ -79,3 +79,39 @@ func.func @tost_layer(%x: tensor<?x8x16xf32>) -> tensor<?x8x16xf32> {
   }
   return %out : tensor<?x8x16xf32>
 }
+
+// -----
+
+// A sparse block that hands on a synthesis of its codes (CRATE-LM's A D^T):
+// layer_stats measures the layer output, and code_stats the codes A, from
+// the same solve run once more without the synthesis.
+crate.objective @lm sparse_rate_reduction dim = 8 {
+  crate.term.coding_rate @r eps = 1.0
+  crate.term.compression @rc heads = 2, head_dim = 4, eps = 1.0
+  crate.term.sparsity @l1 lambda = 0.1 nonnegative
+}
+
+// CHECK-LABEL: func.func @synthesis
+// CHECK:           %[[D:.*]] = crate.weight "d{layer}" : tensor<8x32xf32>
+// CHECK:           %[[Z:.*]] = crate.prox_grad @lm::@l1(%[[H:.*]]) {{.*}} dictionary(%[[D]]) reconstruct
+// CHECK:           crate.layer_output "layer_stats"
+// CHECK:           %[[A:.*]] = crate.prox_grad @lm::@l1(%[[H]]) {{.*}} dictionary(%[[D]]) :
+// CHECK-SAME:        -> tensor<?x5x32xf32>
+// CHECK:           %[[L0:.*]] = crate.l0_fraction %[[A]]
+// CHECK:           %[[L1:.*]] = crate.l1_norm %[[A]]
+// CHECK:           crate.layer_output "code_stats" %{{.*}} : tensor<?x2xf32>
+// CHECK-NEXT:      crate.yield %[[Z]]
+func.func @synthesis(%x: tensor<?x5x8xf32>) -> tensor<?x5x8xf32> {
+  %out = crate.unroll layers = 2 (%x) : tensor<?x5x8xf32> {
+  ^bb0(%in: tensor<?x5x8xf32>):
+    %q = crate.weight "q{layer}" : tensor<8x8xf32>
+    %h = crate.grad_step @lm::@rc(%in) approx = softmax, step = 1.0 causal subspaces(%q)
+        : (tensor<?x5x8xf32>, tensor<8x8xf32>) -> tensor<?x5x8xf32>
+    %d = crate.weight "d{layer}" : tensor<8x32xf32>
+    %z = crate.prox_grad @lm::@l1(%h) steps = 2, step = 1.000000e-01, start = zero
+        dictionary(%d) reconstruct
+        : (tensor<?x5x8xf32>, tensor<8x32xf32>) -> tensor<?x5x8xf32>
+    crate.yield %z : tensor<?x5x8xf32>
+  }
+  return %out : tensor<?x5x8xf32>
+}

@@ -51,6 +51,11 @@ What it does, in order:
                                       [3] ||z.<l>||_0 / (N d) (l0_fraction),
                                       [4] ||z.<l>||_1 (l1_norm)
                                       with U = layer l's attn.c_attn.weight
+     and, for crate_lm only, at T = 16 only (after layer_stats, see code_stats):
+         code_stats.len16  (2, L, 2)  per sequence b and layer l, of the sparse
+                                      block's codes A = a2 (N x 4d, before the
+                                      synthesis z.<l> = a2 D^T):
+                                      [0] ||A||_0 / (N 4d), [1] ||A||_1
      The weights are always the float32 files, widened to float64.
 
 Run from the repository root (or anywhere; paths are relative to this file):
@@ -133,12 +138,13 @@ def crate_lm_sparse(y, ista_weight, eta, lam):
     """CRATE-LM's sparse block: D = ista.weight^T (d, 4d), two prox steps from zero,
     tied synthesis, no residual:
         b = y D; a1 = ReLU(eta b - eta lambda)
-        a2 = ReLU(a1 - eta (a1 D^T) D + eta b - eta lambda);  return a2 D^T."""
+        a2 = ReLU(a1 - eta (a1 D^T) D + eta b - eta lambda);  return (a2 D^T, a2).
+    a2 (B, T, 4d) are the codes (see code_stats); a2 D^T is the layer output."""
     D = ista_weight.T
     b = y @ D
     a1 = relu(eta * b - eta * lam)
     a2 = relu(a1 - eta * (a1 @ D.T) @ D + eta * b - eta * lam)
-    return a2 @ D.T
+    return a2 @ D.T, a2
 
 
 def causal_membership(S, temp, denom_bias):
@@ -381,6 +387,58 @@ def check_layer_stats(model, w, cfg):
     print(f"layer_stats {model}: independent forms agree, worst rel err {worst:.1e}")
 
 
+CODES_SYNTHESIS_TOL = 1e-13
+
+
+def code_stats(cfg, out):
+    """code_stats (B, L, 2) of a CRATE-LM forward output, per sequence b and layer l,
+    with A = codes.<l>[b] (N x 4d), the codes a2 after the second prox step
+    (crate_lm_sparse; the layer output is z.<l> = A D^T):
+        [b, l, 0] = l0_fraction(A) = ||A||_0 / (N 4d)
+        [b, l, 1] = l1_norm(A)     = ||A||_1"""
+    L = cfg["n_layer"]
+    B = out["z.in"].shape[0]
+    r = np.empty((B, L, 2))
+    for l in range(L):
+        for b in range(B):
+            A = out[f"codes.{l}"][b]
+            r[b, l] = (l0_fraction(A), l1_norm(A))
+    return r
+
+
+def check_code_stats(w, cfg):
+    """On the T = 16 fixture ids and on a separately built length-16 sequence: the
+    codes have shape (B, N, 4d) and are non-negative, their synthesis a2 D^T
+    (D^T = ista.weight) equals the layer output z.<l> to CODES_SYNTHESIS_TOL (relative
+    max error), and code_stats agrees with explicit per-entry loops."""
+    d, L = cfg["n_embd"], cfg["n_layer"]
+    ids = [np.random.default_rng(IO_SEED + STATS_LENGTH).integers(
+               0, cfg["vocab_size"], size=(BATCH, STATS_LENGTH)),
+           np.random.default_rng(CAUSALITY_SEED).integers(
+               0, cfg["vocab_size"], size=(BATCH, STATS_LENGTH))]
+    worst_syn = worst_stats = 0.0
+    for idx in ids:
+        out = forward_crate_lm(w, cfg, idx)
+        stats = code_stats(cfg, out)
+        for l in range(L):
+            A = out[f"codes.{l}"]
+            assert A.shape == (BATCH, STATS_LENGTH, 4 * d), A.shape
+            assert np.all(A >= 0.0)
+            e = rel_max_err(A @ w[f"transformer.h.{l}.ista.weight"], out[f"z.{l}"])
+            assert e < CODES_SYNTHESIS_TOL, (l, e)
+            worst_syn = max(worst_syn, e)
+            for b in range(BATCH):
+                flat = A[b].ravel()
+                l0 = sum(1 for x in flat if x != 0.0) / (STATS_LENGTH * 4 * d)
+                l1 = math.fsum(abs(x) for x in flat)
+                for g, ex in zip(stats[b, l], (l0, l1)):
+                    assert np.isfinite(g) and g > 0, (l, b, stats[b, l])
+                    worst_stats = max(worst_stats, abs(g - ex) / abs(ex))
+    assert worst_stats < 1e-10, worst_stats
+    print(f"code_stats crate_lm: a2 D^T vs z.<l> worst rel err {worst_syn:.1e} "
+          f"(bar {CODES_SYNTHESIS_TOL:g}); per-entry loops agree, worst rel err {worst_stats:.1e}")
+
+
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
@@ -435,9 +493,10 @@ def forward_crate_lm(w, cfg, idx):
                         w[h + "attn.c_proj.bias"], K)
         x_half = x + a
         y = layer_norm(x_half, w[h + "prenorm_2.weight"], w[h + "prenorm_2.bias"], eps)
-        x = crate_lm_sparse(y, w[h + "ista.weight"], eta, lam)   # no residual
+        x, codes = crate_lm_sparse(y, w[h + "ista.weight"], eta, lam)   # no residual
         out[f"attn.{l}"], out[f"z_half.{l}"], out[f"z.{l}"] = a, x_half, x
         out[f"ista.{l}"] = x
+        out[f"codes.{l}"] = codes                       # a2 (B, T, 4d), x = a2 D^T
     f = layer_norm(x, w["transformer.ln_f.weight"], w["transformer.ln_f.bias"], eps)
     out["final_normed"] = f
     out["logits"] = f @ w["transformer.wte.weight"].T
@@ -631,6 +690,7 @@ def write_io(model, w, cfg, weights_path):
     tensors = {}
     rvar = {}
     stats = {}
+    codes = {}
     for T in LENGTHS:
         rng = np.random.default_rng(IO_SEED + T)
         idx = rng.integers(0, cfg["vocab_size"], size=(BATCH, T)).astype(np.int64)
@@ -645,8 +705,11 @@ def write_io(model, w, cfg, weights_path):
             rvar[f"rvar.len{T}"] = entry(tost_rvar(w, cfg, out))
         if model in ("crate_gpt", "crate_lm") and T == STATS_LENGTH:
             stats[f"layer_stats.len{T}"] = entry(layer_stats(w, cfg, out))
+        if model == "crate_lm" and T == STATS_LENGTH:
+            codes[f"code_stats.len{T}"] = entry(code_stats(cfg, out))
     tensors.update(rvar)   # after every other tensor, whose entries stay as they were
     tensors.update(stats)  # likewise
+    tensors.update(codes)  # likewise (last)
     if model == "tost_lang":
         layout = ("z_half.l = x + gamma1 * TSSA(ln_1(x)) Wo^T; "
                   "z.l = z_half.l + gamma2 * MLP(ln_2(z_half.l))")
@@ -684,6 +747,16 @@ def write_io(model, w, cfg, weights_path):
             "[b, l, 3] = ||Z||_0 / (N d), the fraction of entries of Z exactly != 0; "
             "[b, l, 4] = ||Z||_1 = sum |Z|. logdet by numpy.linalg.slogdet; see "
             "compression_rate, compression_rate_normalized, coding_rate, l0_fraction, l1_norm")
+    if model == "crate_lm":
+        meta["code_stats"] = (
+            f"code_stats.len{STATS_LENGTH} (B, L, 2) float64, at T = {STATS_LENGTH} only: per "
+            "sequence b and layer l, the sparsity of the sparse block's codes A = a2 "
+            "(N x 4d, N = T tokens as rows, 4d = 256), the codes after the second prox step, "
+            "before the synthesis z.<l> = A D^T: y = LN_2(z_half.<l>[b]) (prenorm_2), "
+            "D = ista.weight^T (d x 4d), b = y D, a1 = ReLU(eta b - eta lambda), "
+            "a2 = ReLU(a1 - eta (a1 D^T) D + eta b - eta lambda), eta = ista_step_size, "
+            "lambda = ista_lambd: [b, l, 0] = ||A||_0 / (N 4d), the fraction of entries of A "
+            "exactly != 0; [b, l, 1] = ||A||_1 = sum |A|. See crate_lm_sparse, code_stats")
     path = os.path.join(DATA, f"{model}_own_io.safetensors")
     write_safetensors(path, tensors, meta)
     return path
@@ -709,6 +782,7 @@ def main():
     check_variational_rate(*loaded["tost_lang"])
     for m in ("crate_gpt", "crate_lm"):
         check_layer_stats(m, *loaded[m])
+    check_code_stats(*loaded["crate_lm"])
 
     written = [gpt_weights_path]
     for m, (w, cfg) in loaded.items():

@@ -125,6 +125,10 @@ bool writeHeader(const ModelInfo &info, bool embedded, const std::string &path,
       os << "/* Per image and layer: [0] R^c after the compression step, "
             "[1] R^c normalised\n * (the CRATE papers' plots), [2] R, [3] "
             "||Z||_0 / (N d), [4] ||Z||_1 of the\n * layer output. */\n";
+    if (info.outputs[i].name == "code_stats")
+      os << "/* Per input and layer whose sparse block hands on a synthesis "
+            "of its codes A\n * (A D^T): [0] ||A||_0 / (N s), [1] ||A||_1 "
+            "of the codes. */\n";
     if (info.outputs[i].name == "variational_stats")
       os << "/* Per sequence and layer: R^var (ToST's variational compression "
             "measure) of\n * the tokens [0] before and [1] after the layer's "
