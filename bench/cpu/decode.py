@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Decoding benchmark: the cost of one token, along a long sequence, for
-ToST's causal language model compiled with crate-compile --decode-step.
+"""Decoding benchmark: the cost of one token, along a long sequence, for a
+causal language model compiled with crate-compile --decode-step: ToST's
+(running statistics) or CRATE-GPT (a cache of projections).
 
-    python3 bench/cpu/decode.py                  # d=256, K=4, L=2, 4096 positions
+    python3 bench/cpu/decode.py                  # ToST, d=256, K=4, L=2, 4096 positions
+    python3 bench/cpu/decode.py --model crate-gpt
     python3 bench/cpu/decode.py --positions 1024 --dim 128
 
-It writes a ToST language model (examples/tost_lang's structure at the given
-sizes, random weights) into build/bench/decode/, compiles it twice -- the
+It writes the model (examples/tost_lang's or examples/crate_gpt's structure
+at the given sizes, random weights) into build/bench/decode/, compiles it twice -- the
 full forward over all positions and the decoding step -- and then:
   1. checks the decoder against the full forward on one random sequence:
      the logits at every position (max relative error, must be <= --tol);
@@ -15,8 +17,11 @@ full forward over all positions and the decoding step -- and then:
      over windows at the start, the middle and the end of the sequence,
      with the full forward's time per token (one call on all positions,
      divided by their number) beside it.
-A decoder whose per-token time does not grow with the position is what
-the running statistics promise (O(d) state per layer).
+A ToST decoder's per-token time does not grow with the position: its
+state is O(d) running sums per layer. A CRATE-GPT step reads the whole
+cache of P positions (later ones masked), O(P d) per layer, also the same
+at every position; recomputing the full forward for every new token would
+cost O(T^2 d).
 """
 
 import argparse
@@ -38,7 +43,62 @@ from crate_model import Model  # noqa: E402
 from pth_to_safetensors import write_safetensors  # noqa: E402
 
 
-def model_mlir(t, d, k, layers, vocab):
+def gpt_mlir(t, d, k, layers, vocab):
+    p = d // k
+    x = f"tensor<?x{t}x{d}xf32>"
+    v = f"tensor<{d}xf32>"
+    m = f"tensor<{d}x{d}xf32>"
+    return f"""crate.objective @srr sparse_rate_reduction dim = {d} {{
+  crate.term.coding_rate @expand eps = 1.0
+  crate.term.compression @compress heads = {k}, head_dim = {p}, eps = 1.0
+  crate.term.sparsity @sparsify lambda = 1.000000e-01 nonnegative
+}}
+func.func @gpt(%idx: tensor<?x{t}xi64> {{crate.input = "idx"}}) -> tensor<?x{t}x{vocab}xf32> {{
+  %wte = crate.weight "wte" : tensor<{vocab}x{d}xf32>
+  %wpe = crate.weight "wpe" : tensor<{t}x{d}xf32>
+  %x = crate.token_embed %idx, %wte, %wpe
+      : (tensor<?x{t}xi64>, tensor<{vocab}x{d}xf32>, tensor<{t}x{d}xf32>) -> {x}
+  %z = crate.unroll layers = {layers} (%x) : {x} {{
+  ^bb0(%in: {x}):
+    %a_w = crate.weight "h.{{layer}}.ln_1" : {v}
+    %a_b = crate.weight "h.{{layer}}.ln_1_b" : {v}
+    %q = crate.weight "h.{{layer}}.q" : {m}
+    %wo = crate.weight "h.{{layer}}.wo" : {m}
+    %bo = crate.weight "h.{{layer}}.bo" : {v}
+    %half = crate.grad_step @srr::@compress(%in) approx = softmax, step = 1.0 causal
+        norm(%a_w, %a_b) subspaces(%q) output(%wo, %bo)
+        : ({x}, {v}, {v}, {m}, {m}, {v}) -> {x}
+    %b_w = crate.weight "h.{{layer}}.ln_2" : {v}
+    %b_b = crate.weight "h.{{layer}}.ln_2_b" : {v}
+    %dict = crate.weight "h.{{layer}}.ista" : {m}
+    %next = crate.prox_step @srr::@sparsify(%half) step = 1.000000e-01
+        norm(%b_w, %b_b) dictionary(%dict) : ({x}, {v}, {v}, {m}) -> {x}
+    crate.yield %next : {x}
+  }}
+  %logits = crate.lm_head %z, %wte : ({x}, tensor<{vocab}x{d}xf32>) -> tensor<?x{t}x{vocab}xf32>
+  return %logits : tensor<?x{t}x{vocab}xf32>
+}}
+"""
+
+
+def gpt_weights(t, d, k, layers, vocab, seed=0):
+    rng = np.random.default_rng(seed)
+    w = {"wte": rng.standard_normal((vocab, d)) * 0.5,
+         "wpe": rng.standard_normal((t, d)) * 0.1}
+    for l in range(layers):
+        h = f"h.{l}."
+        w.update({h + "ln_1": 1 + 0.1 * rng.standard_normal(d),
+                  h + "ln_1_b": 0.1 * rng.standard_normal(d),
+                  h + "q": rng.standard_normal((d, d)) / math.sqrt(d),
+                  h + "wo": rng.standard_normal((d, d)) / math.sqrt(d),
+                  h + "bo": 0.1 * rng.standard_normal(d),
+                  h + "ln_2": 1 + 0.1 * rng.standard_normal(d),
+                  h + "ln_2_b": 0.1 * rng.standard_normal(d),
+                  h + "ista": rng.standard_normal((d, d)) / math.sqrt(d)})
+    return {n: ("F32", v.shape, v.astype("<f4").tobytes()) for n, v in w.items()}
+
+
+def tost_mlir(t, d, k, layers, vocab):
     p = d // k
     x = f"tensor<?x{t}x{d}xf32>"
     return f"""crate.objective @obj token_statistics dim = {d} {{
@@ -80,7 +140,7 @@ func.func @tost(%idx: tensor<?x{t}xi64> {{crate.input = "idx"}}) -> tensor<?x{t}
 """
 
 
-def weights(t, d, k, layers, vocab, seed=0):
+def tost_weights(t, d, k, layers, vocab, seed=0):
     rng = np.random.default_rng(seed)
     w = {"wte": rng.standard_normal((vocab, d)) * 0.5,
          "wpe": rng.standard_normal((t, d)) * 0.1,
@@ -140,6 +200,9 @@ class Decoder:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", choices=["tost", "crate-gpt"], default="tost",
+                    help="ToST's language model (running statistics) or CRATE-GPT "
+                         "(cache of projections); default tost")
     ap.add_argument("--positions", type=int, default=4096, help="compiled maximum length (default 4096)")
     ap.add_argument("--dim", type=int, default=256, help="d (default 256)")
     ap.add_argument("--heads", type=int, default=4, help="K (default 4)")
@@ -161,14 +224,18 @@ def main(argv=None):
     out = os.path.join(a.build, "bench", "decode")
     os.makedirs(out, exist_ok=True)
     t, d, k, layers, vocab = a.positions, a.dim, a.heads, a.layers, a.vocab
-    mlir = os.path.join(out, "tost.mlir")
+    name = a.model.replace("-", "_")
+    source, make_weights = {"tost": (tost_mlir, tost_weights),
+                            "crate_gpt": (gpt_mlir, gpt_weights)}[name]
+    mlir = os.path.join(out, f"{name}.mlir")
     with open(mlir, "w") as f:
-        f.write(model_mlir(t, d, k, layers, vocab))
-    wpath = os.path.join(out, "tost.safetensors")
-    write_safetensors(wpath, weights(t, d, k, layers, vocab))
-    full = Model(compile_lib(compiler, mlir, wpath, os.path.join(out, "full"), "tost_full"))
-    step = Model(compile_lib(compiler, mlir, wpath, os.path.join(out, "step"), "tost_step",
-                             "--decode-step"))
+        f.write(source(t, d, k, layers, vocab))
+    wpath = os.path.join(out, f"{name}.safetensors")
+    write_safetensors(wpath, make_weights(t, d, k, layers, vocab))
+    full = Model(compile_lib(compiler, mlir, wpath, os.path.join(out, name + "_full"),
+                             name + "_full"))
+    step = Model(compile_lib(compiler, mlir, wpath, os.path.join(out, name + "_step"),
+                             name + "_step", "--decode-step"))
 
     ids = np.random.default_rng(1).integers(0, vocab, size=(1, t))
     t0 = time.perf_counter()
@@ -194,7 +261,7 @@ def main(argv=None):
         sys.exit(f"decode.py: the decoder does not match the full forward ({err:.2e} > {a.tol:.0e})")
     w = a.window
     windows = [(0, w), (t // 2 - w // 2, t // 2 + w // 2), (t - w, t)]
-    print(f"d = {d}, K = {k}, L = {layers}, vocabulary {vocab}, {t} positions, batch 1, "
+    print(f"{a.model}: d = {d}, K = {k}, L = {layers}, vocabulary {vocab}, {t} positions, batch 1, "
           f"{a.threads} threads; median microseconds per token")
     print()
     print("| positions | decoder step |")
