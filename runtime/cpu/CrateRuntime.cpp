@@ -1,6 +1,7 @@
 //===- CrateRuntime.cpp - CPU runtime behind crate-compile's C API --------===//
 //
-// Implements the crate_rt_* functions of ModelABI.h: an instance parses and
+// Implements the crate_rt_* functions of ModelABI.h (but those for token
+// sequences, in LanguageModel.cpp): an instance parses and
 // validates the model's JSON manifest, loads its weights (embedded in the
 // library, or from a .safetensors file) into 64-byte aligned buffers, builds
 // one memref descriptor per weight, and runs the packed entry function on
@@ -15,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Allocator.h"
+#include "Model.h"
 #include "ModelABI.h"
 #include "Parallel.h"
 
@@ -56,94 +58,29 @@ static_assert(sizeof(float) == 4, "the ABI's tensors are float32");
 // Every container of the runtime allocates through crate::rt (Allocator.h),
 // so that an allocation failure in create or forward ends the call cleanly:
 // the manifest's JSON tree too.
+using crate::rt::Input;
+using crate::rt::Output;
 using crate::rt::String;
+using crate::rt::Weight;
 template <typename T> using Vector = crate::rt::Vector<T>;
+using crate::rt::fail;
+using crate::rt::setLastError;
+using crate::rt::forwardInScope;
+using crate::rt::mulNonNeg;
+using crate::rt::succeed;
+using crate::rt::toString;
 using json = nlohmann::basic_json<std::map, std::vector, String, bool,
                                   std::int64_t, std::uint64_t, double,
                                   crate::rt::Allocator>;
 
 namespace {
-
-constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-constexpr size_t kWeightAlignment = 64;
-
-/// A weight of the model: its buffer (ours, 64-byte aligned) and the memref
-/// descriptor handed to the entry, built once in create.
-struct Weight {
-  String name;
-  Vector<int64_t> shape;
-  uint64_t offset = 0; // Byte offset into the embedded weights.
-  int64_t numel = 0;
-  float *data = nullptr;
-  void *device = nullptr;     // its copy in GPU memory (--target=nvptx)
-  Vector<int64_t> descriptor; // 3 + 2 * rank words.
-  // Weights loaded at run time may be derived from a file tensor
-  // (weights/DerivedWeights.h); empty `derive` for a tensor read as it is.
-  String derive;
-  String from;
-  double step = 0;
-  Vector<int64_t> fromShape; // "from_shape", when the derivation has one
-};
-
-} // namespace
-
-/// One result of the entry: the main output, then the extra outputs.
-struct Output {
-  String name;
-  Vector<int64_t> shape;  // dims[0] == -1.
-  int64_t sampleElements = 0; // prod(shape[1:]).
-};
-
-/// One input of the entry: float32 data, or int64 indices (token ids,
-/// patch indices) that must lie in [0, bound).
-struct Input {
-  String name;
-  Vector<int64_t> shape;      // dims[0] == -1.
-  int64_t sampleElements = 0; // prod(shape[1:]).
-  bool indices = false;       // int64 rather than float32
-  int64_t bound = 0;          // for indices: every value < bound
-  size_t elementBytes() const { return indices ? 8 : 4; }
-};
-
-struct crate_rt_model {
-  String name;
-  Vector<Input> inputs;        // inputs[0]: the main input.
-  int64_t entryBatch = 0;           // Images per entry call; 0: any.
-  bool causal = false;              // Logits at t read tokens 0..t only.
-  int threads = 1;                  // Threads a forward call may use.
-  Vector<Output> outputs;      // outputs[0]: the main output.
-  Vector<Weight> weights;
-  void (*entry)(void **args) = nullptr;
-  // Compiled with --target=nvptx: the entry launches GPU kernels on buffers
-  // in GPU memory; weights live there, inputs and results are copied.
-  bool gpu = false;
-  // Compiled with --profile: the blocks' names and the nanoseconds spent in
-  // each, summed over calls and threads since the last reset.
-  static constexpr size_t kMaxProfileBlocks = 32;
-  Vector<String> profileBlocks;
-  std::atomic<uint64_t> profileNanos[kMaxProfileBlocks] = {};
-
-  ~crate_rt_model() {
-    for (Weight &w : weights) {
-      crate::rt::deallocate(w.data);
-      crate::rt::cuda::release(w.device);
-    }
-  }
-  // The object itself is tracked memory too.
-  static void *operator new(size_t bytes, const std::nothrow_t &) noexcept {
-    return crate::rt::allocate(bytes, alignof(crate_rt_model));
-  }
-  static void operator delete(void *p) noexcept { crate::rt::deallocate(p); }
-  static void operator delete(void *p, const std::nothrow_t &) noexcept {
-    crate::rt::deallocate(p);
-  }
-};
-
-namespace {
-
 /// The calling thread's last error: a fixed buffer, so that reporting an
 /// error (out of memory included) never allocates. Longer messages are cut.
 thread_local char lastError[1024];
+} // namespace
+
+// The helpers shared with LanguageModel.cpp (Model.h).
+namespace crate::rt {
 
 void setLastError(const char *message) {
   std::snprintf(lastError, sizeof lastError, "%s", message);
@@ -171,6 +108,26 @@ String toString(uint64_t v) {
 }
 String toString(int v) { return toString(static_cast<int64_t>(v)); }
 
+/// a * b, or false if it overflows int64 (a, b >= 0).
+bool mulNonNeg(int64_t a, int64_t b, int64_t &out) {
+  if (a != 0 && b > std::numeric_limits<int64_t>::max() / a)
+    return false;
+  out = a * b;
+  return true;
+}
+
+} // namespace crate::rt
+
+namespace {
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr size_t kWeightAlignment = 64;
+
+
+} // namespace
+
+namespace {
+
 /// "[1, 2, 3]", as crate::st::formatShape writes shapes.
 String formatShape(const Vector<int64_t> &shape) {
   String s = "[";
@@ -188,14 +145,6 @@ String brief(const json &v) {
   if (s.size() > 60)
     s = s.substr(0, 57) + "...";
   return s;
-}
-
-/// a * b, or false if it overflows int64 (a, b >= 0).
-bool mulNonNeg(int64_t a, int64_t b, int64_t &out) {
-  if (a != 0 && b > kInt64Max / a)
-    return false;
-  out = a * b;
-  return true;
 }
 
 /// Row-major strides of `sizes`.
@@ -1088,15 +1037,6 @@ int forwardBody(void *p) {
                      call->count, call->deviceIO);
 }
 
-int forwardInScope(crate_rt_model *model, const void *const *inputs,
-                   int64_t batch, float *const *outputs, size_t count,
-                   bool deviceIO = false) {
-  ForwardCall call{model, inputs, batch, outputs, count, deviceIO};
-  return crate::rt::runInScope(forwardBody, &call, crate::rt::OnReturn::FreeAll,
-                               model ? model->name.c_str() : "crate_rt_forward",
-                               setLastError);
-}
-
 /// forward and forward_outputs take one float32 input; a model with
 /// indices or several inputs says to call forward_inputs instead.
 bool singleInputRefused(const crate_rt_model *model) {
@@ -1114,6 +1054,27 @@ bool singleInputRefused(const crate_rt_model *model) {
 }
 
 } // namespace
+
+// Shared with LanguageModel.cpp (Model.h).
+namespace crate::rt {
+
+int forwardInScope(crate_rt_model *model, const void *const *inputs,
+                   int64_t batch, float *const *outputs, size_t count,
+                   bool deviceIO) {
+  ForwardCall call{model, inputs, batch, outputs, count, deviceIO};
+  return crate::rt::runInScope(forwardBody, &call, crate::rt::OnReturn::FreeAll,
+                               model ? model->name.c_str() : "crate_rt_forward",
+                               setLastError);
+}
+
+} // namespace crate::rt
+
+crate_rt_model::~crate_rt_model() {
+  for (Weight &w : weights) {
+    crate::rt::deallocate(w.data);
+    crate::rt::cuda::release(w.device);
+  }
+}
 
 extern "C" {
 
@@ -1160,74 +1121,6 @@ int crate_rt_forward_inputs(crate_rt_model *model, const void *const *inputs,
                         model ? model->outputs.size() : 0);
 }
 
-int crate_rt_forward_tokens(crate_rt_model *model, const int64_t *ids,
-                            int64_t batch, int64_t length, float *logits) {
-  if (!model || !ids || !logits)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                "crate_rt_forward_tokens: model, ids or logits is null");
-  const Input &in = model->inputs[0];
-  const Vector<int64_t> &out = model->outputs[0].shape;
-  if (model->inputs.size() != 1 || !in.indices || in.shape.size() != 2 ||
-      out.size() != 3 || out[1] != in.shape[1])
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": forward_tokens is for language models whose "
-                              "one input is token ids (batch, tokens) and "
-                              "whose output is logits (batch, tokens, "
-                              "vocabulary); call " +
-                    model->name + "_forward_inputs");
-  int64_t tokens = in.shape[1], vocab = out[2];
-  if (length < 1 || length > tokens)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": length " + toString(length) +
-                    " is outside [1, " + toString(tokens) +
-                    "], the compiled maximum");
-  if (batch < 1)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": batch must be >= 1, got " + toString(batch));
-  const void *inputs[] = {ids};
-  if (length == tokens)
-    return forwardInScope(model, inputs, batch, &logits, 1);
-  if (!model->causal)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": the model is not causal (a position's "
-                              "logits may read later tokens), so it runs "
-                              "sequences of exactly " +
-                    toString(tokens) + " tokens, got length " +
-                    toString(length));
-  // Padding after the last token leaves every position before it as it is
-  // (crate-mark-causal proved it): run the compiled length, keep the prefix.
-  int64_t idCount = 0, logitCount = 0;
-  if (!mulNonNeg(batch, tokens, idCount) ||
-      !mulNonNeg(idCount, vocab, logitCount) ||
-      uint64_t(logitCount) > uint64_t(kInt64Max) / sizeof(float))
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": batch " + toString(batch) + " is too large");
-  auto *padded = static_cast<int64_t *>(
-      crate::rt::tryAllocate(uint64_t(idCount) * sizeof(int64_t), 64));
-  auto *full = static_cast<float *>(
-      crate::rt::tryAllocate(uint64_t(logitCount) * sizeof(float), 64));
-  if (!padded || !full) {
-    crate::rt::deallocate(padded);
-    crate::rt::deallocate(full);
-    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
-  }
-  for (int64_t b = 0; b < batch; ++b) {
-    std::memcpy(padded + b * tokens, ids + b * length,
-                size_t(length) * sizeof(int64_t));
-    std::memset(padded + b * tokens + length, 0,
-                size_t(tokens - length) * sizeof(int64_t));
-  }
-  const void *paddedInputs[] = {padded};
-  int status = forwardInScope(model, paddedInputs, batch, &full, 1);
-  if (status == CRATE_OK)
-    for (int64_t b = 0; b < batch; ++b)
-      std::memcpy(logits + b * length * vocab, full + b * tokens * vocab,
-                  size_t(length * vocab) * sizeof(float));
-  crate::rt::deallocate(padded);
-  crate::rt::deallocate(full);
-  return status;
-}
-
 int crate_rt_forward_device(crate_rt_model *model, const float *input,
                             int64_t batch, float *output, void *stream) {
   if (!model)
@@ -1247,235 +1140,6 @@ int crate_rt_forward_device(crate_rt_model *model, const float *input,
     return fail(CRATE_ERROR_DEVICE, model->name + ": " + why);
   const void *inputs[] = {input};
   return forwardInScope(model, inputs, batch, &output, 1, /*deviceIO=*/true);
-}
-
-} // extern "C"
-
-/// A sequence being decoded by a library compiled with --decode-step: its
-/// next position and the running state every layer keeps of the tokens
-/// before it (the entry's inputs `state.*`, which its outputs of the same
-/// names update).
-struct crate_rt_decoder {
-  const crate_rt_model *model = nullptr;
-  char modelName[128] = {}; // for messages, without reading `model`
-  int64_t position = 0;
-  int64_t maxPositions = 0;   // the bound of the `position` input
-  size_t states = 0;          // inputs 2 .. 2 + states
-  float **state = nullptr;    // per state input, its buffer
-  float **next = nullptr;     // per state input, the step's output buffer
-  size_t *outputOf = nullptr; // per state input, the index of its output
-};
-
-namespace {
-void freeDecoder(crate_rt_decoder *d) {
-  if (!d)
-    return;
-  for (size_t i = 0; i < d->states; ++i) {
-    if (d->state)
-      crate::rt::deallocate(d->state[i]);
-    if (d->next)
-      crate::rt::deallocate(d->next[i]);
-  }
-  crate::rt::deallocate(d->state);
-  crate::rt::deallocate(d->next);
-  crate::rt::deallocate(d->outputOf);
-  crate::rt::deallocate(d);
-}
-
-void zeroState(crate_rt_decoder *d) {
-  for (size_t i = 0; i < d->states; ++i)
-    std::memset(d->state[i], 0,
-                d->model->inputs[2 + i].sampleElements * sizeof(float));
-  d->position = 0;
-}
-} // namespace
-
-extern "C" {
-
-int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out) {
-  if (!model || !out)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                "crate_rt_decoder_create: model or out is null");
-  *out = nullptr;
-  const Vector<Input> &in = model->inputs;
-  bool decodes = in.size() >= 2 && in[0].indices && in[1].indices &&
-                 in[1].name == "position" && in[0].sampleElements == 1;
-  for (size_t i = 2; decodes && i < in.size(); ++i)
-    decodes = !in[i].indices && in[i].name.compare(0, 6, "state.") == 0;
-  if (!decodes)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": the library was not compiled with "
-                              "--decode-step: it has no decoding state");
-  size_t states = in.size() - 2;
-  auto *d = static_cast<crate_rt_decoder *>(
-      crate::rt::tryAllocate(sizeof(crate_rt_decoder), alignof(crate_rt_decoder)));
-  if (!d)
-    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
-  new (d) crate_rt_decoder();
-  d->model = model;
-  std::snprintf(d->modelName, sizeof d->modelName, "%s", model->name.c_str());
-  d->maxPositions = in[1].bound;
-  d->states = states;
-  size_t n = states ? states : 1;
-  d->state = static_cast<float **>(crate::rt::tryAllocate(n * sizeof(float *), 16));
-  d->next = static_cast<float **>(crate::rt::tryAllocate(n * sizeof(float *), 16));
-  d->outputOf = static_cast<size_t *>(crate::rt::tryAllocate(n * sizeof(size_t), 16));
-  if (!d->state || !d->next || !d->outputOf) {
-    d->states = 0;
-    freeDecoder(d);
-    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
-  }
-  for (size_t i = 0; i < states; ++i) {
-    d->state[i] = d->next[i] = nullptr;
-  }
-  for (size_t i = 0; i < states; ++i) {
-    const Input &s = in[2 + i];
-    size_t found = 0;
-    for (size_t o = 1; o < model->outputs.size(); ++o)
-      if (model->outputs[o].name == s.name)
-        found = o;
-    if (!found || model->outputs[found].sampleElements != s.sampleElements) {
-      freeDecoder(d);
-      return fail(CRATE_ERROR_INTERNAL,
-                  model->name + ": state input '" + s.name +
-                      "' has no output of its name and size to update it");
-    }
-    d->outputOf[i] = found;
-    uint64_t bytes = uint64_t(s.sampleElements) * sizeof(float);
-    d->state[i] = static_cast<float *>(crate::rt::tryAllocate(bytes, 64));
-    d->next[i] = static_cast<float *>(crate::rt::tryAllocate(bytes, 64));
-    if (!d->state[i] || !d->next[i]) {
-      freeDecoder(d);
-      return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
-    }
-  }
-  zeroState(d);
-  *out = d;
-  return succeed();
-}
-
-int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
-                          int64_t token, float *logits) {
-  if (!model || !decoder || !logits)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                "crate_rt_decoder_step: model, decoder or logits is null");
-  if (decoder->model != model)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": the decoder was created for another model (" +
-                    String(decoder->modelName) +
-                    " at another address): a decoder holds the state of one "
-                    "model's layers");
-  if (decoder->position >= decoder->maxPositions)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": the sequence is longer than the compiled "
-                              "maximum of " +
-                    toString(decoder->maxPositions) +
-                    " tokens (decoder_reset starts a new one)");
-  size_t inputs = 2 + decoder->states;
-  const void *in[64];
-  float *outs[64] = {};
-  if (inputs > 64 || model->outputs.size() > 64)
-    return fail(CRATE_ERROR_INTERNAL, model->name + ": too many state tensors");
-  int64_t position = decoder->position;
-  in[0] = &token;
-  in[1] = &position;
-  outs[0] = logits;
-  for (size_t i = 0; i < decoder->states; ++i) {
-    in[2 + i] = decoder->state[i];
-    outs[decoder->outputOf[i]] = decoder->next[i];
-  }
-  int status = forwardInScope(model, in, 1, outs, model->outputs.size());
-  if (status != CRATE_OK)
-    return status; // the state is unchanged: the step may be retried
-  for (size_t i = 0; i < decoder->states; ++i)
-    std::swap(decoder->state[i], decoder->next[i]);
-  ++decoder->position;
-  return CRATE_OK;
-}
-
-int crate_rt_decoder_generate(crate_rt_model *model, crate_rt_decoder *decoder,
-                              const int64_t *prompt, int64_t prompt_length,
-                              int64_t count, double temperature, uint64_t seed,
-                              int64_t *tokens) {
-  if (!model || !decoder || (prompt_length > 0 && !prompt) ||
-      (count > 0 && !tokens))
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                "crate_rt_decoder_generate: model, decoder, prompt or tokens "
-                "is null");
-  if (prompt_length < 1 || count < 0)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": generate needs a prompt of at least one token "
-                              "and count >= 0, got prompt_length " +
-                    toString(prompt_length) + ", count " + toString(count));
-  if (!(temperature >= 0.0) || !std::isfinite(temperature))
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": temperature must be finite and >= 0 (0: "
-                              "greedy)");
-  if (decoder->position + prompt_length + count - 1 > decoder->maxPositions)
-    return fail(CRATE_ERROR_INVALID_ARGUMENT,
-                model->name + ": " + toString(prompt_length) +
-                    " prompt tokens and " + toString(count) +
-                    " new ones from position " + toString(decoder->position) +
-                    " exceed the compiled maximum of " +
-                    toString(decoder->maxPositions) + " tokens");
-  int64_t vocab = model->outputs[0].sampleElements;
-  auto *logits = static_cast<float *>(
-      crate::rt::tryAllocate(uint64_t(vocab) * sizeof(float), 64));
-  if (!logits)
-    return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
-  // splitmix64: a small generator whose sequence the seed fixes everywhere.
-  uint64_t state = seed;
-  auto uniform = [&state]() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return double(z >> 11) * 0x1.0p-53; // [0, 1)
-  };
-  int status = CRATE_OK;
-  for (int64_t i = 0; i < prompt_length && status == CRATE_OK; ++i)
-    status = crate_rt_decoder_step(model, decoder, prompt[i], logits);
-  for (int64_t n = 0; n < count && status == CRATE_OK; ++n) {
-    // Greedy: the first largest logit. Otherwise softmax(logits / T).
-    int64_t best = 0;
-    for (int64_t v = 1; v < vocab; ++v)
-      if (logits[v] > logits[best])
-        best = v;
-    int64_t next = best;
-    if (temperature > 0.0) {
-      double total = 0.0;
-      for (int64_t v = 0; v < vocab; ++v)
-        total += std::exp((double(logits[v]) - logits[best]) / temperature);
-      double u = uniform() * total, acc = 0.0;
-      next = vocab - 1;
-      for (int64_t v = 0; v < vocab; ++v) {
-        acc += std::exp((double(logits[v]) - logits[best]) / temperature);
-        if (u < acc) {
-          next = v;
-          break;
-        }
-      }
-    }
-    tokens[n] = next;
-    // The last token needs no step of its own (nothing reads its logits).
-    if (n + 1 < count)
-      status = crate_rt_decoder_step(model, decoder, next, logits);
-  }
-  crate::rt::deallocate(logits);
-  return status == CRATE_OK ? succeed() : status;
-}
-
-int64_t crate_rt_decoder_position(const crate_rt_decoder *decoder) {
-  return decoder ? decoder->position : -1;
-}
-
-void crate_rt_decoder_reset(crate_rt_decoder *decoder) {
-  if (decoder)
-    zeroState(decoder);
-}
-
-void crate_rt_decoder_destroy(crate_rt_decoder *decoder) {
-  freeDecoder(decoder);
 }
 
 } // extern "C"
