@@ -29,8 +29,8 @@ bool isCausal(Operation *op) {
   if (op->getNumRegions() != 0)
     return false;
   // Each token on its own.
-  if (isa<LayerNormOp, ISTAOp, SparseCodeOp, LayerScaleOp, GeluMLPOp,
-          LMHeadOp>(op))
+  if (isa<LayerNormOp, ISTAOp, SparseCodeOp, LayerScaleOp, GeluMLPOp, LMHeadOp>(
+          op))
     return true;
   if (auto embed = dyn_cast<TokenEmbedOp>(op))
     return !embed.getAt();

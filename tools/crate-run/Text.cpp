@@ -106,7 +106,8 @@ int generateText(void *handle, const std::string &libraryPath,
   auto manifest = reinterpret_cast<Text>(sym("manifest"));
   if (!create || !decoderCreate || !generate || !decoderDestroy || !destroy ||
       !lastError || !manifest)
-    return fail(libraryPath + " does not export " + name + "_decoder_generate "
+    return fail(libraryPath + " does not export " + name +
+                "_decoder_generate "
                 "and the rest of a crate model's API: it was written by an "
                 "older crate-compile, or is named otherwise (--name)");
 
@@ -123,7 +124,8 @@ int generateText(void *handle, const std::string &libraryPath,
       m["output"]["shape"].size() == 3)
     vocabSize = m["output"]["shape"][2].get<int64_t>();
   if (maxPositions <= 0 || vocabSize <= 0)
-    return fail(libraryPath + " was not compiled with --decode-step: text "
+    return fail(libraryPath +
+                " was not compiled with --decode-step: text "
                 "generation decodes one token at a time (compile the model "
                 "with crate-compile --decode-step)");
 
@@ -151,8 +153,9 @@ int generateText(void *handle, const std::string &libraryPath,
   void *model = nullptr;
   if (create(weights, &model) != 0)
     return fail("cannot create the model: " + std::string(lastError(nullptr)) +
-                (weights ? "" : " (a library compiled with --weights-at-runtime "
-                                "needs --weights FILE)"));
+                (weights ? ""
+                         : " (a library compiled with --weights-at-runtime "
+                           "needs --weights FILE)"));
   void *decoder = nullptr;
   std::vector<int64_t> tokens(count);
   int status = decoderCreate(model, &decoder);
