@@ -462,6 +462,18 @@ def embed(w, idx):
 # models: forward_<model>(weights (name -> float64 array), cfg, idx (B, T) int) -> dict
 
 
+def compression_half(w, h, x, eps, K):
+    """The first half of a causal CRATE layer (prefix `h` of its weights):
+    a = CausalMSSA(LN_1(x)), x_half = x + a, and y = LN_2(x_half), the
+    sparse block's input."""
+    z = layer_norm(x, w[h + "prenorm_1.weight"], w[h + "prenorm_1.bias"], eps)
+    a = causal_mssa(z, w[h + "attn.c_attn.weight"], w[h + "attn.c_proj.weight"],
+                    w[h + "attn.c_proj.bias"], K)
+    x_half = x + a
+    y = layer_norm(x_half, w[h + "prenorm_2.weight"], w[h + "prenorm_2.bias"], eps)
+    return a, x_half, y
+
+
 def forward_crate_gpt(w, cfg, idx):
     eps, eta, lam, K = cfg["layernorm_eps"], cfg["ista_step_size"], cfg["ista_lambd"], cfg["n_head"]
     out = {}
@@ -469,11 +481,7 @@ def forward_crate_gpt(w, cfg, idx):
     out["z.in"] = x
     for l in range(cfg["n_layer"]):
         h = f"transformer.h.{l}."
-        z = layer_norm(x, w[h + "prenorm_1.weight"], w[h + "prenorm_1.bias"], eps)
-        a = causal_mssa(z, w[h + "attn.c_attn.weight"], w[h + "attn.c_proj.weight"],
-                        w[h + "attn.c_proj.bias"], K)
-        x_half = x + a
-        y = layer_norm(x_half, w[h + "prenorm_2.weight"], w[h + "prenorm_2.bias"], eps)
+        a, x_half, y = compression_half(w, h, x, eps, K)
         x = ista_gpt(y, w[h + "ista.weight"], eta, lam)          # no residual
         out[f"attn.{l}"], out[f"z_half.{l}"], out[f"z.{l}"] = a, x_half, x
         out[f"ista.{l}"] = x
@@ -488,11 +496,7 @@ def forward_crate_lm(w, cfg, idx):
     out["z.in"] = x
     for l in range(cfg["n_layer"]):
         h = f"transformer.h.{l}."
-        z = layer_norm(x, w[h + "prenorm_1.weight"], w[h + "prenorm_1.bias"], eps)
-        a = causal_mssa(z, w[h + "attn.c_attn.weight"], w[h + "attn.c_proj.weight"],
-                        w[h + "attn.c_proj.bias"], K)
-        x_half = x + a
-        y = layer_norm(x_half, w[h + "prenorm_2.weight"], w[h + "prenorm_2.bias"], eps)
+        a, x_half, y = compression_half(w, h, x, eps, K)
         x, codes = crate_lm_sparse(y, w[h + "ista.weight"], eta, lam)   # no residual
         out[f"attn.{l}"], out[f"z_half.{l}"], out[f"z.{l}"] = a, x_half, x
         out[f"ista.{l}"] = x
