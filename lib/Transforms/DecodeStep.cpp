@@ -7,7 +7,9 @@
 // (B, T, V), into the step that decodes one more token of each sequence:
 // ids (B, 1) and their positions (B, 1) in, the logits (B, 1, V) out, and
 // every layer's state in as inputs `state.<l>.<part>` and out, updated, as
-// outputs of the same names (the runtime's decoder pairs them by name).
+// outputs of the same names, or for MSSA's cache only the new row, output
+// `state.<l>.cache.row`, which the runtime writes at the position (the
+// runtime's decoder pairs them by name).
 //
 //===----------------------------------------------------------------------===//
 
@@ -161,13 +163,16 @@ struct CrateDecodeStepPass
         Value cache = addState(layer, "cache", cacheType);
         if (!cache)
           return failure();
+        auto rowType =
+            RankedTensorType::get({ShapedType::kDynamic, 1, width}, elt);
         auto step = MSSAStepOp::create(
-            rw, mssa.getLoc(), TypeRange{mssa.getType(), cacheType},
+            rw, mssa.getLoc(), TypeRange{mssa.getType(), rowType},
             mssa.getInput(), mssa.getQkv(), mssa.getOutWeight(),
             mssa.getOutBias(), position, cache, mssa.getHeadsAttr(),
             mssa.getHeadDimAttr(), mssa.getScaleAttr());
         rw.replaceOp(mssa, step.getResult());
-        outputs.emplace_back(prefix + "cache", step.getNextCache());
+        // The runtime writes the row into its cache at the position.
+        outputs.emplace_back(prefix + "cache.row", step.getRow());
         continue;
       }
       auto tssa = cast<TSSAOp>(op);

@@ -118,6 +118,10 @@ struct crate_rt_decoder {
   float **state = nullptr;    // per state input, its buffer
   float **next = nullptr;     // per state input, the step's output buffer
   size_t *outputOf = nullptr; // per state input, the index of its output
+  // Per state input, 0 when its output replaces it (swapped in), or the
+  // width of the row its output `<name>.row` is, written at the position
+  // (MSSA's cache: a step writes one row, not the cache).
+  int64_t *rowWidth = nullptr;
 };
 
 namespace {
@@ -133,6 +137,7 @@ void freeDecoder(crate_rt_decoder *d) {
   crate::rt::deallocate(d->state);
   crate::rt::deallocate(d->next);
   crate::rt::deallocate(d->outputOf);
+  crate::rt::deallocate(d->rowWidth);
   crate::rt::deallocate(d);
 }
 
@@ -177,7 +182,9 @@ int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out) {
       static_cast<float **>(crate::rt::tryAllocate(n * sizeof(float *), 16));
   d->outputOf =
       static_cast<size_t *>(crate::rt::tryAllocate(n * sizeof(size_t), 16));
-  if (!d->state || !d->next || !d->outputOf) {
+  d->rowWidth =
+      static_cast<int64_t *>(crate::rt::tryAllocate(n * sizeof(int64_t), 16));
+  if (!d->state || !d->next || !d->outputOf || !d->rowWidth) {
     d->states = 0;
     freeDecoder(d);
     return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
@@ -187,20 +194,35 @@ int crate_rt_decoder_create(crate_rt_model *model, crate_rt_decoder **out) {
   }
   for (size_t i = 0; i < states; ++i) {
     const Input &s = in[2 + i];
+    // Its update: an output of its name and size, or `<name>.row`, one row
+    // of a (positions, width) state written at the position.
     size_t found = 0;
-    for (size_t o = 1; o < model->outputs.size(); ++o)
-      if (model->outputs[o].name == s.name)
+    int64_t row = 0;
+    for (size_t o = 1; o < model->outputs.size(); ++o) {
+      const auto &out = model->outputs[o];
+      if (out.name == s.name && out.sampleElements == s.sampleElements) {
         found = o;
-    if (!found || model->outputs[found].sampleElements != s.sampleElements) {
+        row = 0;
+      } else if (out.name == s.name + ".row" && s.shape.size() == 3 &&
+                 s.shape[1] == d->maxPositions &&
+                 out.sampleElements == s.shape[2]) {
+        found = o;
+        row = s.shape[2];
+      }
+    }
+    if (!found) {
       freeDecoder(d);
       return fail(CRATE_ERROR_INTERNAL,
                   model->name + ": state input '" + s.name +
-                      "' has no output of its name and size to update it");
+                      "' has no output of its name and size, nor a row '" +
+                      s.name + ".row', to update it");
     }
     d->outputOf[i] = found;
+    d->rowWidth[i] = row;
     uint64_t bytes = uint64_t(s.sampleElements) * sizeof(float);
+    uint64_t nextBytes = row ? uint64_t(row) * sizeof(float) : bytes;
     d->state[i] = static_cast<float *>(crate::rt::tryAllocate(bytes, 64));
-    d->next[i] = static_cast<float *>(crate::rt::tryAllocate(bytes, 64));
+    d->next[i] = static_cast<float *>(crate::rt::tryAllocate(nextBytes, 64));
     if (!d->state[i] || !d->next[i]) {
       freeDecoder(d);
       return fail(CRATE_ERROR_OUT_OF_MEMORY, model->name + ": out of memory");
@@ -245,8 +267,13 @@ int crate_rt_decoder_step(crate_rt_model *model, crate_rt_decoder *decoder,
   int status = forwardInScope(model, in, 1, outs, model->outputs.size());
   if (status != CRATE_OK)
     return status; // the state is unchanged: the step may be retried
-  for (size_t i = 0; i < decoder->states; ++i)
-    std::swap(decoder->state[i], decoder->next[i]);
+  for (size_t i = 0; i < decoder->states; ++i) {
+    if (int64_t width = decoder->rowWidth[i])
+      std::memcpy(decoder->state[i] + position * width, decoder->next[i],
+                  size_t(width) * sizeof(float));
+    else
+      std::swap(decoder->state[i], decoder->next[i]);
+  }
   ++decoder->position;
   return CRATE_OK;
 }

@@ -166,7 +166,10 @@ def CrateDecodeStep : Pass<"crate-decode-step", "mlir::ModuleOp"> {
     sums `state.l.sum_s`, `state.l.sum_pi_s` (B, K, p) and `state.l.sum_pi`
     (B, K); for MSSA the cache of projections `state.l.cache` (B, P, K p),
     P the rows of the position table. Its outputs are the logits (B, 1, V)
-    and the updated state under the same names. `crate.tssa` becomes
+    and the updated state: the TSSA sums under the same names, and for
+    MSSA only the new row of the cache, `state.l.cache.row` (B, 1, K p),
+    which the runtime's decoder writes into row `position` of its cache
+    (so a step writes O(d) of state, not the whole cache). `crate.tssa` becomes
     `crate.tssa_step`, `crate.mssa` `crate.mssa_step`; every other block
     works on one token as it did on T. A step costs the same at every
     position. Runs after crate-derive-steps; attention that is not causal,

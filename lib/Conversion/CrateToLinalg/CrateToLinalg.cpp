@@ -140,72 +140,108 @@ struct MSSAStepLowering : OpConversionPattern<MSSAStepOp> {
     MLIRContext *ctx = rw.getContext();
     int64_t heads = op.getHeads(), p = op.getHeadDim();
     Type elt = eltOf(a.getInput());
+    auto cst = [&](OpBuilder &nb, Location nl, double v) {
+      return floatConst(nb, nl, elt, v);
+    };
     Value w = linearTransposed(rw, loc, a.getInput(), a.getQkv(), Value());
-    AffineExpr b0, j, c;
-    bindDims(ctx, b0, j, c);
-    AffineExpr zero = getAffineConstantExpr(0, ctx);
     Value cache = a.getCache();
-    // cache'[b, j, :] = w[b] where j == position[b]
-    Value next = generic(
-        rw, loc, ValueRange{cache, w, a.getPosition()},
-        tensor::EmptyOp::create(rw, loc, sizesOf(rw, loc, cache), elt),
-        {AffineMap::getMultiDimIdentityMap(3, ctx),
-         AffineMap::get(3, 0, {b0, zero, c}, ctx),
-         AffineMap::get(3, 0, {b0, zero}, ctx),
-         AffineMap::getMultiDimIdentityMap(3, ctx)},
-        iterators(3), [](OpBuilder &nb, Location nl, ValueRange v) {
-          Value row = linalg::IndexOp::create(nb, nl, 1);
-          Value at = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), v[2]);
-          Value here = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
-                                             row, at);
-          return arith::SelectOp::create(nb, nl, here, v[1], v[0]).getResult();
-        });
     Value q4 = splitHeads(rw, loc, w, heads, p);     // (B, 1, K, p)
-    Value k4 = splitHeads(rw, loc, next, heads, p);  // (B, P, K, p)
+    Value c4 = splitHeads(rw, loc, cache, heads, p); // (B, P, K, p)
     int64_t positions = dimOf(cache, 1);
-    // s[b, k, j] = q_k . cache_k[j]; -inf after the position.
+    // Softmax over the cache's rows before the position and the token's own
+    // projection (the cache is only read, never copied): scores of each,
+    // one max and one sum over both, then the two weighted sums.
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
     AffineExpr bb, k, jj, cc;
     bindDims(ctx, bb, k, jj, cc);
     SmallVector<OpFoldResult> sSizes = {sizesOf(rw, loc, cache)[0],
                                         rw.getIndexAttr(heads),
                                         rw.getIndexAttr(positions)};
+    SmallVector<OpFoldResult> hSizes = {sSizes[0], sSizes[1]};
+    auto mulAddBody = [](OpBuilder &nb, Location nl, ValueRange v) {
+      Value m = arith::MulFOp::create(nb, nl, v[0], v[1]);
+      return arith::AddFOp::create(nb, nl, v[2], m).getResult();
+    };
+    // s[b, k, j] = q_k . cache_k[j]; loops (b, k, j, c).
     Value dots = generic(
-        rw, loc, ValueRange{q4, k4}, filledTensor(rw, loc, sSizes, elt, 0.0),
+        rw, loc, ValueRange{q4, c4}, filledTensor(rw, loc, sSizes, elt, 0.0),
         {AffineMap::get(4, 0, {bb, zero, k, cc}, ctx),
          AffineMap::get(4, 0, {bb, jj, k, cc}, ctx),
          AffineMap::get(4, 0, {bb, k, jj}, ctx)},
-        iterators(4, {3}), [](OpBuilder &nb, Location nl, ValueRange v) {
-          Value m = arith::MulFOp::create(nb, nl, v[0], v[1]);
-          return arith::AddFOp::create(nb, nl, v[2], m).getResult();
-        });
+        iterators(4, {3}), mulAddBody);
+    // self[b, k] = q_k . q_k; loops (b, k, c).
+    AffineExpr b3, k3, c3;
+    bindDims(ctx, b3, k3, c3);
+    Value self = generic(
+        rw, loc, ValueRange{q4, q4}, filledTensor(rw, loc, hSizes, elt, 0.0),
+        {AffineMap::get(3, 0, {b3, zero, k3, c3}, ctx),
+         AffineMap::get(3, 0, {b3, zero, k3, c3}, ctx),
+         AffineMap::get(3, 0, {b3, k3}, ctx)},
+        iterators(3, {2}), mulAddBody);
+    // The cache's rows at and after the position do not take part.
     AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
     Value masked = generic(
         rw, loc, ValueRange{dots, a.getPosition()},
         tensor::EmptyOp::create(rw, loc, sSizes, elt),
-        {id3, AffineMap::get(3, 0, {b0, zero}, ctx), id3}, iterators(3),
+        {id3, AffineMap::get(3, 0, {b3, zero}, ctx), id3}, iterators(3),
         [&](OpBuilder &nb, Location nl, ValueRange v) {
           Value col = linalg::IndexOp::create(nb, nl, 2);
           Value at = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), v[1]);
-          Value later = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ugt,
-                                              col, at);
-          return arith::SelectOp::create(nb, nl, later,
-                                         floatConst(nb, nl, elt, -INFINITY), v[0])
+          Value out = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::uge,
+                                            col, at);
+          return arith::SelectOp::create(nb, nl, out, cst(nb, nl, -INFINITY),
+                                         v[0])
               .getResult();
         });
-    // o[b, 0, k, :] = softmax_j(s / sqrt(p)) . cache_k, as crate.mssa's
-    // softmaxMix on (B, K, 1, P) scores.
-    Value scores4 = tensor::ExpandShapeOp::create(
+    // max over both, scale = 1/sqrt(p) > 0 (max(scale s) = scale max(s)).
+    double scale = 1.0 / std::sqrt(double(p));
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    Value maxC = reduceLastMax(rw, loc, masked); // (B, K)
+    Value max = generic(rw, loc, ValueRange{maxC, self},
+                        tensor::EmptyOp::create(rw, loc, hSizes, elt),
+                        {id2, id2, id2}, iterators(2),
+                        [](OpBuilder &nb, Location nl, ValueRange v) {
+                          return arith::MaximumFOp::create(nb, nl, v[0], v[1])
+                              .getResult();
+                        });
+    auto expScaled = [&](OpBuilder &nb, Location nl, Value v, Value m) {
+      Value d = arith::SubFOp::create(nb, nl, v, m);
+      Value x = arith::MulFOp::create(nb, nl, d, cst(nb, nl, scale));
+      return math::ExpOp::create(nb, nl, x).getResult();
+    };
+    Value e = mapWithRow(rw, loc, masked, max, expScaled); // (B, K, P)
+    Value eSelf = generic(rw, loc, ValueRange{self, max},
+                          tensor::EmptyOp::create(rw, loc, hSizes, elt),
+                          {id2, id2, id2}, iterators(2),
+                          [&](OpBuilder &nb, Location nl, ValueRange v) {
+                            return expScaled(nb, nl, v[0], v[1]);
+                          });
+    Value sumC = reduceLastSum(rw, loc, e);
+    // o = (sum_j e_j cache_k[j] + eSelf q_k) / (sum_j e_j + eSelf).
+    Value e4 = tensor::ExpandShapeOp::create(
         rw, loc, RankedTensorType::get({dimOf(cache, 0), heads, 1, positions}, elt),
-        masked, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
+        e, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
         SmallVector<OpFoldResult>{sSizes[0], rw.getIndexAttr(heads),
                                   rw.getIndexAttr(1), rw.getIndexAttr(positions)});
-    Value mixed = softmaxMix(rw, loc, scores4, k4, 1.0 / std::sqrt(double(p)));
+    Value mixedC = headMix(rw, loc, e4, c4); // (B, 1, K, p)
+    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap bk = loopMap(ctx, 4, {0, 2});
+    Value mixed = generic(
+        rw, loc, ValueRange{mixedC, eSelf, q4, sumC},
+        tensor::EmptyOp::create(rw, loc, sizesOf(rw, loc, q4), elt),
+        {id4, bk, id4, bk, id4}, iterators(4),
+        [](OpBuilder &nb, Location nl, ValueRange v) {
+          Value num = arith::AddFOp::create(
+              nb, nl, v[0], arith::MulFOp::create(nb, nl, v[1], v[2]));
+          Value den = arith::AddFOp::create(nb, nl, v[3], v[1]);
+          return arith::DivFOp::create(nb, nl, num, den).getResult();
+        });
     Value out = mergeLast2(rw, loc, mixed);
     if (a.getOutWeight())
       out = linearTransposed(rw, loc, out, a.getOutWeight(), a.getOutBias());
     if (double s = op.getScale().convertToDouble(); s != 1.0)
       out = scaleBy(rw, loc, out, s);
-    rw.replaceOp(op, ValueRange{out, next});
+    rw.replaceOp(op, ValueRange{out, w});
     return success();
   }
 };

@@ -1115,9 +1115,10 @@ LogicalResult MSSAStepOp::verify() {
                             "dim, got "
                          << *width << " and " << *dim;
   }
-  if (getResult().getType() != in ||
-      getNextCache().getType() != getCache().getType())
-    return emitOpError() << "expects results of the input's and the cache's "
-                            "types";
+  auto rowType =
+      RankedTensorType::get({in.getDimSize(0), 1, *width}, in.getElementType());
+  if (getResult().getType() != in || getRow().getType() != rowType)
+    return emitOpError() << "expects results of the input's type and of "
+                         << rowType << " (the new row of the cache)";
   return expectFinite(*this, "scale", getScale().convertToDouble());
 }

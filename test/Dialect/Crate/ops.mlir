@@ -215,9 +215,9 @@ func.func @autoencoder(%p: tensor<?x16x64xf32>, %kept: tensor<?x4xi64>, %m: tens
 // CHECK-LABEL: func.func @mssa_decoding
 // CHECK: crate.mssa_step %{{.*}}, %{{.*}} output(%{{.*}}, %{{.*}}) at(%{{.*}}) cache(%{{.*}}) heads = 2, head_dim = 8 {scale = 2.500000e-01 : f64} :
 func.func @mssa_decoding(%x: tensor<?x1x16xf32>, %q: tensor<16x16xf32>, %b: tensor<16xf32>,
-                         %pos: tensor<?x1xi64>, %c: tensor<?x8x16xf32>) -> tensor<?x8x16xf32> {
+                         %pos: tensor<?x1xi64>, %c: tensor<?x8x16xf32>) -> tensor<?x1x16xf32> {
   %y:2 = crate.mssa_step %x, %q output(%q, %b) at(%pos) cache(%c) heads = 2, head_dim = 8 {scale = 0.25 : f64}
       : (tensor<?x1x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16xf32>, tensor<?x1xi64>,
-         tensor<?x8x16xf32>) -> (tensor<?x1x16xf32>, tensor<?x8x16xf32>)
-  return %y#1 : tensor<?x8x16xf32>
+         tensor<?x8x16xf32>) -> (tensor<?x1x16xf32>, tensor<?x1x16xf32>)
+  return %y#1 : tensor<?x1x16xf32>
 }

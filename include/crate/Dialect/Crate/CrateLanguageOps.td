@@ -39,16 +39,18 @@ def Crate_TokenEmbedOp : Crate_Op<"token_embed", [Pure]> {
 }
 
 def Crate_MSSAStepOp : Crate_Op<"mssa_step", [Pure, AttrSizedOperandSegments]> {
-  let summary = "causal softmax MSSA for one new token, from and to the cache of the earlier ones";
+  let summary = "causal softmax MSSA for one new token, from the cache of the earlier ones";
   let description = [{
     One decoding step of `crate.mssa ... scores = softmax causal`: the
     token x (B, 1, d) at position `position` (B, 1) of its sequence is
-    projected, w = x Q^T, and written into row `position` of the cache of
-    projections (B, P, heads * head_dim) (result 1); per head its scores
-    against rows 0..position, scaled by 1/sqrt(head_dim), softmax-weight
-    those rows. Then the output map and `scale`, as crate.mssa: the same
-    output as row `position` of the full causal MSSA. The work per token
-    grows with the position, not with its square.
+    projected, w = x Q^T (B, 1, heads * head_dim), result 1, the row its
+    caller writes into row `position` of the cache of projections
+    (B, P, heads * head_dim). Per head, its scores against the cache's rows
+    0..position-1 and against w itself, scaled by 1/sqrt(head_dim),
+    softmax-weight those rows (row `position` of `cache` and the later
+    ones are not read). Then the output map and `scale`, as crate.mssa: the
+    same output as row `position` of the full causal MSSA. Only the new
+    row is written, so a step moves O(d) bytes of state, not the cache.
   }];
   let arguments = (ins Crate_Tensor:$input, Crate_Tensor:$qkv,
                        Optional<Crate_Tensor>:$out_weight,
@@ -56,7 +58,7 @@ def Crate_MSSAStepOp : Crate_Op<"mssa_step", [Pure, AttrSizedOperandSegments]> {
                        Crate_IdTensor:$position, Crate_Tensor:$cache,
                        Crate_Int:$heads, Crate_Int:$head_dim,
                        DefaultValuedAttr<F64Attr, "1.0">:$scale);
-  let results = (outs Crate_Tensor:$result, Crate_Tensor:$next_cache);
+  let results = (outs Crate_Tensor:$result, Crate_Tensor:$row);
   let assemblyFormat = [{
     $input `,` $qkv (`output` `(` $out_weight^ (`,` $out_bias^)? `)`)?
     `at` `(` $position `)` `cache` `(` $cache `)`

@@ -98,7 +98,7 @@ func.func @f(%x: tensor<?x1x16xf32>, %q: tensor<16x16xf32>, %pos: tensor<?x1xi64
 func.func @f(%x: tensor<?x3x16xf32>, %q: tensor<16x16xf32>, %pos: tensor<?x1xi64>, %c: tensor<?x8x16xf32>) {
   // expected-error @+1 {{'crate.mssa_step' op takes one token per sequence, got 'tensor<?x3x16xf32>'}}
   %y:2 = crate.mssa_step %x, %q at(%pos) cache(%c) heads = 2, head_dim = 8
-      : (tensor<?x3x16xf32>, tensor<16x16xf32>, tensor<?x1xi64>, tensor<?x8x16xf32>) -> (tensor<?x3x16xf32>, tensor<?x8x16xf32>)
+      : (tensor<?x3x16xf32>, tensor<16x16xf32>, tensor<?x1xi64>, tensor<?x8x16xf32>) -> (tensor<?x3x16xf32>, tensor<?x1x16xf32>)
   return
 }
 
@@ -108,5 +108,14 @@ func.func @f(%x: tensor<?x1x16xf32>, %q: tensor<8x16xf32>, %pos: tensor<?x1xi64>
   // expected-error @+1 {{'crate.mssa_step' op without an output map needs heads*head_dim == dim, got 8 and 16}}
   %y:2 = crate.mssa_step %x, %q at(%pos) cache(%c) heads = 1, head_dim = 8
       : (tensor<?x1x16xf32>, tensor<8x16xf32>, tensor<?x1xi64>, tensor<?x8x8xf32>) -> (tensor<?x1x16xf32>, tensor<?x8x8xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x1x16xf32>, %q: tensor<16x16xf32>, %pos: tensor<?x1xi64>, %c: tensor<?x8x16xf32>) {
+  // expected-error @+1 {{'crate.mssa_step' op expects results of the input's type and of 'tensor<?x1x16xf32>' (the new row of the cache)}}
+  %y:2 = crate.mssa_step %x, %q at(%pos) cache(%c) heads = 2, head_dim = 8
+      : (tensor<?x1x16xf32>, tensor<16x16xf32>, tensor<?x1xi64>, tensor<?x8x16xf32>) -> (tensor<?x1x16xf32>, tensor<?x8x16xf32>)
   return
 }
