@@ -128,7 +128,8 @@ int crate_rt_forward_device(crate_rt_model *model, const float *input,
 void crate_rt_destroy(crate_rt_model *model);
 
 /* Libraries compiled with --decode-step (inputs: a token id, its position,
- * then the running state `state.*` that outputs of the same names update):
+ * then the running state `state.*`, which outputs of the same names replace,
+ * or an output `<name>.row` updates one row of, at the position):
  * a decoder is one sequence being decoded. decoder_create starts it empty
  * (others refuse with CRATE_ERROR_INVALID_ARGUMENT); decoder_step embeds
  * `token` at the next position, writes the logits there (the model's
