@@ -104,11 +104,12 @@ Value attend(OpBuilder &b, Location loc, Value pi, Value w, Value num,
 }
 
 /// What ToST's attention computes of tokens y (B, N, d) before it mixes
-/// them: the heads' projections W (B, N, K, p), their squares S and the
+/// them: the heads' projections W (B, N, K, p), their squares S, the
 /// membership Pi (B, N, K) (family.md section 5; `causal`: each token's
-/// from its prefix, with the position bias beta when given).
+/// from its prefix, with the position bias beta when given) and Pi_k S_k
+/// (B, N, K, p), whose sums over the tokens are the second moments.
 struct Membership {
-  Value w4, s, pi;
+  Value w4, s, pi, weighted;
 };
 
 Membership membership(OpBuilder &rw, Location loc, Value input, Value qkv,
@@ -186,7 +187,14 @@ Membership membership(OpBuilder &rw, Location loc, Value input, Value qkv,
         return arith::MulFOp::create(nb, nl, v[1], e).getResult();
       });
   Value pi = softmaxLast(rw, loc, logits);
-  return {w4, s, pi};
+  Value weighted = generic(rw, loc, ValueRange{pi, s},
+                           tensor::EmptyOp::create(rw, loc, sz, elt),
+                           {bnk, id4, id4}, iterators(4),
+                           [](OpBuilder &nb, Location nl, ValueRange v) {
+                             return arith::MulFOp::create(nb, nl, v[0], v[1])
+                                 .getResult();
+                           });
+  return {w4, s, pi, weighted};
 }
 
 struct TSSALowering : OpConversionPattern<TSSAOp> {
@@ -201,7 +209,7 @@ struct TSSALowering : OpConversionPattern<TSSAOp> {
     Membership mem = membership(rw, loc, a.getInput(), a.getQkv(),
                                 a.getQkvBias(), a.getTemperature(),
                                 a.getPositionBias(), heads, p, causal);
-    Value w4 = mem.w4, s = mem.s, pi = mem.pi;
+    Value w4 = mem.w4, pi = mem.pi, weighted = mem.weighted;
     SmallVector<OpFoldResult> sz = sizesOf(rw, loc, w4); // B, N, K, p
     AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
     AffineMap bnk = loopMap(ctx, 4, {0, 1, 2});
@@ -210,13 +218,6 @@ struct TSSALowering : OpConversionPattern<TSSAOp> {
 
     // Second moments m_k = sum Pi_k S_k / (sum Pi_k + 1e-8), then
     // O_k = -Pi_k W_k / (1 + m_k).
-    Value weighted = generic(rw, loc, ValueRange{pi, s},
-                             tensor::EmptyOp::create(rw, loc, sz, elt),
-                             {bnk, id4, id4}, iterators(4),
-                             [](OpBuilder &nb, Location nl, ValueRange v) {
-                               return arith::MulFOp::create(nb, nl, v[0], v[1])
-                                   .getResult();
-                             });
     Value o;
     Value oInit = tensor::EmptyOp::create(rw, loc, sz, elt);
     auto body = [&](OpBuilder &nb, Location nl, ValueRange v) {
@@ -254,21 +255,11 @@ struct VariationalRateLowering : OpConversionPattern<VariationalRateOp> {
                                 a.getSubspacesBias(), a.getTemperature(),
                                 a.getPositionBias(), op.getHeads(),
                                 op.getHeadDim(), op.getCausal());
-    SmallVector<OpFoldResult> sz = sizesOf(rw, loc, mem.w4); // B, N, K, p
-    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap bnk = loopMap(ctx, 4, {0, 1, 2});
-    Value weighted = generic(rw, loc, ValueRange{mem.pi, mem.s},
-                             tensor::EmptyOp::create(rw, loc, sz, elt),
-                             {bnk, id4, id4}, iterators(4),
-                             [](OpBuilder &nb, Location nl, ValueRange v) {
-                               return arith::MulFOp::create(nb, nl, v[0], v[1])
-                                   .getResult();
-                             });
-    Value num = sumOverTokens(rw, loc, weighted); // (B, K, p)
-    Value den = sumOverTokens(rw, loc, mem.pi);   // (B, K): N_k
+    Value num = sumOverTokens(rw, loc, mem.weighted); // (B, K, p)
+    Value den = sumOverTokens(rw, loc, mem.pi);       // (B, K): N_k
     // Over (b, k, j): acc += N_k / (2N) * log(1 + num / (N_k + 1e-8)).
     AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
-    Value init = filledTensor(rw, loc, {sz[0]}, elt, 0.0);
+    Value init = filledTensor(rw, loc, {sizesOf(rw, loc, mem.pi)[0]}, elt, 0.0);
     Value rate = generic(
         rw, loc, ValueRange{num, den}, init,
         {id3, loopMap(ctx, 3, {0, 1}), loopMap(ctx, 3, {0})},
