@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Writes the PTX of every gpu.binary in an MLIR file (crate-gpu-to-ptx
-output) to DIR/<kernel>.ptx and, with --ptxas, assembles each with `ptxas -v`
-and prints one line per kernel: registers, shared memory, spill bytes
-(--no-spills: fail if any kernel spills)."""
+output) to DIR/<module>.ptx and prints what its kernels are made of.
+
+Without options: the number of kernels, and how many use tensor cores
+(mma.sync or wgmma in the PTX). With --ptxas: each module is assembled with
+`ptxas -v` for --arch and one line per kernel gives its registers, shared
+memory and spill bytes (--no-spills: fail if any kernel spills). With
+--cuobjdump as well: the cubin's SASS is disassembled, each line gains the
+kernel's HMMA and HGMMA counts, and the script fails if a kernel whose PTX
+has tensor-core instructions has none in its SASS."""
 import argparse
 import os
 import re
@@ -10,6 +16,7 @@ import subprocess
 import sys
 
 BINARY = re.compile(r'gpu\.binary @(\w+)\s.*?assembly = "((?:[^"\\]|\\.)*)"')
+ENTRY = re.compile(r'\.entry (\w+)\(')
 
 
 def unescape(text):
@@ -19,43 +26,111 @@ def unescape(text):
                   text)
 
 
+def kernel_bodies(ptx):
+    """{kernel: its PTX text} for every .entry of a module."""
+    starts = [(m.group(1), m.start()) for m in ENTRY.finditer(ptx)]
+    return {name: ptx[at:(starts[i + 1][1] if i + 1 < len(starts) else len(ptx))]
+            for i, (name, at) in enumerate(starts)}
+
+
+def ptxas_resources(ptxas, arch, path, cubin):
+    """{kernel: (registers, smem, spill stores, spill loads)} from ptxas -v."""
+    out = subprocess.run([ptxas, '-v', '-arch=' + arch, path, '-o', cubin],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f'{path}: ptxas failed:\n{out.stderr}')
+    found, name = {}, None
+    for line in out.stderr.splitlines():
+        m = re.search(r"Compiling entry function '(\w+)'", line)
+        if m:
+            name = m.group(1)
+            found[name] = ['?', '0', '?', '?']
+            continue
+        if name is None:
+            continue
+        m = re.search(r'(\d+) bytes spill stores, (\d+) bytes spill loads', line)
+        if m:
+            found[name][2:4] = m.groups()
+        m = re.search(r'Used (\d+) registers', line)
+        if m:
+            found[name][0] = m.group(1)
+            smem = re.search(r'(\d+) bytes smem', line)
+            found[name][1] = smem.group(1) if smem else '0'
+    return found
+
+
+def sass_counts(cuobjdump, cubin):
+    """{kernel: (HMMA count, HGMMA count)} from the cubin's SASS."""
+    out = subprocess.run([cuobjdump, '-sass', cubin], capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        sys.exit(f'{cubin}: cuobjdump failed:\n{out.stderr}')
+    counts, name = {}, None
+    for line in out.stdout.splitlines():
+        m = re.search(r'Function : (\w+)', line)
+        if m:
+            name = m.group(1)
+            counts[name] = [0, 0]
+        elif name:
+            counts[name][0] += len(re.findall(r'\bHMMA\.', line))
+            counts[name][1] += len(re.findall(r'\bHGMMA\.', line))
+    return counts
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('mlir')
     ap.add_argument('dir')
-    ap.add_argument('--ptxas', help='ptxas to assemble each kernel with')
+    ap.add_argument('--ptxas', help='ptxas to assemble each module with')
+    ap.add_argument('--cuobjdump', help='cuobjdump to disassemble the cubins '
+                    'with (needs --ptxas)')
     ap.add_argument('--arch', default='sm_90a')
     ap.add_argument('--no-spills', action='store_true',
                     help='fail if any kernel spills to local memory')
     args = ap.parse_args()
-    spilling = []
     binaries = BINARY.findall(open(args.mlir).read())
     if not binaries:
         sys.exit(f'{args.mlir}: no gpu.binary with PTX (assembly) found')
     os.makedirs(args.dir, exist_ok=True)
-    for name, text in binaries:
-        path = os.path.join(args.dir, name + '.ptx')
+    kernels = tensor = with_sass = 0
+    spilling, missing = [], []
+    for module, text in binaries:
+        ptx = unescape(text)
+        path = os.path.join(args.dir, module + '.ptx')
         with open(path, 'w') as f:
-            f.write(unescape(text))
+            f.write(ptx)
+        bodies = kernel_bodies(ptx)
+        kernels += len(bodies)
+        uses_mma = {k: bool(re.search(r'\b(mma\.sync|wgmma)\.', body))
+                    for k, body in bodies.items()}
+        tensor += sum(uses_mma.values())
         if not args.ptxas:
             continue
-        out = subprocess.run([args.ptxas, '-v', '-arch=' + args.arch, path,
-                              '-o', os.devnull], capture_output=True, text=True)
-        if out.returncode != 0:
-            sys.exit(f'{path}: ptxas failed:\n{out.stderr}')
-        regs = re.search(r'Used (\d+) registers', out.stderr)
-        smem = re.search(r'(\d+) bytes smem', out.stderr)
-        spill = re.search(r'(\d+) bytes spill stores, (\d+) bytes spill loads',
-                          out.stderr)
-        if not spill or spill.group(1) != '0' or spill.group(2) != '0':
-            spilling.append(name)
-        print(f'{name}: registers={regs.group(1) if regs else "?"} '
-              f'smem={smem.group(1) if smem else 0} '
-              f'spill_stores={spill.group(1) if spill else "?"} '
-              f'spill_loads={spill.group(2) if spill else "?"}')
-    print(f'{len(binaries)} kernels')
+        cubin = os.path.join(args.dir, module + '.' + args.arch + '.cubin')
+        resources = ptxas_resources(args.ptxas, args.arch, path, cubin)
+        sass = sass_counts(args.cuobjdump, cubin) if args.cuobjdump else {}
+        for k in bodies:
+            regs, smem, stores, loads = resources.get(k, ['?'] * 4)
+            if stores != '0' or loads != '0':
+                spilling.append(k)
+            line = (f'{k}: registers={regs} smem={smem} '
+                    f'spill_stores={stores} spill_loads={loads}')
+            if args.cuobjdump:
+                hmma, hgmma = sass.get(k, (0, 0))
+                line += f' hmma={hmma} hgmma={hgmma}'
+                if hmma or hgmma:
+                    with_sass += 1
+                if uses_mma[k] and not (hmma or hgmma):
+                    missing.append(k)
+            print(line)
+    print(f'{kernels} kernels, {tensor} with tensor-core instructions in the PTX')
+    if args.cuobjdump:
+        print(f'{with_sass} kernels with HMMA/HGMMA in the SASS for {args.arch}')
     if args.no_spills and spilling:
         sys.exit(f'kernels that spill to local memory: {" ".join(spilling)}')
+    if missing:
+        sys.exit(f'kernels with mma in the PTX but none in the SASS: '
+                 f'{" ".join(missing)}')
 
 
 if __name__ == '__main__':

@@ -50,6 +50,41 @@ else:
     lit_config.note("no CUDA toolkit named by CUDA_HOME/CUDA_ROOT/CUDA_PATH: "
                     "the ptxas checks of the GPU tests are skipped")
 
+# cuobjdump disassembles the cubins ptxas makes (the SASS checks of the
+# tensor-core kernels); the CUDA toolkit or the PyPI package
+# nvidia-cuda-cuobjdump (scripts/setup.sh installs it) carries it.
+def find_cuobjdump():
+    found = shutil.which("cuobjdump")
+    if found:
+        return found
+    for root in [cuda_root or "", "/usr/local/cuda"]:
+        path = os.path.join(root, "bin", "cuobjdump")
+        if root and os.path.exists(path):
+            return path
+    # The pip package, in whichever python3 is on PATH (lit's own
+    # interpreter may be another).
+    import subprocess
+    try:
+        out = subprocess.run(["python3", "-c", "import nvidia; print("
+                              "'\\n'.join(nvidia.__path__))"],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for base in out.stdout.split():
+        for sub in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+            path = os.path.join(base, sub, "bin", "cuobjdump")
+            if os.path.exists(path):
+                return path
+    return None
+
+cuobjdump = find_cuobjdump() if ptxas else None
+if cuobjdump:
+    config.available_features.add("cuobjdump")
+    config.substitutions.append(("%cuobjdump", cuobjdump))
+else:
+    lit_config.note("cuobjdump not found (PATH, the CUDA toolkit, pip "
+                    "nvidia-cuda-cuobjdump): the SASS checks are skipped")
+
 # An NVIDIA driver on this machine: the --target=nvptx libraries then run;
 # without one, their create must fail cleanly (test/GPU/nvptx-library.test).
 import ctypes

@@ -4,6 +4,7 @@
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -42,7 +43,10 @@ std::optional<GpuArch> parseGpuArch(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
-void buildGpuKernelProgramPipeline(OpPassManager &pm) {
+void buildGpuKernelProgramPipeline(OpPassManager &pm,
+                                   const GpuProgramOptions &opts) {
+  if (opts.precision == GpuPrecision::f16)
+    pm.addPass(createCrateProductPrecision());
   pm.addPass(createCrateReadOnlyInputs());
   appendUpstream(
       pm,
@@ -52,6 +56,8 @@ void buildGpuKernelProgramPipeline(OpPassManager &pm) {
   // A memref.copy left on the host would be a host copy of device memory:
   // as linalg.copy it becomes a kernel like every other op.
   pm.addPass(createCrateExpandMemRefCopy());
+  // f16 products: loops of tensor-core tiles (vector.contract).
+  pm.addNestedPass<func::FuncOp>(createCrateGpuMmaProducts());
   // Reductions become sequential loops inside each parallel iteration.
   appendUpstream(pm, "canonicalize,cse,func.func(convert-linalg-to-parallel-"
                      "loops)");
@@ -63,7 +69,10 @@ void buildGpuKernelProgramPipeline(OpPassManager &pm) {
 }
 
 void buildGpuKernelProgramToCpuPipeline(OpPassManager &pm) {
-  appendUpstream(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+  // The tiles' 2-D transfers become 1-D ones before the LLVM lowering.
+  appendUpstream(pm, "convert-vector-to-scf{full-unroll=true},"
+                     "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+                     "convert-vector-to-llvm,"
                      "finalize-memref-to-llvm{use-generic-functions=true},"
                      "convert-to-llvm,reconcile-unrealized-casts");
 }
@@ -71,19 +80,29 @@ void buildGpuKernelProgramToCpuPipeline(OpPassManager &pm) {
 void buildGpuKernelsToPtxPipeline(OpPassManager &pm,
                                   const GpuPipelineOptions &opts) {
   pm.addNestedPass<func::FuncOp>(createCrateGpuDeviceBuffers());
+  // Each tensor-core tile on one warp; once outlined, its vector ops are
+  // spread over the lanes (nvgpu.mma.sync).
+  pm.addNestedPass<func::FuncOp>(createCrateGpuWarpMma());
   appendUpstream(pm, "func.func(convert-parallel-loops-to-gpu),"
-                     "gpu-kernel-outlining,canonicalize,cse");
+                     "gpu-kernel-outlining");
+  pm.nest<gpu::GPUModuleOp>().addNestedPass<gpu::GPUFuncOp>(
+      createCrateGpuMmaLanes());
+  // One module: one NVPTX compilation, one ptxas run, one load.
+  pm.addPass(createCrateGpuOneModule());
+  appendUpstream(pm, "canonicalize,cse");
   // PTX 8.0 is the first with sm_90a; the text is embedded for ptxas or
   // the driver's JIT. exp, sqrt and rsqrt become calls into libdevice,
   // linked from the CUDA toolkit that CUDA_HOME (or CUDA_ROOT, CUDA_PATH)
   // names; without one those calls stay unresolved in the PTX.
   appendUpstream(pm, "gpu-lower-to-nvvm-pipeline{cubin-chip=" +
                          gpuArchName(opts.gpuArch).str() +
-                         " cubin-features=+ptx80 cubin-format=isa}");
+                         " cubin-features=+ptx80 cubin-format=" +
+                         (opts.binary == GpuBinary::fatbin ? "fatbin" : "isa") +
+                         "}");
 }
 
 void registerGpuPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<GpuProgramOptions>(
       "crate-gpu-kernel-program",
       "from per-image linalg on tensors to the tiled kernel program: "
       "bufferized grid loops of thread-block loops",

@@ -38,7 +38,8 @@ void buildDerivePipeline(OpPassManager &pm, const PipelineOptions &opts) {
   pm.addPass(createCrateDeriveSteps());
   if (opts.simplify) {
     pm.addPass(createCrateSimplify());
-    pm.addPass(createCrateFoldISTA());
+    if (opts.foldIsta)
+      pm.addPass(createCrateFoldISTA());
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -6,7 +6,9 @@
 // Threads run along the contiguous dimension so a warp's loads coalesce;
 // grid x takes the tiles of that same dimension, y and z the next outer
 // ones, and any further dimensions run sequentially inside each thread.
-// The result is still plain loops: it runs on the CPU as it is.
+// Loops of tensor-core tiles (crate-gpu-mma-products) are grids already:
+// they are only mapped. The result is still plain loops: it runs on the
+// CPU as it is.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +19,7 @@
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace crate {
 #define GEN_PASS_DEF_CRATEGPUTILELOOPS
@@ -61,13 +64,24 @@ struct CrateGpuTileLoopsPass
         outermost.push_back(op);
     });
     MLIRContext *ctx = &getContext();
+    using P = gpu::Processor;
     for (scf::ParallelOp op : outermost) {
       unsigned rank = op.getNumLoops();
+      // A loop of tensor-core tiles (crate-gpu-mma-products) is a grid
+      // already: each iteration is a warp's tile (crate-gpu-warp-mma).
+      if (op.walk([](vector::ContractionOp) {
+              return WalkResult::interrupt();
+            }).wasInterrupted()) {
+        if (failed(gpu::setMappingAttr(
+                op, innermostFirst(ctx, rank,
+                                   {P::BlockX, P::BlockY, P::BlockZ}))))
+          return signalPassFailure();
+        continue;
+      }
       SmallVector<int64_t> tiles(rank, 1);
       tiles.back() = threads;
       auto [grid, block] =
           scf::tileParallelLoop(op, tiles, /*noMinMaxBounds=*/true);
-      using P = gpu::Processor;
       if (failed(gpu::setMappingAttr(
               grid, innermostFirst(ctx, rank, {P::BlockX, P::BlockY,
                                                 P::BlockZ}))) ||

@@ -147,7 +147,8 @@ const char *ready() {
 /// A module of the library: the PTX text is loaded (JIT-compiled by the
 /// driver) at its first use, not when the library's constructors run.
 struct LazyModule {
-  const char *ptx;
+  // The PTX text, or a fatbin (cubin plus PTX): cuModuleLoadData takes both.
+  const void *image;
   CUmodule module = nullptr;
   std::mutex mutex;
 };
@@ -236,8 +237,14 @@ extern "C" {
 void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
   auto *m = new (std::nothrow) LazyModule();
   if (m)
-    m->ptx = static_cast<const char *>(data);
+    m->image = data;
   return m;
+}
+
+// A fatbin (crate-compile found ptxas): the driver picks the cubin for the
+// device's architecture, or compiles the PTX in it.
+void *mgpuModuleLoad(void *data, size_t /*size*/) {
+  return mgpuModuleLoadJIT(data, 0);
 }
 
 // Runs from the library's destructors (dlclose, process exit), when the
@@ -263,8 +270,8 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   {
     std::lock_guard<std::mutex> lock(m->mutex);
     if (!m->module)
-      if (CUresult r = driver.cuModuleLoadData(&m->module, m->ptx)) {
-        keep("cuModuleLoadData (the PTX of a kernel)", r);
+      if (CUresult r = driver.cuModuleLoadData(&m->module, m->image)) {
+        keep("cuModuleLoadData (a kernel module)", r);
         return nullptr;
       }
   }

@@ -1,12 +1,13 @@
 // Every kernel of crate_mini assembles with ptxas for each supported
-// architecture without local-memory spills (--no-spills fails otherwise). The per-kernel registers and
-// shared memory are printed by scripts/ptx-kernels.py (see docs).
+// architecture without local-memory spills (--no-spills fails otherwise);
+// scripts/ptx-kernels.py prints each kernel's registers and shared memory.
 // REQUIRES: ptxas, libdevice
 //
 // RUN: crate-opt %crate_src/examples/crate_mini.mlir --crate-to-linalg \
 // RUN:   --crate-specialize-batch --canonicalize --cse \
 // RUN:   --crate-pretranspose-weights --canonicalize \
-// RUN:   --crate-weights-to-arguments --crate-gpu-kernel-program -o %t.program.mlir
+// RUN:   --crate-weights-to-arguments -o %t.linalg.mlir
+// RUN: crate-opt %t.linalg.mlir --crate-gpu-kernel-program -o %t.program.mlir
 // RUN: crate-opt %t.program.mlir --crate-gpu-to-ptx=gpu-arch=sm_90a -o %t.90a.mlir
 // RUN: %python %crate_src/scripts/ptx-kernels.py %t.90a.mlir %t.90a --ptxas %ptxas --arch sm_90a --no-spills | FileCheck %s
 // RUN: crate-opt %t.program.mlir --crate-gpu-to-ptx=gpu-arch=sm_90 -o %t.90.mlir
@@ -14,4 +15,21 @@
 // RUN: crate-opt %t.program.mlir --crate-gpu-to-ptx=gpu-arch=sm_80 -o %t.80.mlir
 // RUN: %python %crate_src/scripts/ptx-kernels.py %t.80.mlir %t.80 --ptxas %ptxas --arch sm_80 --no-spills | FileCheck %s
 // CHECK: crate_mini_kernel: registers={{[0-9]+}} smem=0 spill_stores=0 spill_loads=0
-// CHECK: 226 kernels
+// CHECK: 226 kernels, 0 with tensor-core instructions in the PTX
+//
+// With f16 products the 25 full-tile products of crate_mini (patch
+// embedding, and per layer the projection, the output map and the two
+// products of ISTA; the 10-class head has no full 16 x 8 tile, and the
+// attention products' rows of 65 are not aligned for paired loads) are
+// mma.sync kernels. ptxas turns each into HMMA.16816.F32 on sm_80 and on
+// sm_90a, with no spills; cuobjdump (pip: nvidia-cuda-cuobjdump) shows it.
+// RUN: crate-opt %t.linalg.mlir --crate-gpu-kernel-program=precision=f16 -o %t.f16.mlir
+// RUN: crate-opt %t.f16.mlir --crate-gpu-to-ptx=gpu-arch=sm_80 -o %t.f16.80.mlir
+// RUN: crate-opt %t.f16.mlir --crate-gpu-to-ptx=gpu-arch=sm_90a -o %t.f16.90a.mlir
+// RUN: %if cuobjdump %{ %python %crate_src/scripts/ptx-kernels.py %t.f16.80.mlir %t.f16.80 --ptxas %ptxas --cuobjdump %cuobjdump --arch sm_80 --no-spills | FileCheck %s --check-prefix=F16-SASS %}
+// RUN: %if cuobjdump %{ %python %crate_src/scripts/ptx-kernels.py %t.f16.90a.mlir %t.f16.90a --ptxas %ptxas --cuobjdump %cuobjdump --arch sm_90a --no-spills | FileCheck %s --check-prefix=F16-SASS %}
+// F16-SASS: spill_stores=0 spill_loads=0 hmma={{[1-9][0-9]*}} hgmma=0
+// F16-SASS: 314 kernels, 25 with tensor-core instructions in the PTX
+// F16-SASS: 25 kernels with HMMA/HGMMA in the SASS
+// RUN: %python %crate_src/scripts/ptx-kernels.py %t.f16.80.mlir %t.f16.80p --ptxas %ptxas --arch sm_80 --no-spills | FileCheck %s --check-prefix=F16
+// F16: 314 kernels, 25 with tensor-core instructions in the PTX

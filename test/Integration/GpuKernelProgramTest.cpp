@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include "llvm/ADT/APFloat.h"
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -54,6 +56,78 @@ Tensor image(const Tensor &batch, int64_t b) {
   return Tensor(shape, std::vector<float>(batch.data.begin() + b * size,
                                           batch.data.begin() + (b + 1) * size));
 }
+
+/// `v` rounded to IEEE half precision (nearest, ties to even) and back.
+r::Vec halfRounded(const r::Vec &v) {
+  r::Vec out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    llvm::APFloat f(v[i]);
+    bool lost;
+    f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+              &lost);
+    f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+              &lost);
+    out[i] = f.convertToDouble();
+  }
+  return out;
+}
+
+r::Vec toDouble(const Tensor &t) { return r::Vec(t.data.begin(), t.data.end()); }
+
+/// The CRATE mini classifier (examples/crate_mini.mlir) in float64 on one
+/// image, written from crate-math.md with Reference.h's blocks; `product`
+/// maps each product weight before use (identity, or a rounding).
+r::Vec crateMiniForward(const std::string &weights, const r::Vec &image,
+                        r::Vec (*product)(const r::Vec &)) {
+  auto w = [&](const std::string &name) {
+    return toDouble(readTensor(weights, name));
+  };
+  auto layerName = [](int l, const std::string &rest) {
+    return "transformer.layers." + std::to_string(l) + "." + rest;
+  };
+  const int64_t d = 192, n = 65, side = 64, patch = 8, heads = 3, p = 64;
+  // b c (h p1) (w p2) -> b (h w) (p1 p2 c)
+  const int64_t grid = side / patch;
+  r::Vec patches(grid * grid * d);
+  for (int64_t h = 0; h < grid; ++h)
+    for (int64_t x = 0; x < grid; ++x)
+      for (int64_t p1 = 0; p1 < patch; ++p1)
+        for (int64_t p2 = 0; p2 < patch; ++p2)
+          for (int64_t c = 0; c < 3; ++c)
+            patches[(h * grid + x) * d + (p1 * patch + p2) * 3 + c] =
+                image[(c * side + h * patch + p1) * side + x * patch + p2];
+  r::Vec e = r::layerNorm(patches, w("to_patch_embedding.1.weight"),
+                          w("to_patch_embedding.1.bias"), grid * grid, d);
+  e = r::linearT(e, product(w("to_patch_embedding.2.weight")),
+                 w("to_patch_embedding.2.bias"), grid * grid, d, d);
+  e = r::layerNorm(e, w("to_patch_embedding.3.weight"),
+                   w("to_patch_embedding.3.bias"), grid * grid, d);
+  r::Vec z = w("cls_token");
+  z.insert(z.end(), e.begin(), e.end());
+  r::Vec pos = w("pos_embedding");
+  for (int64_t i = 0; i < n * d; ++i)
+    z[i] += pos[i];
+  for (int l = 0; l < 6; ++l) {
+    r::Vec y = r::layerNorm(z, w(layerName(l, "0.norm.weight")),
+                            w(layerName(l, "0.norm.bias")), n, d);
+    r::Vec m = r::mssa(y, product(w(layerName(l, "0.fn.qkv.weight"))),
+                       product(w(layerName(l, "0.fn.to_out.0.weight"))),
+                       w(layerName(l, "0.fn.to_out.0.bias")), n, d, heads, p,
+                       /*softmax=*/true);
+    for (int64_t i = 0; i < n * d; ++i)
+      z[i] += m[i];
+    y = r::layerNorm(z, w(layerName(l, "1.norm.weight")),
+                     w(layerName(l, "1.norm.bias")), n, d);
+    z = r::ista(y, product(w(layerName(l, "1.fn.weight"))), n, d, 0.1, 0.1,
+                /*nonnegative=*/true);
+  }
+  r::Vec cls(z.begin(), z.begin() + d);
+  cls = r::layerNorm(cls, w("mlp_head.0.weight"), w("mlp_head.0.bias"), 1, d);
+  return r::linearT(cls, product(w("mlp_head.1.weight")), w("mlp_head.1.bias"),
+                    1, d, 10);
+}
+
+r::Vec unchanged(const r::Vec &v) { return v; }
 
 struct BlockShape {
   int64_t batch; // 0: a dynamic batch (the kernel program computes one image)
@@ -184,5 +258,105 @@ TEST(GpuKernelProgram, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
     EXPECT_LE(mssaCpu, 1e-5);
     EXPECT_LE(istaRef, 1e-5);
     EXPECT_LE(istaCpu, 1e-5);
+  }
+}
+
+// --precision=f16: the products take f16 operands and accumulate in f32, as
+// tensor-core tiles. The bound is the issue's: at most twice the error of
+// the float64 model run with its weights rounded to f16 (computed here),
+// with the same top-1 class as float64.
+TEST(GpuKernelProgram, CrateMiniInF16WithinTwiceTheWeightRounding) {
+  std::string source = readFile(std::string(CRATE_EXAMPLES_DIR) +
+                                "/crate_mini.mlir");
+  const std::string entry = "-> tensor<?x10xf32> {";
+  size_t at = source.find(entry);
+  ASSERT_NE(at, std::string::npos);
+  source.insert(at + entry.size() - 1, "attributes {llvm.emit_c_interface} ");
+  const std::string weights = kData + "/crate_mini_weights.safetensors";
+  auto program =
+      compileOrFail(source, JitRoute::GpuKernelProgramF16, weights);
+  ASSERT_TRUE(program);
+  const std::string io = kData + "/crate_mini_io.safetensors";
+  Tensor input = readTensor(io, "input"), want = readTensor(io, "logits_fp64");
+  const int64_t pixels = input.size() / input.shape[0];
+  auto argmax = [](const auto &v) {
+    return std::max_element(v.begin(), v.end()) - v.begin();
+  };
+  for (int64_t b = 0; b < input.shape[0]; ++b) {
+    r::Vec img(input.data.begin() + b * pixels,
+               input.data.begin() + (b + 1) * pixels);
+    r::Vec exact = crateMiniForward(weights, img, unchanged);
+    r::Vec roundedWeights = crateMiniForward(weights, img, halfRounded);
+    std::vector<float> wantRow(want.data.begin() + b * 10,
+                               want.data.begin() + (b + 1) * 10);
+    // The float64 model written here is the reference's.
+    ASSERT_LE(relativeError(wantRow, exact), 1e-6) << "image " << b;
+    Tensor got = program->call("crate_mini", {image(input, b)}, 2);
+    double baseline = relativeError(r::toFloat(roundedWeights), exact);
+    double err = relativeError(got.data, exact);
+    std::printf("crate_mini image %lld, f16 products: error vs float64 %.3g; "
+                "float64 with f16 weights %.3g (ratio %.2f)\n",
+                (long long)b, err, baseline, err / baseline);
+    EXPECT_LE(err, 2 * baseline) << "image " << b;
+    EXPECT_EQ(argmax(got.data), argmax(exact)) << "image " << b;
+  }
+}
+
+TEST(GpuKernelProgram, BlocksInF16WithinTwiceTheWeightRounding) {
+  const BlockShape shapes[] = {
+      {0, 197, 6, 64}, {0, 65, 16, 32}, {0, 65, 1, 48}, {2, 197, 4, 48},
+  };
+  uint32_t seed = 300;
+  for (const BlockShape &s : shapes) {
+    SCOPED_TRACE(describe(s));
+    auto program = compileOrFail(blocksSource(s), JitRoute::GpuKernelProgramF16);
+    ASSERT_TRUE(program);
+    const int64_t batch = s.batch ? s.batch : 2, n = s.tokens,
+                  d = s.heads * s.headDim;
+    const double w = 1.0 / std::sqrt(double(d));
+    r::Vec z = r::rounded(r::randomVec(batch * n * d, seed++)),
+           g = r::rounded(r::randomVec(d, seed++, 0.2)),
+           bias = r::rounded(r::randomVec(d, seed++, 0.2)),
+           q = r::rounded(r::randomVec(d * d, seed++, 2 * w)),
+           wo = r::rounded(r::randomVec(d * d, seed++, w)),
+           bo = r::rounded(r::randomVec(d, seed++, 0.1)),
+           dict = r::rounded(r::randomVec(d * d, seed++, w));
+    for (double &v : g)
+      v += 1.0;
+    Tensor zt = tensor({batch, n, d}, z), gt = tensor({d}, g),
+           bt = tensor({d}, bias), qt = tensor({d, d}, q),
+           wot = tensor({d, d}, wo), bot = tensor({d}, bo),
+           dt = tensor({d, d}, dict);
+    r::Vec exactMssa, exactIsta, roundedMssa, roundedIsta;
+    for (int64_t b = 0; b < batch; ++b) {
+      r::Vec zb(z.begin() + b * n * d, z.begin() + (b + 1) * n * d);
+      r::Vec y = r::layerNorm(zb, g, bias, n, d);
+      auto append = [](r::Vec &to, const r::Vec &v) {
+        to.insert(to.end(), v.begin(), v.end());
+      };
+      append(exactMssa, r::mssa(y, q, wo, bo, n, d, s.heads, s.headDim, true));
+      append(roundedMssa, r::mssa(y, halfRounded(q), halfRounded(wo), bo, n,
+                                  d, s.heads, s.headDim, true));
+      append(exactIsta, r::ista(zb, dict, n, d, 0.1, 0.1, true));
+      append(roundedIsta,
+             r::ista(zb, halfRounded(dict), n, d, 0.1, 0.1, true));
+    }
+    std::vector<float> gotMssa, gotIsta;
+    for (int64_t b = 0; b < (s.batch ? 1 : batch); ++b) {
+      Tensor zb = s.batch ? zt : image(zt, b);
+      Tensor m = program->call("mssa", {zb, gt, bt, qt, wot, bot}, 3);
+      Tensor x = program->call("ista", {zb, dt}, 3);
+      gotMssa.insert(gotMssa.end(), m.data.begin(), m.data.end());
+      gotIsta.insert(gotIsta.end(), x.data.begin(), x.data.end());
+    }
+    double mssaErr = relativeError(gotMssa, exactMssa),
+           mssaBase = relativeError(r::toFloat(roundedMssa), exactMssa),
+           istaErr = relativeError(gotIsta, exactIsta),
+           istaBase = relativeError(r::toFloat(roundedIsta), exactIsta);
+    std::printf("%s, f16 products: MSSA %.3g (f16 weights %.3g), ISTA %.3g "
+                "(f16 weights %.3g)\n",
+                describe(s).c_str(), mssaErr, mssaBase, istaErr, istaBase);
+    EXPECT_LE(mssaErr, 2 * mssaBase);
+    EXPECT_LE(istaErr, 2 * istaBase);
   }
 }

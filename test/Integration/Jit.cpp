@@ -71,6 +71,8 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
   PassManager pm(jit->context.get());
   PipelineOptions options;
   options.weights = weights;
+  // f16 products keep ISTA's two-product form (crate-compile does the same).
+  options.foldIsta = route != JitRoute::GpuKernelProgramF16;
   if (route == JitRoute::Cpu) {
     buildCpuJitPipeline(pm, options);
   } else {
@@ -78,7 +80,10 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
     pm.addPass(createCrateSpecializeBatch());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
-    buildGpuKernelProgramPipeline(pm);
+    GpuProgramOptions program;
+    if (route == JitRoute::GpuKernelProgramF16)
+      program.precision = GpuPrecision::f16;
+    buildGpuKernelProgramPipeline(pm, program);
     buildGpuKernelProgramToCpuPipeline(pm);
   }
   if (failed(pm.run(*module)))

@@ -41,6 +41,9 @@ enum class JitRoute {
   /// lowered for the host (crate-gpu-kernel-program-to-cpu). Entries with a
   /// dynamic batch are specialised to one image first, as for the GPU.
   GpuKernelProgram,
+  /// The same with --precision=f16: products on f16 operands with f32
+  /// accumulation, as tensor-core tiles.
+  GpuKernelProgramF16,
 };
 
 class Jit {

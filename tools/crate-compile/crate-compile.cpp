@@ -22,6 +22,7 @@
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVM/NVVM/Utils.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -29,6 +30,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -87,6 +89,26 @@ cl::opt<crate::GpuArch> gpuArch(
                clEnumValN(crate::GpuArch::sm_90a, "sm_90a",
                           "Hopper with wgmma (default)")),
     cl::init(crate::GpuArch::sm_90a), cl::cat(category));
+enum class KernelBinary { automatic, ptx, fatbin };
+cl::opt<KernelBinary> kernelBinary(
+    "gpu-binary", cl::desc("how --target=nvptx embeds its kernels"),
+    cl::values(clEnumValN(KernelBinary::automatic, "auto",
+                          "a fatbin when ptxas is found (CUDA_HOME, "
+                          "CUDA_ROOT, CUDA_PATH or PATH), PTX otherwise "
+                          "(default)"),
+               clEnumValN(KernelBinary::ptx, "ptx",
+                          "PTX only: the driver compiles it at the first "
+                          "forward"),
+               clEnumValN(KernelBinary::fatbin, "fatbin",
+                          "ptxas's cubin for --gpu-arch plus the PTX; fails "
+                          "without ptxas")),
+    cl::init(KernelBinary::automatic), cl::cat(category));
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("what the products multiply: f32 (default), or f16 for "
+             "--target=nvptx (f16 operands on tensor cores, f32 "
+             "accumulation; LayerNorm, softmax and epilogues stay f32)"),
+    cl::value_desc("f32|f16"), cl::init("f32"), cl::cat(category));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (default: the "
                                   "host CPU and its features), e.g. "
@@ -349,15 +371,38 @@ bool print(ModuleOp module) {
   return true;
 }
 
+/// ptxas where MLIR's NVVM serialisation looks for it (the toolkit that
+/// CUDA_ROOT, CUDA_HOME or CUDA_PATH names, or the one found at MLIR's
+/// build, then PATH); empty if there is none.
+std::string findPtxas() {
+  llvm::StringRef toolkit = mlir::NVVM::getCUDAToolkitPath();
+  if (!toolkit.empty()) {
+    llvm::SmallString<256> path(toolkit);
+    llvm::sys::path::append(path, "bin", "ptxas");
+    if (llvm::sys::fs::can_execute(path))
+      return std::string(path);
+  }
+  llvm::ErrorOr<std::string> found = llvm::sys::findProgramByName("ptxas");
+  return found ? *found : std::string();
+}
+
 bool compile(MLIRContext &context) {
   const bool gpu = target == Target::nvptx;
-  if (!gpu && gpuArch.getNumOccurrences())
-    return fail("--gpu-arch applies to --target=nvptx only");
+  if (!gpu && (gpuArch.getNumOccurrences() || kernelBinary.getNumOccurrences()))
+    return fail("--gpu-arch and --gpu-binary apply to --target=nvptx only");
   if (gpu && (!cpu.empty() || !mattr.empty()))
     return fail("--cpu and --mattr apply to --target=cpu only");
   if (gpu && decodeStep)
     return fail("--decode-step is for --target=cpu only: the GPU target has "
                 "no decoder yet");
+  if (precision != "f32" && precision != "f16")
+    return fail("--precision=" + precision +
+                ": unknown (choose f32 or f16; bf16 is not supported yet: "
+                "f16 runs on the same tensor cores at the same rate)");
+  const bool f16 = precision == "f16";
+  if (f16 && !gpu)
+    return fail("--precision=f16 is for --target=nvptx: the CPU target "
+                "computes in f32");
   if (emit == Emit::lib && outputDir.empty())
     return fail("no output directory: pass -o DIR");
   if (weightsAtRuntime == false && weightsFile.empty() && emit == Emit::lib)
@@ -404,6 +449,9 @@ bool compile(MLIRContext &context) {
   crate::PipelineOptions options;
   options.layerOutputs = layerOutputs;
   options.diagnostics = layerDiagnostics;
+  // f16 products keep ISTA's two-product form, which rounds only the
+  // step's update (crate.ista_operator would round y itself).
+  options.foldIsta = !f16;
   if (attentionMaps != AttentionMaps::none)
     options.attentionMaps =
         attentionMaps == AttentionMaps::full ? "full" : "cls";
@@ -458,14 +506,29 @@ bool compile(MLIRContext &context) {
       return fail(error);
   }
 
+  // With ptxas the kernels are embedded as a fatbin (cubin + PTX);
+  // without, as PTX the driver compiles at the first forward.
+  std::string ptxasPath =
+      gpu && kernelBinary != KernelBinary::ptx ? findPtxas() : std::string();
+  if (kernelBinary == KernelBinary::fatbin && ptxasPath.empty())
+    return fail("--gpu-binary=fatbin needs ptxas: none in $CUDA_HOME/bin, "
+                "$CUDA_ROOT/bin, $CUDA_PATH/bin or on PATH");
+  if (gpu)
+    step(ptxasPath.empty() ? "kernels as PTX"
+                           : "kernels as cubin + PTX (" + ptxasPath + ")");
   step("lowering to the LLVM dialect");
   progress.begin(3, "lower to the LLVM dialect");
   PassManager toLLVM(&context);
   instrument(toLLVM, progress);
   if (gpu) {
-    crate::buildGpuKernelProgramPipeline(toLLVM);
+    crate::GpuProgramOptions programOptions;
+    if (f16)
+      programOptions.precision = crate::GpuPrecision::f16;
+    crate::buildGpuKernelProgramPipeline(toLLVM, programOptions);
     crate::GpuPipelineOptions gpuOptions;
     gpuOptions.gpuArch = gpuArch;
+    gpuOptions.binary = ptxasPath.empty() ? crate::GpuBinary::ptx
+                                          : crate::GpuBinary::fatbin;
     crate::buildGpuKernelsToPtxPipeline(toLLVM, gpuOptions);
   } else {
     crate::buildLinalgToLLVMPipeline(
@@ -483,8 +546,10 @@ bool compile(MLIRContext &context) {
   // the end: a failing or interrupted compile leaves the previous library.
   Outputs outputs(outputDir, name);
   std::string codegenWhat =
-      gpu ? "generate the host code (LLVM; kernels in PTX for " +
-                crate::gpuArchName(gpuArch).str() + ")"
+      gpu ? "generate the host code (LLVM; kernels " +
+                std::string(ptxasPath.empty() ? "in PTX"
+                                              : "as cubin + PTX") +
+                " for " + crate::gpuArchName(gpuArch).str() + ")"
           : "generate code for " +
                 (cpu.empty() ? std::string("the host CPU, ")
                              : std::string()) +

@@ -27,6 +27,25 @@ llvm::StringRef gpuArchName(GpuArch arch);
 /// Parses "sm_80", "sm_90" or "sm_90a".
 std::optional<GpuArch> parseGpuArch(llvm::StringRef name);
 
+/// What the products multiply (the rest of the model is f32 either way).
+enum class GpuPrecision { f32, f16 };
+
+/// How the kernels are embedded: PTX for the driver to compile at the
+/// first forward, or a fatbin (ptxas's cubin for the architecture plus the
+/// PTX), which needs ptxas at compile time.
+enum class GpuBinary { ptx, fatbin };
+
+struct GpuProgramOptions : mlir::PassPipelineOptions<GpuProgramOptions> {
+  Option<GpuPrecision> precision{
+      *this, "precision", llvm::cl::desc("the products' operand type"),
+      llvm::cl::init(GpuPrecision::f32),
+      llvm::cl::values(
+          clEnumValN(GpuPrecision::f32, "f32", "f32 products (CUDA cores)"),
+          clEnumValN(GpuPrecision::f16, "f16",
+                     "f16 operands, f32 accumulation: tensor-core tiles "
+                     "(mma.sync m16n8k16)"))};
+};
+
 struct GpuPipelineOptions : mlir::PassPipelineOptions<GpuPipelineOptions> {
   // An enum option: a bad name is rejected when the pipeline text is parsed.
   Option<GpuArch> gpuArch{
@@ -36,12 +55,22 @@ struct GpuPipelineOptions : mlir::PassPipelineOptions<GpuPipelineOptions> {
                        clEnumValN(GpuArch::sm_90, "sm_90", "Hopper"),
                        clEnumValN(GpuArch::sm_90a, "sm_90a",
                                   "Hopper with wgmma and setmaxnreg"))};
+  Option<GpuBinary> binary{
+      *this, "binary", llvm::cl::desc("how the kernels are embedded"),
+      llvm::cl::init(GpuBinary::ptx),
+      llvm::cl::values(
+          clEnumValN(GpuBinary::ptx, "ptx", "PTX, compiled by the driver"),
+          clEnumValN(GpuBinary::fatbin, "fatbin",
+                     "cubin from ptxas plus the PTX (needs the CUDA "
+                     "toolkit at compile time)"))};
 };
 
 /// Linalg on tensors (one image, buildPerImagePipeline) to the tiled kernel
 /// program: bufferized, every linalg op (copies included) a grid loop of
-/// thread-block loops.
-void buildGpuKernelProgramPipeline(mlir::OpPassManager &pm);
+/// thread-block loops; with f16 precision, products as loops of 16 x 8
+/// tensor-core tiles.
+void buildGpuKernelProgramPipeline(mlir::OpPassManager &pm,
+                                   const GpuProgramOptions &opts = {});
 
 /// The tiled kernel program lowered for the CPU and the LLVM dialect: the
 /// same loops, run in order.

@@ -38,6 +38,14 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("run crate-simplify and crate-fold-ista after the "
                      "derivation"),
       llvm::cl::init(true)};
+  // The folded ISTA step multiplies y itself by M = I + eta (D - D^T D):
+  // with f16 products that rounds y, which the step otherwise carries
+  // through exactly (the two-product form rounds only its update).
+  Option<bool> foldIsta{
+      *this, "fold-ista",
+      llvm::cl::desc("with simplify: fold the warm-started ISTA step into "
+                     "one product (crate-fold-ista)"),
+      llvm::cl::init(true)};
 };
 
 /// crate-derive: unroll, derive the steps into blocks, simplify.

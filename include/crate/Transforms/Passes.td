@@ -85,8 +85,10 @@ def CrateGpuTileLoops : Pass<"crate-gpu-tile-loops"> {
     `threads` iterations along its innermost (contiguous) dimension, so a
     warp's accesses coalesce, and records the GPU mapping of each loop
     dimension (grid x/y/z from the innermost dimension outwards, thread x on
-    the innermost, the rest sequential). The loops stay plain IR that runs
-    on the CPU; convert-parallel-loops-to-gpu reads the mapping.
+    the innermost, the rest sequential). A loop of tensor-core tiles (one
+    that holds vector.contract, from crate-gpu-mma-products) is only mapped
+    to the grid: its iterations are warps' tiles. The loops stay plain IR
+    that runs on the CPU; convert-parallel-loops-to-gpu reads the mapping.
   }];
   let options = [
     Option<"threads", "threads", "int64_t", "32",
@@ -108,6 +110,89 @@ def CrateGpuDeviceBuffers : Pass<"crate-gpu-device-buffers", "mlir::func::FuncOp
     which lowers only stream-ordered allocations).
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def CrateProductPrecision : Pass<"crate-product-precision"> {
+  let summary = "products with f16 operands and f32 accumulation";
+  let description = [{
+    Runs on linalg on tensors. Every contraction whose operands and result
+    are f32 (the matrix products and the two products of attention) reads
+    its operands rounded to `type` and still accumulates in f32: the inputs
+    a tensor core multiplies. Constant operands are rounded at compile time;
+    other values get one elementwise rounding op each, shared by the
+    products that read them. The product becomes a linalg.generic whose
+    body widens the operands. LayerNorm and softmax statistics, residuals
+    and epilogues stay f32.
+  }];
+  let options = [
+    Option<"type", "type", "std::string", "\"f16\"",
+           "the operands' type (f16)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def CrateGpuMmaProducts : Pass<"crate-gpu-mma-products", "mlir::func::FuncOp"> {
+  let summary = "f16 products as 16x8x16 tensor-core tiles (vector.contract)";
+  let description = [{
+    Runs on the bufferized kernel program. Every contraction with f16
+    operands and an f32 result, static shapes, one m, n and k loop (others
+    batch loops), A read with k contiguous and C with n contiguous, their
+    rows aligned to 8 elements, becomes over its full tiles a grid loop
+    (batch, 16-row and 8-column tiles): each tile of C is read once, a k
+    loop of vector.contract steps of 16 x 8 x 16 on operands extended from
+    f16 carries it, and it is written once. The rows, columns and k values
+    past the full tiles stay the same linalg op on subviews. The result is
+    plain vector code that runs on the CPU; crate-gpu-warp-mma maps each
+    tile to a warp for mma.sync.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def CrateGpuWarpMma : Pass<"crate-gpu-warp-mma", "mlir::func::FuncOp"> {
+  let summary = "one warp per tensor-core tile, f16 operands into the mma";
+  let description = [{
+    The GPU half of crate-gpu-mma-products: the body of every outermost
+    scf.parallel that holds vector.contract moves into a loop of 32
+    iterations mapped to thread x (one warp per tile, as mma.sync needs;
+    convert-vector-to-gpu then distributes the tile over the lanes), and
+    the f16 -> f32 extensions of each contraction's operands fold into it.
+    Not part of the kernel program: run on the CPU, the warp loop would
+    apply each tile 32 times.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def CrateGpuOneModule : Pass<"crate-gpu-one-module", "mlir::ModuleOp"> {
+  let summary = "move every outlined kernel into one gpu.module";
+  let description = [{
+    gpu-kernel-outlining gives each kernel a gpu.module of its own, so each
+    is compiled by NVPTX, assembled by ptxas and loaded by the driver
+    separately. This pass moves all kernels into the first gpu.module and
+    points every gpu.launch_func at it: one compilation, one ptxas run, one
+    module load.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def CrateGpuMmaLanes : Pass<"crate-gpu-mma-lanes", "mlir::gpu::GPUFuncOp"> {
+  let summary = "spread each warp kernel's tile over its lanes (mma.sync)";
+  let description = [{
+    Runs on outlined kernels. In each kernel that holds a vector.contract
+    (a warp's tile, crate-gpu-warp-mma), upstream's vector-to-nvgpu
+    conversion turns the tile's transfers and contractions into per-lane
+    loads and stores indexed by gpu.lane_id and nvgpu.mma.sync. Other
+    kernels are left alone: the upstream pass, run over them, claims their
+    scalar arithmetic as matrix ops and fails.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::nvgpu::NVGPUDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def CrateGpuSerialKernels : Pass<"crate-gpu-serial-kernels", "mlir::func::FuncOp"> {

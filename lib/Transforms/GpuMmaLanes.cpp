@@ -1,0 +1,44 @@
+//===- GpuMmaLanes.cpp - a warp kernel's tile over its lanes --------------===//
+//
+// Upstream's vector-to-nvgpu conversion turns the vector ops of a warp's
+// tile (crate-gpu-warp-mma) into per-lane loads, nvgpu.mma.sync and stores
+// indexed by gpu.lane_id. It is applied kernel by kernel, and only to
+// kernels that hold a vector.contract: run over other code, the upstream
+// pass claims scalar arithmetic and index computations as matrix ops and
+// fails on them, and before outlining the loops around a tile enter its
+// slices.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Transforms/Passes.h"
+
+#include "mlir/Conversion/VectorToGPU/VectorToGPU.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace crate {
+#define GEN_PASS_DEF_CRATEGPUMMALANES
+#include "crate/Transforms/Passes.h.inc"
+} // namespace crate
+
+using namespace mlir;
+
+namespace {
+struct CrateGpuMmaLanesPass
+    : crate::impl::CrateGpuMmaLanesBase<CrateGpuMmaLanesPass> {
+  void runOnOperation() override {
+    gpu::GPUFuncOp kernel = getOperation();
+    if (!kernel.walk([](vector::ContractionOp) {
+               return WalkResult::interrupt();
+             }).wasInterrupted())
+      return;
+    RewritePatternSet prepare(&getContext());
+    populatePrepareVectorToMMAPatterns(prepare, /*useNvGpu=*/true);
+    if (failed(applyPatternsGreedily(kernel, std::move(prepare))))
+      return signalPassFailure();
+    IRRewriter rewriter(&getContext());
+    if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, kernel)))
+      return signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,301 @@
+//===- GpuMmaProducts.cpp - products as warp-sized tensor-core tiles -------===//
+//
+// Every contraction C += A B on buffers with f16 A and B and an f32 C (what
+// crate-product-precision makes of the products) becomes, over its full
+// tiles, a grid loop of 16 x 8 tiles of C: each tile is read once, a k loop
+// carries it through vector.contract steps of 16 x 8 x 16 (the shape of
+// mma.sync.m16n8k16 with f16 inputs and f32 accumulation) and it is written
+// once. The operands are extended to f32 inside the step, so the program is
+// plain vector code that runs on the CPU as it is; crate-gpu-warp-mma gives
+// each tile a warp and folds the extension into the tensor-core op.
+//
+// The rows, columns and k values past the last full tile stay a linalg op
+// on subviews of the same buffers (the k remainder after the tiles, as it
+// accumulates into them). A product whose rows are not aligned for the
+// warp's paired loads (a row stride or offset not a multiple of 8
+// elements) stays as it is.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crate/Transforms/Passes.h"
+
+#include "llvm/ADT/SmallBitVector.h"
+
+namespace crate {
+#define GEN_PASS_DEF_CRATEGPUMMAPRODUCTS
+#include "crate/Transforms/Passes.h.inc"
+} // namespace crate
+
+using namespace mlir;
+
+namespace {
+
+// The tile of one mma.sync.m16n8k16.
+constexpr int64_t kTileM = 16, kTileN = 8, kTileK = 16;
+// Paired f16 (and f32) loads want rows starting at 16-byte boundaries.
+constexpr int64_t kAlign = 8;
+
+/// The loops of a contraction and the memref dimension each operand reads
+/// them from.
+struct Product {
+  linalg::LinalgOp op;
+  unsigned m, n, k;
+  SmallVector<unsigned> batch;
+  SmallVector<int64_t> ranges;
+  Value a, b, c;
+  unsigned aOperand = 0; // which input of the op A is
+  AffineMap aMap, bMap, cMap;
+};
+
+/// The memref dimension of `v` (read through `map`) that loop `loop` walks.
+unsigned dimOf(AffineMap map, unsigned loop) {
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    if (cast<AffineDimExpr>(map.getResult(i)).getPosition() == loop)
+      return i;
+  llvm_unreachable("the loop is not read by this operand");
+}
+
+/// Whether the 2-D view of `v` along `rowLoop`, `colLoop` has its columns
+/// contiguous and its rows (and batch offsets) aligned for paired loads.
+bool alignedRows(Value v, AffineMap map, unsigned rowLoop, unsigned colLoop,
+                 ArrayRef<unsigned> batch) {
+  auto type = cast<MemRefType>(v.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) || offset % kAlign)
+    return false;
+  unsigned row = dimOf(map, rowLoop), col = dimOf(map, colLoop);
+  if (strides[col] != 1 || ShapedType::isDynamic(strides[row]) ||
+      strides[row] % kAlign)
+    return false;
+  for (unsigned l : batch)
+    if (map.isFunctionOfDim(l) &&
+        (ShapedType::isDynamic(strides[dimOf(map, l)]) ||
+         strides[dimOf(map, l)] % kAlign))
+      return false;
+  return true;
+}
+
+/// A product the tiles apply to: f16 operands, an f32 result, static
+/// shapes, projected-permutation maps, one m, n and k loop (the others
+/// batch loops every operand that has them reads), A read with k
+/// contiguous and C with n contiguous, both aligned (B may be transposed:
+/// its loads are then per element).
+FailureOr<Product> mmaProduct(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return failure();
+  Product p;
+  p.op = op;
+  p.a = op.getDpsInputs()[0];
+  p.b = op.getDpsInputs()[1];
+  p.c = op.getDpsInits()[0];
+  auto elementIs = [](Value v, auto pred) {
+    auto t = cast<MemRefType>(v.getType());
+    return t.hasStaticShape() && pred(t.getElementType());
+  };
+  auto isF16 = [](Type t) { return t.isF16(); };
+  auto isF32 = [](Type t) { return t.isF32(); };
+  if (!elementIs(p.a, isF16) || !elementIs(p.b, isF16) ||
+      !elementIs(p.c, isF32))
+    return failure();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (AffineMap map : maps)
+    if (!map.isProjectedPermutation())
+      return failure();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 ||
+      dims->batch.size() + 3 != op.getNumLoops())
+    return failure();
+  p.m = dims->m[0];
+  p.n = dims->n[0];
+  p.k = dims->k[0];
+  p.batch.assign(dims->batch.begin(), dims->batch.end());
+  // The input that reads m is A.
+  if (!maps[0].isFunctionOfDim(p.m)) {
+    std::swap(p.a, p.b);
+    std::swap(maps[0], maps[1]);
+    p.aOperand = 1;
+  }
+  p.aMap = maps[0];
+  p.bMap = maps[1];
+  p.cMap = maps[2];
+  p.ranges = op.getStaticLoopRanges();
+  if (!alignedRows(p.a, p.aMap, p.m, p.k, p.batch) ||
+      !alignedRows(p.c, p.cMap, p.m, p.n, p.batch))
+    return failure();
+  return p;
+}
+
+/// The 2-D view of `v` at the batch indices `ivs` (by loop), its two
+/// remaining dimensions in memory order.
+Value view2d(OpBuilder &b, Location loc, Value v, AffineMap map,
+             ArrayRef<unsigned> batch, ArrayRef<Value> ivs) {
+  auto type = cast<MemRefType>(v.getType());
+  if (type.getRank() == 2)
+    return v;
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
+      sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+  // The batch dimensions are taken at `ivs` and dropped.
+  llvm::SmallBitVector dropped(type.getRank());
+  for (auto [loop, iv] : llvm::zip(batch, ivs))
+    if (map.isFunctionOfDim(loop)) {
+      unsigned d = dimOf(map, loop);
+      offsets[d] = iv;
+      sizes[d] = b.getIndexAttr(1);
+      dropped.set(d);
+    }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (!dropped.test(i))
+      shape.push_back(type.getDimSize(i));
+  auto viewType = memref::SubViewOp::inferRankReducedResultType(
+      shape, type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, loc, viewType, v, offsets, sizes,
+                                   strides);
+}
+
+/// A subview of `v` (read through `map`) restricted to [begin, end) along
+/// the loops of `bounds`.
+Value restrict(OpBuilder &b, Location loc, Value v, AffineMap map,
+               ArrayRef<std::tuple<unsigned, int64_t, int64_t>> bounds) {
+  auto type = cast<MemRefType>(v.getType());
+  SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape()),
+      strides(type.getRank(), 1);
+  for (auto [loop, begin, end] : bounds)
+    if (map.isFunctionOfDim(loop)) {
+      unsigned d = dimOf(map, loop);
+      offsets[d] = begin;
+      sizes[d] = end - begin;
+    }
+  return memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
+}
+
+struct CrateGpuMmaProductsPass
+    : crate::impl::CrateGpuMmaProductsBase<CrateGpuMmaProductsPass> {
+  void runOnOperation() override {
+    SmallVector<Product> products;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      FailureOr<Product> p = mmaProduct(op);
+      if (succeeded(p))
+        products.push_back(*p);
+    });
+    for (Product &p : products)
+      tile(p);
+  }
+
+  void tile(Product &p) {
+    const int64_t rows = p.ranges[p.m], cols = p.ranges[p.n],
+                  depth = p.ranges[p.k];
+    const int64_t fullRows = rows / kTileM * kTileM,
+                  fullCols = cols / kTileN * kTileN,
+                  fullDepth = depth / kTileK * kTileK;
+    if (!fullRows || !fullCols || !fullDepth)
+      return;
+    Location loc = p.op.getLoc();
+    OpBuilder b(p.op);
+    auto index = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v).getResult();
+    };
+    // The grid: batch loops, then 16-row and 8-column tiles.
+    SmallVector<Value> lower, upper, steps;
+    for (unsigned l : p.batch) {
+      lower.push_back(index(0));
+      upper.push_back(index(p.ranges[l]));
+      steps.push_back(index(1));
+    }
+    lower.append({index(0), index(0)});
+    upper.append({index(fullRows), index(fullCols)});
+    steps.append({index(kTileM), index(kTileN)});
+    auto grid = scf::ParallelOp::create(b, loc, lower, upper, steps);
+    b.setInsertionPointToStart(grid.getBody());
+    ValueRange ivs = grid.getInductionVars();
+    SmallVector<Value> batchIvs(ivs.take_front(ivs.size() - 2));
+    Value i = ivs[ivs.size() - 2], j = ivs.back();
+    Value a = view2d(b, loc, p.a, p.aMap, p.batch, batchIvs);
+    Value bv = view2d(b, loc, p.b, p.bMap, p.batch, batchIvs);
+    Value c = view2d(b, loc, p.c, p.cMap, p.batch, batchIvs);
+    // B's view is (n, k) in memory order, or (k, n): then read transposed.
+    bool bTransposed = dimOf(p.bMap, p.k) < dimOf(p.bMap, p.n);
+    MLIRContext *ctx = b.getContext();
+    Type f16 = b.getF16Type(), f32 = b.getF32Type();
+    auto aType = VectorType::get({kTileM, kTileK}, f16);
+    auto bType = VectorType::get({kTileN, kTileK}, f16);
+    auto cType = VectorType::get({kTileM, kTileN}, f32);
+    SmallVector<bool> inBounds = {true, true};
+    Value zero16 = arith::ConstantOp::create(b, loc, b.getF16FloatAttr(0));
+    Value zero32 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Value tile = vector::TransferReadOp::create(b, loc, cType, c, {i, j},
+                                                zero32, inBounds);
+    auto kLoop = scf::ForOp::create(b, loc, index(0), index(fullDepth),
+                                    index(kTileK), ValueRange{tile});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(kLoop.getBody());
+      Value k = kLoop.getInductionVar();
+      Value aTile = vector::TransferReadOp::create(b, loc, aType, a, {i, k},
+                                                   zero16, inBounds);
+      AffineMap transpose =
+          AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx);
+      Value bTile =
+          bTransposed
+              ? vector::TransferReadOp::create(b, loc, bType, bv, {k, j},
+                                               zero16, transpose, inBounds)
+                    .getResult()
+              : vector::TransferReadOp::create(b, loc, bType, bv, {j, k},
+                                               zero16, inBounds)
+                    .getResult();
+      Value aWide = arith::ExtFOp::create(
+          b, loc, VectorType::get({kTileM, kTileK}, f32), aTile);
+      Value bWide = arith::ExtFOp::create(
+          b, loc, VectorType::get({kTileN, kTileK}, f32), bTile);
+      AffineExpr m, n, kk;
+      bindDims(ctx, m, n, kk);
+      auto step = vector::ContractionOp::create(
+          b, loc, aWide, bWide, kLoop.getRegionIterArg(0),
+          b.getAffineMapArrayAttr({AffineMap::get(3, 0, {m, kk}, ctx),
+                                   AffineMap::get(3, 0, {n, kk}, ctx),
+                                   AffineMap::get(3, 0, {m, n}, ctx)}),
+          b.getArrayAttr({vector::IteratorTypeAttr::get(
+                              ctx, vector::IteratorType::parallel),
+                          vector::IteratorTypeAttr::get(
+                              ctx, vector::IteratorType::parallel),
+                          vector::IteratorTypeAttr::get(
+                              ctx, vector::IteratorType::reduction)}));
+      scf::YieldOp::create(b, loc, step.getResult());
+    }
+    vector::TransferWriteOp::create(b, loc, kLoop.getResult(0), c, {i, j},
+                                    inBounds);
+
+    // What the tiles leave: the last rows, the last columns of the tiled
+    // rows, then the last k values of the tiles (they add to the tiles).
+    b.setInsertionPoint(p.op);
+    auto remainder =
+        [&](ArrayRef<std::tuple<unsigned, int64_t, int64_t>> bounds) {
+          Value a = restrict(b, loc, p.a, p.aMap, bounds);
+          Value bRest = restrict(b, loc, p.b, p.bMap, bounds);
+          Value c = restrict(b, loc, p.c, p.cMap, bounds);
+          // By operand number: A and B may be one buffer (Z^T Z).
+          Operation *rest = b.clone(*p.op);
+          rest->setOperand(p.aOperand, a);
+          rest->setOperand(1 - p.aOperand, bRest);
+          rest->setOperand(2, c);
+        };
+    b.setInsertionPointAfter(grid);
+    if (fullRows < rows)
+      remainder({{p.m, fullRows, rows}});
+    if (fullCols < cols)
+      remainder({{p.m, 0, fullRows}, {p.n, fullCols, cols}});
+    if (fullDepth < depth)
+      remainder({{p.m, 0, fullRows},
+                 {p.n, 0, fullCols},
+                 {p.k, fullDepth, depth}});
+    p.op->erase();
+  }
+};
+} // namespace
