@@ -1,5 +1,5 @@
 """One --target=nvptx library on the GPU: logits against the reference
-(float64, relative error <= 1e-5) image by image and as a batch, then the
+(float64, relative error <= --tolerance, 1e-5 by default) image by image and as a batch, then the
 time per forward against PyTorch eager on the same GPU (bench/cpu's
 reference model) unless --no-timing."""
 import argparse
@@ -19,6 +19,10 @@ def main():
     ap.add_argument("libdir")
     ap.add_argument("io")
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--tolerance", type=float, default=1e-5,
+                    help="largest relative error accepted (f16 libraries: "
+                    "what GpuKernelProgramTest measured, about 2x the "
+                    "f16-weights error)")
     a = ap.parse_args()
     sys.path.insert(0, a.libdir)
     from crate_model import CrateError, Model
@@ -35,12 +39,12 @@ def main():
         y = model.forward(x[b:b + 1]).astype(np.float64)
         err = np.linalg.norm(y - want[b:b + 1]) / np.linalg.norm(want[b:b + 1])
         print(f"image {b}: relative error {err:.3g}")
-        ok &= bool(err <= 1e-5)
+        ok &= bool(err <= args.tolerance)
     y = model.forward(x).astype(np.float64)
     err = np.linalg.norm(y - want) / np.linalg.norm(want)
     print(f"batch {x.shape[0]}: relative error {err:.3g}, top-1 agreement "
           f"{np.mean(y.argmax(1) == want.argmax(1)):.2f}")
-    ok &= bool(err <= 1e-5)
+    ok &= bool(err <= args.tolerance)
     if not a.no_timing:
         for batch in (1, 64):
             xb = np.ascontiguousarray(np.resize(x, (batch,) + x.shape[1:]))

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Builds here (the machine with MLIR) what bench/gpu/run.sh checks on a GPU
 # machine (which has CUDA and PyTorch but no MLIR): the crate_mini library
-# for --target=nvptx, once per architecture, under build/gpu/. Carry
+# for --target=nvptx, once per architecture and precision (f32, and f16 on
+# tensor cores), under build/gpu/. Carry
 # build/gpu to the GPU machine (device tool: carry ["build/gpu"]).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${CRATE_BUILD_DIR:-$root/build}
-out=$build/gpu
-compiler=$build/bin/crate-compile
+out=${CRATE_GPU_DIR:-$build/gpu}
+compiler=${CRATE_COMPILE:-$build/bin/crate-compile}
 [ -x "$compiler" ] || { echo "prepare.sh: build the compiler first (scripts/build.sh)" >&2; exit 1; }
 rm -rf "$out"; mkdir -p "$out"
 for arch in sm_90a sm_80; do
-  "$compiler" "$root/examples/crate_mini.mlir" \
-      --weights "$root/test/data/crate_mini_weights.safetensors" \
-      --target=nvptx --gpu-arch=$arch --name crate_mini -o "$out/crate_mini_$arch"
+  for precision in f32 f16; do
+    suffix=$([ $precision = f16 ] && echo _f16 || true)
+    "$compiler" "$root/examples/crate_mini.mlir" \
+        --weights "$root/test/data/crate_mini_weights.safetensors" \
+        --target=nvptx --gpu-arch=$arch --precision=$precision \
+        --name crate_mini -o "$out/crate_mini_$arch$suffix"
+  done
 done
 cp "$root/test/data/crate_mini_io.safetensors" "$out/"
 echo "prepare.sh: wrote $out (carry it to the GPU machine; run bench/gpu/run.sh there)"

@@ -5,7 +5,8 @@
 #   1. the GPU and driver (nvidia-smi);
 #   2. crate_mini compiled with --target=nvptx for sm_90a (and sm_80 where
 #      the GPU runs it) against the reference logits (float64, 1e-5), per
-#      image and as a batch;
+#      image and as a batch; the same with --precision=f16 (tensor cores,
+#      1e-3);
 #   3. the same under compute-sanitizer (memcheck), when it is installed;
 #   4. the time per forward, ours against PyTorch eager on the GPU (the
 #      reference model of bench/cpu/crate_reference.py) when torch sees a GPU.
@@ -21,12 +22,22 @@ for arch in sm_90a sm_80; do
   echo "== crate_mini, --target=nvptx --gpu-arch=$arch"
   python3 "$root/bench/gpu/check.py" "$dir/crate_mini_$arch" \
       "$dir/crate_mini_io.safetensors" || status=1
+  # f16 products: GpuKernelProgramTest measured 5.1e-4..6.8e-4 against
+  # float64 on the CPU run of the same program (2x the f16-weights error
+  # is 9.3e-4..1.1e-3).
+  echo "== crate_mini, --target=nvptx --gpu-arch=$arch --precision=f16 (mma.sync)"
+  python3 "$root/bench/gpu/check.py" "$dir/crate_mini_${arch}_f16" \
+      "$dir/crate_mini_io.safetensors" --tolerance 1e-3 || status=1
 done
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 if [ -n "$sanitizer" ]; then
   echo "== compute-sanitizer (memcheck), sm_90a"
   "$sanitizer" --tool memcheck --error-exitcode 3 python3 "$root/bench/gpu/check.py" \
       "$dir/crate_mini_sm_90a" "$dir/crate_mini_io.safetensors" --no-timing || status=1
+  echo "== compute-sanitizer (memcheck), sm_90a, f16"
+  "$sanitizer" --tool memcheck --error-exitcode 3 python3 "$root/bench/gpu/check.py" \
+      "$dir/crate_mini_sm_90a_f16" "$dir/crate_mini_io.safetensors" --no-timing \
+      --tolerance 1e-3 || status=1
 else
   echo "== compute-sanitizer: not installed, skipped"
 fi
