@@ -416,6 +416,13 @@ bool compile(MLIRContext &context) {
   crate::codegen::ObjectOptions objectOptions;
   objectOptions.cpu = cpu;
   objectOptions.features = mattr;
+  // On the GPU the host code only packs arguments and launches kernels, in
+  // one straight-line block of thousands of calls, where the IR
+  // optimiser's SLP vectoriser (on at any level through MLIR's
+  // makeOptimizingTransformer) is quadratic: CRATE-base f16 spent 25 s of
+  // 34 there. The host code is not optimised; the kernels are (NVPTX, O2).
+  if (target == Target::nvptx)
+    objectOptions.optLevel = 0;
   std::unique_ptr<llvm::TargetMachine> targetMachine =
       crate::codegen::makeTargetMachine(objectOptions, error);
   if (!targetMachine)
