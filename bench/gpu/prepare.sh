@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds here (the machine with MLIR) what bench/gpu/run.sh checks on a GPU
 # machine (which has CUDA and PyTorch but no MLIR): the crate_mini library
-# for --target=nvptx, once per architecture and precision (f32, and f16 on
-# tensor cores), under build/gpu/. Carry
+# for --target=nvptx, once per architecture and precision (f32; f16 and
+# tf32 on tensor cores), under build/gpu/. Carry
 # build/gpu to the GPU machine (device tool: carry ["build/gpu"]).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,11 +12,15 @@ compiler=${CRATE_COMPILE:-$build/bin/crate-compile}
 [ -x "$compiler" ] || { echo "prepare.sh: build the compiler first (scripts/build.sh)" >&2; exit 1; }
 rm -rf "$out"; mkdir -p "$out"
 for arch in sm_90a sm_80; do
-  for precision in f32 f16; do
-    suffix=$([ $precision = f16 ] && echo _f16 || true)
+  for variant in f32 f16 tf32; do
+    case $variant in
+      f32) flags=(); suffix= ;;
+      f16) flags=(--precision=f16); suffix=_f16 ;;
+      tf32) flags=(--allow-tf32); suffix=_tf32 ;;
+    esac
     "$compiler" "$root/examples/crate_mini.mlir" \
         --weights "$root/test/data/crate_mini_weights.safetensors" \
-        --target=nvptx --gpu-arch=$arch --precision=$precision \
+        --target=nvptx --gpu-arch=$arch "${flags[@]}" \
         --name crate_mini -o "$out/crate_mini_$arch$suffix"
   done
 done

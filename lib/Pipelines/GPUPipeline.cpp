@@ -56,8 +56,11 @@ void buildGpuKernelProgramPipeline(OpPassManager &pm,
   // A memref.copy left on the host would be a host copy of device memory:
   // as linalg.copy it becomes a kernel like every other op.
   pm.addPass(createCrateExpandMemRefCopy());
-  // f16 products: loops of tensor-core tiles (vector.contract).
-  pm.addNestedPass<func::FuncOp>(createCrateGpuMmaProducts());
+  // f16 (and with allow-tf32, f32) products: loops of tensor-core tiles
+  // (vector.contract).
+  CrateGpuMmaProductsOptions tiles;
+  tiles.tf32 = opts.allowTf32;
+  pm.addNestedPass<func::FuncOp>(createCrateGpuMmaProducts(tiles));
   // Reductions become sequential loops inside each parallel iteration.
   appendUpstream(pm, "canonicalize,cse,func.func(convert-linalg-to-parallel-"
                      "loops)");

@@ -14,6 +14,7 @@
 
 #include "mlir/Conversion/VectorToGPU/VectorToGPU.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace crate {
@@ -39,6 +40,12 @@ struct CrateGpuMmaLanesPass
     IRRewriter rewriter(&getContext());
     if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, kernel)))
       return signalPassFailure();
+    // f32 operands: the tensor core multiplies them as tf32, which the op
+    // must say (crate-gpu-mma-products tiles f32 only with --allow-tf32).
+    kernel.walk([](nvgpu::MmaSyncOp mma) {
+      if (getElementTypeOrSelf(mma.getMatrixA().getType()).isF32())
+        mma.setTf32EnabledAttr(UnitAttr::get(mma.getContext()));
+    });
   }
 };
 } // namespace

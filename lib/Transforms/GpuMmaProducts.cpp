@@ -5,7 +5,8 @@
 // tiles, a grid loop of 16 x 8 tiles of C: each tile is read once, a k loop
 // carries it through vector.contract steps of 16 x 8 x 16 (the shape of
 // mma.sync.m16n8k16 with f16 inputs and f32 accumulation) and it is written
-// once. The operands are extended to f32 inside the step, so the program is
+// once. With `tf32` (crate-compile --allow-tf32), f32 products are tiled
+// the same way in steps of 16 x 8 x 8 (mma.sync.m16n8k8 on tf32). The operands are extended to f32 inside the step, so the program is
 // plain vector code that runs on the CPU as it is; crate-gpu-warp-mma gives
 // each tile a warp and folds the extension into the tensor-core op.
 //
@@ -30,8 +31,9 @@ using namespace mlir;
 
 namespace {
 
-// The tile of one mma.sync.m16n8k16.
-constexpr int64_t kTileM = 16, kTileN = 8, kTileK = 16;
+// The tile of one mma.sync: m16n8k16 for f16 operands, m16n8k8 for tf32.
+constexpr int64_t kTileM = 16, kTileN = 8;
+int64_t tileK(Type operand) { return operand.isF16() ? 16 : 8; }
 // Paired f16 (and f32) loads want rows starting at 16-byte boundaries.
 constexpr int64_t kAlign = 8;
 
@@ -77,12 +79,13 @@ bool alignedRows(Value v, AffineMap map, unsigned rowLoop, unsigned colLoop,
   return true;
 }
 
-/// A product the tiles apply to: f16 operands, an f32 result, static
+/// A product the tiles apply to: f16 operands (or f32 ones with `tf32`), an
+/// f32 result, static
 /// shapes, projected-permutation maps, one m, n and k loop (the others
 /// batch loops every operand that has them reads), A read with k
 /// contiguous and C with n contiguous, both aligned (B may be transposed:
 /// its loads are then per element).
-FailureOr<Product> mmaProduct(linalg::LinalgOp op) {
+FailureOr<Product> mmaProduct(linalg::LinalgOp op, bool tf32) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
     return failure();
@@ -95,10 +98,12 @@ FailureOr<Product> mmaProduct(linalg::LinalgOp op) {
     auto t = cast<MemRefType>(v.getType());
     return t.hasStaticShape() && pred(t.getElementType());
   };
-  auto isF16 = [](Type t) { return t.isF16(); };
   auto isF32 = [](Type t) { return t.isF32(); };
-  if (!elementIs(p.a, isF16) || !elementIs(p.b, isF16) ||
-      !elementIs(p.c, isF32))
+  auto isOperand = [&](Type t) { return t.isF16() || (tf32 && t.isF32()); };
+  if (!elementIs(p.a, isOperand) || !elementIs(p.b, isOperand) ||
+      !elementIs(p.c, isF32) ||
+      getElementTypeOrSelf(p.a.getType()) !=
+          getElementTypeOrSelf(p.b.getType()))
     return failure();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   for (AffineMap map : maps)
@@ -178,10 +183,12 @@ Value restrict(OpBuilder &b, Location loc, Value v, AffineMap map,
 
 struct CrateGpuMmaProductsPass
     : crate::impl::CrateGpuMmaProductsBase<CrateGpuMmaProductsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<Product> products;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      FailureOr<Product> p = mmaProduct(op);
+      FailureOr<Product> p = mmaProduct(op, tf32);
       if (succeeded(p))
         products.push_back(*p);
     });
@@ -190,6 +197,8 @@ struct CrateGpuMmaProductsPass
   }
 
   void tile(Product &p) {
+    Type operand = getElementTypeOrSelf(p.a.getType());
+    const int64_t kTileK = tileK(operand);
     const int64_t rows = p.ranges[p.m], cols = p.ranges[p.n],
                   depth = p.ranges[p.k];
     const int64_t fullRows = rows / kTileM * kTileM,
@@ -223,12 +232,13 @@ struct CrateGpuMmaProductsPass
     // B's view is (n, k) in memory order, or (k, n): then read transposed.
     bool bTransposed = dimOf(p.bMap, p.k) < dimOf(p.bMap, p.n);
     MLIRContext *ctx = b.getContext();
-    Type f16 = b.getF16Type(), f32 = b.getF32Type();
-    auto aType = VectorType::get({kTileM, kTileK}, f16);
-    auto bType = VectorType::get({kTileN, kTileK}, f16);
+    Type f32 = b.getF32Type();
+    auto aType = VectorType::get({kTileM, kTileK}, operand);
+    auto bType = VectorType::get({kTileN, kTileK}, operand);
     auto cType = VectorType::get({kTileM, kTileN}, f32);
     SmallVector<bool> inBounds = {true, true};
-    Value zero16 = arith::ConstantOp::create(b, loc, b.getF16FloatAttr(0));
+    Value zero16 = arith::ConstantOp::create(b, loc, operand,
+                                             b.getFloatAttr(operand, 0));
     Value zero32 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
     Value tile = vector::TransferReadOp::create(b, loc, cType, c, {i, j},
                                                 zero32, inBounds);
@@ -250,10 +260,16 @@ struct CrateGpuMmaProductsPass
               : vector::TransferReadOp::create(b, loc, bType, bv, {j, k},
                                                zero16, inBounds)
                     .getResult();
-      Value aWide = arith::ExtFOp::create(
-          b, loc, VectorType::get({kTileM, kTileK}, f32), aTile);
-      Value bWide = arith::ExtFOp::create(
-          b, loc, VectorType::get({kTileN, kTileK}, f32), bTile);
+      // f16 operands are widened (crate-gpu-warp-mma folds it into the
+      // mma); f32 ones are read as they are (the tensor core rounds them
+      // to tf32).
+      Value aWide = aTile, bWide = bTile;
+      if (operand.isF16()) {
+        aWide = arith::ExtFOp::create(
+            b, loc, VectorType::get({kTileM, kTileK}, f32), aTile);
+        bWide = arith::ExtFOp::create(
+            b, loc, VectorType::get({kTileN, kTileK}, f32), bTile);
+      }
       AffineExpr m, n, kk;
       bindDims(ctx, m, n, kk);
       auto step = vector::ContractionOp::create(

@@ -33,3 +33,15 @@
 // F16-SASS: 25 kernels with HMMA/HGMMA in the SASS
 // RUN: %python %crate_src/scripts/ptx-kernels.py %t.f16.80.mlir %t.f16.80p --ptxas %ptxas --arch sm_80 --no-spills | FileCheck %s --check-prefix=F16
 // F16: 314 kernels, 25 with tensor-core instructions in the PTX
+//
+// --allow-tf32 (f32 precision): the same 25 products as tf32 tiles of
+// 16 x 8 x 8, mma.sync.m16n8k8 on tf32 and HMMA.1688.F32.TF32 in the SASS;
+// nothing is rounded to f16, so there are no rounding kernels (244).
+// RUN: crate-opt %t.linalg.mlir --crate-gpu-kernel-program=allow-tf32=true -o %t.tf32.mlir
+// RUN: crate-opt %t.tf32.mlir --crate-gpu-to-ptx=gpu-arch=sm_80 -o %t.tf32.80.mlir
+// RUN: %python %crate_src/scripts/ptx-kernels.py %t.tf32.80.mlir %t.tf32.80 --ptxas %ptxas --arch sm_80 --no-spills | FileCheck %s --check-prefix=TF32
+// TF32: 244 kernels, 25 with tensor-core instructions in the PTX
+// RUN: cat %t.tf32.80/*.ptx | FileCheck %s --check-prefix=TF32-PTX
+// TF32-PTX: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// RUN: %if cuobjdump %{ %cuobjdump -sass %t.tf32.80/*.sm_80.cubin | FileCheck %s --check-prefix=TF32-SASS %}
+// TF32-SASS: HMMA.1688.F32.TF32

@@ -167,7 +167,11 @@ std::string blocksSource(const BlockShape &s) {
 }
 } // namespace
 
-TEST(GpuKernelProgram, CrateMiniMatchesReferenceAndCpuLibrary) {
+/// The f32 route (routes the same) and the --allow-tf32 one, whose f32
+/// tensor-core tiles compute in f32 on the CPU: the tiling is checked.
+class GpuKernelProgramF32 : public testing::TestWithParam<JitRoute> {};
+
+TEST_P(GpuKernelProgramF32, CrateMiniMatchesReferenceAndCpuLibrary) {
   std::string source = readFile(std::string(CRATE_EXAMPLES_DIR) +
                                 "/crate_mini.mlir");
   const std::string entry = "-> tensor<?x10xf32> {";
@@ -175,7 +179,7 @@ TEST(GpuKernelProgram, CrateMiniMatchesReferenceAndCpuLibrary) {
   ASSERT_NE(at, std::string::npos);
   source.insert(at + entry.size() - 1, "attributes {llvm.emit_c_interface} ");
   const std::string weights = kData + "/crate_mini_weights.safetensors";
-  auto program = compileOrFail(source, JitRoute::GpuKernelProgram, weights);
+  auto program = compileOrFail(source, GetParam(), weights);
   auto cpu = compileOrFail(source, JitRoute::Cpu, weights);
   ASSERT_TRUE(program && cpu);
   const std::string io = kData + "/crate_mini_io.safetensors";
@@ -198,7 +202,7 @@ TEST(GpuKernelProgram, CrateMiniMatchesReferenceAndCpuLibrary) {
   }
 }
 
-TEST(GpuKernelProgram, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
+TEST_P(GpuKernelProgramF32, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
   const BlockShape shapes[] = {
       {0, 197, 6, 64}, {0, 65, 16, 32}, {0, 65, 1, 48},
       {3, 65, 3, 64},  {2, 197, 4, 48},
@@ -207,7 +211,7 @@ TEST(GpuKernelProgram, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
   for (const BlockShape &s : shapes) {
     SCOPED_TRACE(describe(s));
     std::string source = blocksSource(s);
-    auto program = compileOrFail(source, JitRoute::GpuKernelProgram);
+    auto program = compileOrFail(source, GetParam());
     auto cpu = compileOrFail(source, JitRoute::Cpu);
     ASSERT_TRUE(program && cpu);
     const int64_t batch = s.batch ? s.batch : 2, n = s.tokens,
@@ -260,6 +264,13 @@ TEST(GpuKernelProgram, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
     EXPECT_LE(istaCpu, 1e-5);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Routes, GpuKernelProgramF32,
+    testing::Values(JitRoute::GpuKernelProgram, JitRoute::GpuKernelProgramTf32),
+    [](const testing::TestParamInfo<JitRoute> &info) {
+      return info.param == JitRoute::GpuKernelProgram ? "F32" : "AllowTf32";
+    });
 
 // --precision=f16: the products take f16 operands and accumulate in f32, as
 // tensor-core tiles. The bound is the issue's: at most twice the error of

@@ -83,6 +83,7 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
     GpuProgramOptions program;
     if (route == JitRoute::GpuKernelProgramF16)
       program.precision = GpuPrecision::f16;
+    program.allowTf32 = route == JitRoute::GpuKernelProgramTf32;
     buildGpuKernelProgramPipeline(pm, program);
     buildGpuKernelProgramToCpuPipeline(pm);
   }

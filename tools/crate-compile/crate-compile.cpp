@@ -109,6 +109,11 @@ cl::opt<std::string> precision(
              "--target=nvptx (f16 operands on tensor cores, f32 "
              "accumulation; LayerNorm, softmax and epilogues stay f32)"),
     cl::value_desc("f32|f16"), cl::init("f32"), cl::cat(category));
+cl::opt<bool> allowTf32(
+    "allow-tf32",
+    cl::desc("--target=nvptx, --precision=f32: run the products on tensor "
+             "cores as tf32 (10-bit operand mantissas, f32 accumulation)"),
+    cl::init(false), cl::cat(category));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (default: the "
                                   "host CPU and its features), e.g. "
@@ -403,6 +408,9 @@ bool compile(MLIRContext &context) {
   if (f16 && !gpu)
     return fail("--precision=f16 is for --target=nvptx: the CPU target "
                 "computes in f32");
+  if (allowTf32 && (!gpu || f16))
+    return fail("--allow-tf32 applies to --target=nvptx with "
+                "--precision=f32");
   if (emit == Emit::lib && outputDir.empty())
     return fail("no output directory: pass -o DIR");
   if (weightsAtRuntime == false && weightsFile.empty() && emit == Emit::lib)
@@ -531,6 +539,7 @@ bool compile(MLIRContext &context) {
     crate::GpuProgramOptions programOptions;
     if (f16)
       programOptions.precision = crate::GpuPrecision::f16;
+    programOptions.allowTf32 = allowTf32;
     crate::buildGpuKernelProgramPipeline(toLLVM, programOptions);
     crate::GpuPipelineOptions gpuOptions;
     gpuOptions.gpuArch = gpuArch;

@@ -44,6 +44,11 @@ struct GpuProgramOptions : mlir::PassPipelineOptions<GpuProgramOptions> {
           clEnumValN(GpuPrecision::f16, "f16",
                      "f16 operands, f32 accumulation: tensor-core tiles "
                      "(mma.sync m16n8k16)"))};
+  Option<bool> allowTf32{
+      *this, "allow-tf32",
+      llvm::cl::desc("f32 products on tensor cores as tf32 (mma.sync "
+                     "m16n8k8): 10-bit operand mantissas, f32 accumulation"),
+      llvm::cl::init(false)};
 };
 
 struct GpuPipelineOptions : mlir::PassPipelineOptions<GpuPipelineOptions> {

@@ -145,8 +145,14 @@ def CrateGpuMmaProducts : Pass<"crate-gpu-mma-products", "mlir::func::FuncOp"> {
     f16 carries it, and it is written once. The rows, columns and k values
     past the full tiles stay the same linalg op on subviews. The result is
     plain vector code that runs on the CPU; crate-gpu-warp-mma maps each
-    tile to a warp for mma.sync.
+    tile to a warp for mma.sync. With `tf32`, products on f32 operands are
+    tiled too, in steps of 16 x 8 x 8 (mma.sync on tf32, which keeps 10
+    bits of each operand's mantissa; the CPU computes them in f32).
   }];
+  let options = [
+    Option<"tf32", "tf32", "bool", "false",
+           "also tile f32 products, for tf32 tensor cores">,
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
@@ -186,8 +192,8 @@ def CrateGpuMmaLanes : Pass<"crate-gpu-mma-lanes", "mlir::gpu::GPUFuncOp"> {
     Runs on outlined kernels. In each kernel that holds a vector.contract
     (a warp's tile, crate-gpu-warp-mma), upstream's vector-to-nvgpu
     conversion turns the tile's transfers and contractions into per-lane
-    loads and stores indexed by gpu.lane_id and nvgpu.mma.sync. Other
-    kernels are left alone: the upstream pass, run over them, claims their
+    loads and stores indexed by gpu.lane_id and nvgpu.mma.sync (marked
+    tf32Enabled when its operands are f32). Other kernels are left alone: the upstream pass, run over them, claims their
     scalar arithmetic as matrix ops and fails.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect",
