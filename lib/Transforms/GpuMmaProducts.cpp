@@ -83,8 +83,9 @@ bool alignedRows(Value v, AffineMap map, unsigned rowLoop, unsigned colLoop,
 /// f32 result, static
 /// shapes, projected-permutation maps, one m, n and k loop (the others
 /// batch loops every operand that has them reads), A read with k
-/// contiguous and C with n contiguous, both aligned (B may be transposed:
-/// its loads are then per element).
+/// contiguous and C with n contiguous, both aligned; B either read (n, k)
+/// with k contiguous and aligned, or transposed (its loads are then per
+/// element).
 FailureOr<Product> mmaProduct(linalg::LinalgOp op, bool tf32) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
@@ -129,8 +130,12 @@ FailureOr<Product> mmaProduct(linalg::LinalgOp op, bool tf32) {
   p.bMap = maps[1];
   p.cMap = maps[2];
   p.ranges = op.getStaticLoopRanges();
+  // B read as (n, k) with k contiguous is loaded in pairs too; read as
+  // (k, n) it is loaded element by element.
+  bool bTransposed = dimOf(p.bMap, p.k) < dimOf(p.bMap, p.n);
   if (!alignedRows(p.a, p.aMap, p.m, p.k, p.batch) ||
-      !alignedRows(p.c, p.cMap, p.m, p.n, p.batch))
+      !alignedRows(p.c, p.cMap, p.m, p.n, p.batch) ||
+      (!bTransposed && !alignedRows(p.b, p.bMap, p.n, p.k, p.batch)))
     return failure();
   return p;
 }

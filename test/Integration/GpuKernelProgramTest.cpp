@@ -4,8 +4,9 @@
 // bufferized grid loops of thread-block loops, the form that is then mapped
 // to GPU blocks and threads) lowered for the host and run: CRATE mini and
 // MSSA / ISTA blocks of the shapes CRATE uses (token counts 197 and 65, 1 to
-// 16 heads of width 32, 48 and 64, one image and a batch) against the float64
-// reference and against the CPU library's pipeline, at 1e-5. A GPU is not
+// 16 heads of width 32, 48 and 64, one image and batches up to 64) against the float64
+// reference and against the CPU library's pipeline, at 1e-5; batches of 1
+// (a dynamic batch, run image by image), 2, 3 and 64. A GPU is not
 // needed: this checks the kernels' indexing, reductions and epilogues, not
 // their thread mapping.
 //
@@ -205,7 +206,7 @@ TEST_P(GpuKernelProgramF32, CrateMiniMatchesReferenceAndCpuLibrary) {
 TEST_P(GpuKernelProgramF32, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
   const BlockShape shapes[] = {
       {0, 197, 6, 64}, {0, 65, 16, 32}, {0, 65, 1, 48},
-      {3, 65, 3, 64},  {2, 197, 4, 48},
+      {3, 65, 3, 64},  {2, 197, 4, 48}, {64, 65, 3, 64},
   };
   uint32_t seed = 100;
   for (const BlockShape &s : shapes) {

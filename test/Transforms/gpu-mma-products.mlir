@@ -50,15 +50,29 @@ func.func @batched(%a: memref<2x32x64xf16>, %b: memref<2x16x64xf16>, %c: memref<
 // -----
 
 // Left alone: f32 operands (no tensor-core tile without --precision=f16),
-// rows of C not aligned for paired loads (65 columns), no full tile.
+// rows of C not aligned for paired loads (65 columns), no full tile, rows
+// of a B read (n, k) not aligned (its k rows of 66).
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT:   vector.contract
 // CHECK-COUNT-3: linalg.matmul
+// CHECK:       linalg.generic
 func.func @left_alone(%a: memref<32x64xf32>, %b: memref<64x16xf32>, %c: memref<32x16xf32>,
                       %a2: memref<32x64xf16>, %b2: memref<64x65xf16>, %c2: memref<32x65xf32>,
-                      %a3: memref<8x64xf16>, %b3: memref<64x16xf16>, %c3: memref<8x16xf32>) {
+                      %a3: memref<8x64xf16>, %b3: memref<64x16xf16>, %c3: memref<8x16xf32>,
+                      %b5: memref<16x66xf16>) {
   linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x16xf32>) outs(%c : memref<32x16xf32>)
   linalg.matmul ins(%a2, %b2 : memref<32x64xf16>, memref<64x65xf16>) outs(%c2 : memref<32x65xf32>)
   linalg.matmul ins(%a3, %b3 : memref<8x64xf16>, memref<64x16xf16>) outs(%c3 : memref<8x16xf32>)
+  %b4 = memref.subview %b5[0, 0] [16, 64] [1, 1] : memref<16x66xf16> to memref<16x64xf16, strided<[66, 1]>>
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a2, %b4 : memref<32x64xf16>, memref<16x64xf16, strided<[66, 1]>>) outs(%c : memref<32x16xf32>) {
+  ^bb0(%x: f16, %y: f16, %acc: f32):
+    %xe = arith.extf %x : f16 to f32
+    %ye = arith.extf %y : f16 to f32
+    %m = arith.mulf %xe, %ye : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
   return
 }
