@@ -4,11 +4,12 @@
 // bufferized grid loops of thread-block loops, the form that is then mapped
 // to GPU blocks and threads) lowered for the host and run: CRATE mini and
 // MSSA / ISTA blocks of the shapes CRATE uses (token counts 197 and 65, 1 to
-// 16 heads of width 32, 48 and 64, one image and batches up to 64) against the float64
-// reference and against the CPU library's pipeline, at 1e-5; batches of 1
-// (a dynamic batch, run image by image), 2, 3 and 64. A GPU is not
-// needed: this checks the kernels' indexing, reductions and epilogues, not
-// their thread mapping.
+// 16 heads of width 32, 48 and 64; a dynamic batch run image by image, and
+// static batches of 2, 3 and 64) against the float64 reference and against
+// the CPU library's pipeline, at 1e-5; the same with --allow-tf32's tiles,
+// and with --precision=f16 within twice the error of f16 weights. A GPU is
+// not needed: this checks the kernels' indexing, reductions, tiles and
+// epilogues, not their thread mapping.
 //
 //===----------------------------------------------------------------------===//
 
