@@ -142,6 +142,26 @@ std::string describe(const BlockShape &s) {
          ", p " + std::to_string(s.headDim);
 }
 
+/// Random tokens and weights of LN + MSSA and ISTA blocks, as floats.
+struct BlockInputs {
+  r::Vec z, g, bias, q, wo, bo, dict;
+};
+
+BlockInputs randomBlockInputs(int64_t batch, int64_t n, int64_t d,
+                              uint32_t &seed) {
+  const double w = 1.0 / std::sqrt(double(d));
+  BlockInputs in{r::rounded(r::randomVec(batch * n * d, seed++)),
+                 r::rounded(r::randomVec(d, seed++, 0.2)),
+                 r::rounded(r::randomVec(d, seed++, 0.2)),
+                 r::rounded(r::randomVec(d * d, seed++, 2 * w)),
+                 r::rounded(r::randomVec(d * d, seed++, w)),
+                 r::rounded(r::randomVec(d, seed++, 0.1)),
+                 r::rounded(r::randomVec(d * d, seed++, w))};
+  for (double &v : in.g)
+    v += 1.0;
+  return in;
+}
+
 /// LN + MSSA with its output map, and ISTA, on tokens of `s`.
 std::string blocksSource(const BlockShape &s) {
   int64_t d = s.heads * s.headDim;
@@ -218,16 +238,9 @@ TEST_P(GpuKernelProgramF32, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
     ASSERT_TRUE(program && cpu);
     const int64_t batch = s.batch ? s.batch : 2, n = s.tokens,
                   d = s.heads * s.headDim;
-    const double w = 1.0 / std::sqrt(double(d));
-    r::Vec z = r::rounded(r::randomVec(batch * n * d, seed++)),
-           g = r::rounded(r::randomVec(d, seed++, 0.2)),
-           bias = r::rounded(r::randomVec(d, seed++, 0.2)),
-           q = r::rounded(r::randomVec(d * d, seed++, 2 * w)),
-           wo = r::rounded(r::randomVec(d * d, seed++, w)),
-           bo = r::rounded(r::randomVec(d, seed++, 0.1)),
-           dict = r::rounded(r::randomVec(d * d, seed++, w));
-    for (double &v : g)
-      v += 1.0;
+    BlockInputs in = randomBlockInputs(batch, n, d, seed);
+    const r::Vec &z = in.z, &g = in.g, &bias = in.bias, &q = in.q,
+                 &wo = in.wo, &bo = in.bo, &dict = in.dict;
     Tensor zt = tensor({batch, n, d}, z), gt = tensor({d}, g),
            bt = tensor({d}, bias), qt = tensor({d, d}, q),
            wot = tensor({d, d}, wo), bot = tensor({d}, bo),
@@ -326,16 +339,9 @@ TEST(GpuKernelProgram, BlocksInF16WithinTwiceTheWeightRounding) {
     ASSERT_TRUE(program);
     const int64_t batch = s.batch ? s.batch : 2, n = s.tokens,
                   d = s.heads * s.headDim;
-    const double w = 1.0 / std::sqrt(double(d));
-    r::Vec z = r::rounded(r::randomVec(batch * n * d, seed++)),
-           g = r::rounded(r::randomVec(d, seed++, 0.2)),
-           bias = r::rounded(r::randomVec(d, seed++, 0.2)),
-           q = r::rounded(r::randomVec(d * d, seed++, 2 * w)),
-           wo = r::rounded(r::randomVec(d * d, seed++, w)),
-           bo = r::rounded(r::randomVec(d, seed++, 0.1)),
-           dict = r::rounded(r::randomVec(d * d, seed++, w));
-    for (double &v : g)
-      v += 1.0;
+    BlockInputs in = randomBlockInputs(batch, n, d, seed);
+    const r::Vec &z = in.z, &g = in.g, &bias = in.bias, &q = in.q,
+                 &wo = in.wo, &bo = in.bo, &dict = in.dict;
     Tensor zt = tensor({batch, n, d}, z), gt = tensor({d}, g),
            bt = tensor({d}, bias), qt = tensor({d, d}, q),
            wot = tensor({d, d}, wo), bot = tensor({d}, bo),
