@@ -228,8 +228,8 @@ struct CrateGpuMmaProductsPass
     steps.append({index(kTileM), index(kTileN)});
     auto grid = scf::ParallelOp::create(b, loc, lower, upper, steps);
     b.setInsertionPointToStart(grid.getBody());
-    ValueRange ivs = grid.getInductionVars();
-    SmallVector<Value> batchIvs(ivs.take_front(ivs.size() - 2));
+    SmallVector<Value> ivs(grid.getInductionVars());
+    SmallVector<Value> batchIvs(ivs.begin(), ivs.end() - 2);
     Value i = ivs[ivs.size() - 2], j = ivs.back();
     Value a = view2d(b, loc, p.a, p.aMap, p.batch, batchIvs);
     Value bv = view2d(b, loc, p.b, p.bMap, p.batch, batchIvs);

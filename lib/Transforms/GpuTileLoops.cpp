@@ -80,8 +80,8 @@ struct CrateGpuTileLoopsPass
       }
       SmallVector<int64_t> tiles(rank, 1);
       tiles.back() = threads;
-      auto [grid, block] =
-          scf::tileParallelLoop(op, tiles, /*noMinMaxBounds=*/true);
+      auto loops = scf::tileParallelLoop(op, tiles, /*noMinMaxBounds=*/true);
+      scf::ParallelOp grid = loops.first, block = loops.second;
       if (failed(gpu::setMappingAttr(
               grid, innermostFirst(ctx, rank, {P::BlockX, P::BlockY,
                                                 P::BlockZ}))) ||
