@@ -33,12 +33,18 @@ def kernel_bodies(ptx):
             for i, (name, at) in enumerate(starts)}
 
 
+def run(command, subject):
+    """The finished `command` (stdout, stderr); exits if it failed."""
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f'{subject}: {os.path.basename(command[0])} failed:\n'
+                 f'{out.stderr}')
+    return out
+
+
 def ptxas_resources(ptxas, arch, path, cubin):
     """{kernel: (registers, smem, spill stores, spill loads)} from ptxas -v."""
-    out = subprocess.run([ptxas, '-v', '-arch=' + arch, path, '-o', cubin],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f'{path}: ptxas failed:\n{out.stderr}')
+    out = run([ptxas, '-v', '-arch=' + arch, path, '-o', cubin], path)
     found, name = {}, None
     for line in out.stderr.splitlines():
         m = re.search(r"Compiling entry function '(\w+)'", line)
@@ -61,10 +67,7 @@ def ptxas_resources(ptxas, arch, path, cubin):
 
 def sass_counts(cuobjdump, cubin):
     """{kernel: (HMMA count, HGMMA count)} from the cubin's SASS."""
-    out = subprocess.run([cuobjdump, '-sass', cubin], capture_output=True,
-                         text=True)
-    if out.returncode != 0:
-        sys.exit(f'{cubin}: cuobjdump failed:\n{out.stderr}')
+    out = run([cuobjdump, '-sass', cubin], cubin)
     counts, name = {}, None
     for line in out.stdout.splitlines():
         m = re.search(r'Function : (\w+)', line)

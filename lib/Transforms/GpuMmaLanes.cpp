@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crate/Transforms/MmaTiles.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Conversion/VectorToGPU/VectorToGPU.h"
@@ -29,9 +30,7 @@ struct CrateGpuMmaLanesPass
     : crate::impl::CrateGpuMmaLanesBase<CrateGpuMmaLanesPass> {
   void runOnOperation() override {
     gpu::GPUFuncOp kernel = getOperation();
-    if (!kernel.walk([](vector::ContractionOp) {
-               return WalkResult::interrupt();
-             }).wasInterrupted())
+    if (!crate::holdsMmaTile(kernel))
       return;
     RewritePatternSet prepare(&getContext());
     populatePrepareVectorToMMAPatterns(prepare, /*useNvGpu=*/true);

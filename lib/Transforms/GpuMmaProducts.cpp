@@ -47,6 +47,8 @@ struct Product {
   Value a, b, c;
   unsigned aOperand = 0; // which input of the op A is
   AffineMap aMap, bMap, cMap;
+  // B in memory as (k, n): its tile is read transposed, element by element.
+  bool bTransposed = false;
 };
 
 /// The memref dimension of `v` (read through `map`) that loop `loop` walks.
@@ -132,10 +134,10 @@ FailureOr<Product> mmaProduct(linalg::LinalgOp op, bool tf32) {
   p.ranges = op.getStaticLoopRanges();
   // B read as (n, k) with k contiguous is loaded in pairs too; read as
   // (k, n) it is loaded element by element.
-  bool bTransposed = dimOf(p.bMap, p.k) < dimOf(p.bMap, p.n);
+  p.bTransposed = dimOf(p.bMap, p.k) < dimOf(p.bMap, p.n);
   if (!alignedRows(p.a, p.aMap, p.m, p.k, p.batch) ||
       !alignedRows(p.c, p.cMap, p.m, p.n, p.batch) ||
-      (!bTransposed && !alignedRows(p.b, p.bMap, p.n, p.k, p.batch)))
+      (!p.bTransposed && !alignedRows(p.b, p.bMap, p.n, p.k, p.batch)))
     return failure();
   return p;
 }
@@ -234,8 +236,6 @@ struct CrateGpuMmaProductsPass
     Value a = view2d(b, loc, p.a, p.aMap, p.batch, batchIvs);
     Value bv = view2d(b, loc, p.b, p.bMap, p.batch, batchIvs);
     Value c = view2d(b, loc, p.c, p.cMap, p.batch, batchIvs);
-    // B's view is (n, k) in memory order, or (k, n): then read transposed.
-    bool bTransposed = dimOf(p.bMap, p.k) < dimOf(p.bMap, p.n);
     MLIRContext *ctx = b.getContext();
     Type f32 = b.getF32Type();
     auto aType = VectorType::get({kTileM, kTileK}, operand);
@@ -258,7 +258,7 @@ struct CrateGpuMmaProductsPass
       AffineMap transpose =
           AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx);
       Value bTile =
-          bTransposed
+          p.bTransposed
               ? vector::TransferReadOp::create(b, loc, bType, bv, {k, j},
                                                zero16, transpose, inBounds)
                     .getResult()

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crate/Transforms/MmaTiles.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -19,7 +20,6 @@
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace crate {
 #define GEN_PASS_DEF_CRATEGPUTILELOOPS
@@ -69,9 +69,7 @@ struct CrateGpuTileLoopsPass
       unsigned rank = op.getNumLoops();
       // A loop of tensor-core tiles (crate-gpu-mma-products) is a grid
       // already: each iteration is a warp's tile (crate-gpu-warp-mma).
-      if (op.walk([](vector::ContractionOp) {
-              return WalkResult::interrupt();
-            }).wasInterrupted()) {
+      if (crate::holdsMmaTile(op)) {
         if (failed(gpu::setMappingAttr(
                 op, innermostFirst(ctx, rank,
                                    {P::BlockX, P::BlockY, P::BlockZ}))))

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crate/Transforms/MmaTiles.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -45,9 +46,7 @@ struct CrateGpuWarpMmaPass
     getOperation()->walk([&](scf::ParallelOp op) {
       if (op->getParentOfType<scf::ParallelOp>())
         return;
-      if (op.walk([](vector::ContractionOp) {
-              return WalkResult::interrupt();
-            }).wasInterrupted())
+      if (crate::holdsMmaTile(op))
         tiles.push_back(op);
     });
     for (scf::ParallelOp tile : tiles) {
