@@ -59,6 +59,19 @@ Tensor image(const Tensor &batch, int64_t b) {
                                           batch.data.begin() + (b + 1) * size));
 }
 
+/// examples/crate_mini.mlir with its entry callable from the JIT; empty if
+/// the entry's signature is not found.
+std::string crateMiniSource() {
+  std::string source = readFile(std::string(CRATE_EXAMPLES_DIR) +
+                                "/crate_mini.mlir");
+  const std::string entry = "-> tensor<?x10xf32> {";
+  size_t at = source.find(entry);
+  if (at == std::string::npos)
+    return "";
+  source.insert(at + entry.size() - 1, "attributes {llvm.emit_c_interface} ");
+  return source;
+}
+
 /// `v` rounded to IEEE half precision (nearest, ties to even) and back.
 r::Vec halfRounded(const r::Vec &v) {
   r::Vec out(v.size());
@@ -162,6 +175,31 @@ BlockInputs randomBlockInputs(int64_t batch, int64_t n, int64_t d,
   return in;
 }
 
+/// The two blocks' outputs over the whole batch.
+struct BlockOutputs {
+  std::vector<float> mssa, ista;
+};
+
+/// @mssa and @ista of blocksSource on `in` (a batch of `batch` images of
+/// n x d tokens), called `perImage` (a kernel program whose batch is
+/// dynamic is specialised to one image) or on the whole batch.
+BlockOutputs runBlocks(Jit &jit, const BlockInputs &in, int64_t batch,
+                       int64_t n, int64_t d, bool perImage) {
+  Tensor z = tensor({batch, n, d}, in.z), g = tensor({d}, in.g),
+         bias = tensor({d}, in.bias), q = tensor({d, d}, in.q),
+         wo = tensor({d, d}, in.wo), bo = tensor({d}, in.bo),
+         dict = tensor({d, d}, in.dict);
+  BlockOutputs out;
+  for (int64_t b = 0; b < (perImage ? batch : 1); ++b) {
+    Tensor zb = perImage ? image(z, b) : z;
+    Tensor m = jit.call("mssa", {zb, g, bias, q, wo, bo}, 3);
+    Tensor x = jit.call("ista", {zb, dict}, 3);
+    out.mssa.insert(out.mssa.end(), m.data.begin(), m.data.end());
+    out.ista.insert(out.ista.end(), x.data.begin(), x.data.end());
+  }
+  return out;
+}
+
 /// LN + MSSA with its output map, and ISTA, on tokens of `s`.
 std::string blocksSource(const BlockShape &s) {
   int64_t d = s.heads * s.headDim;
@@ -194,12 +232,8 @@ std::string blocksSource(const BlockShape &s) {
 class GpuKernelProgramF32 : public testing::TestWithParam<JitRoute> {};
 
 TEST_P(GpuKernelProgramF32, CrateMiniMatchesReferenceAndCpuLibrary) {
-  std::string source = readFile(std::string(CRATE_EXAMPLES_DIR) +
-                                "/crate_mini.mlir");
-  const std::string entry = "-> tensor<?x10xf32> {";
-  size_t at = source.find(entry);
-  ASSERT_NE(at, std::string::npos);
-  source.insert(at + entry.size() - 1, "attributes {llvm.emit_c_interface} ");
+  std::string source = crateMiniSource();
+  ASSERT_FALSE(source.empty()) << "examples/crate_mini.mlir: no entry found";
   const std::string weights = kData + "/crate_mini_weights.safetensors";
   auto program = compileOrFail(source, GetParam(), weights);
   auto cpu = compileOrFail(source, JitRoute::Cpu, weights);
@@ -241,10 +275,6 @@ TEST_P(GpuKernelProgramF32, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
     BlockInputs in = randomBlockInputs(batch, n, d, seed);
     const r::Vec &z = in.z, &g = in.g, &bias = in.bias, &q = in.q,
                  &wo = in.wo, &bo = in.bo, &dict = in.dict;
-    Tensor zt = tensor({batch, n, d}, z), gt = tensor({d}, g),
-           bt = tensor({d}, bias), qt = tensor({d, d}, q),
-           wot = tensor({d, d}, wo), bot = tensor({d}, bo),
-           dt = tensor({d, d}, dict);
     // The float64 reference, image by image.
     r::Vec wantMssa, wantIsta;
     for (int64_t b = 0; b < batch; ++b) {
@@ -255,21 +285,14 @@ TEST_P(GpuKernelProgramF32, BlocksOfCrateShapesMatchReferenceAndCpuPipeline) {
       r::Vec x = r::ista(zb, dict, n, d, 0.1, 0.1, true);
       wantIsta.insert(wantIsta.end(), x.begin(), x.end());
     }
-    Tensor cpuMssa = cpu->call("mssa", {zt, gt, bt, qt, wot, bot}, 3);
-    Tensor cpuIsta = cpu->call("ista", {zt, dt}, 3);
-    // A dynamic batch is specialised to one image: call it per image.
-    std::vector<float> gotMssa, gotIsta;
-    for (int64_t b = 0; b < (s.batch ? 1 : batch); ++b) {
-      Tensor zb = s.batch ? zt : image(zt, b);
-      Tensor m = program->call("mssa", {zb, gt, bt, qt, wot, bot}, 3);
-      Tensor x = program->call("ista", {zb, dt}, 3);
-      gotMssa.insert(gotMssa.end(), m.data.begin(), m.data.end());
-      gotIsta.insert(gotIsta.end(), x.data.begin(), x.data.end());
-    }
+    BlockOutputs cpuOut = runBlocks(*cpu, in, batch, n, d, false);
+    BlockOutputs got = runBlocks(*program, in, batch, n, d, !s.batch);
+    const std::vector<float> &gotMssa = got.mssa, &gotIsta = got.ista;
+    const std::vector<float> &cpuMssa = cpuOut.mssa, &cpuIsta = cpuOut.ista;
     double mssaRef = relativeError(gotMssa, wantMssa),
-           mssaCpu = relativeError(gotMssa, cpuMssa.data),
+           mssaCpu = relativeError(gotMssa, cpuMssa),
            istaRef = relativeError(gotIsta, wantIsta),
-           istaCpu = relativeError(gotIsta, cpuIsta.data);
+           istaCpu = relativeError(gotIsta, cpuIsta);
     std::printf("%s: MSSA vs float64 %.3g, vs CPU %.3g; ISTA vs float64 "
                 "%.3g, vs CPU %.3g\n",
                 describe(s).c_str(), mssaRef, mssaCpu, istaRef, istaCpu);
@@ -292,12 +315,8 @@ INSTANTIATE_TEST_SUITE_P(
 // the float64 model run with its weights rounded to f16 (computed here),
 // with the same top-1 class as float64.
 TEST(GpuKernelProgram, CrateMiniInF16WithinTwiceTheWeightRounding) {
-  std::string source = readFile(std::string(CRATE_EXAMPLES_DIR) +
-                                "/crate_mini.mlir");
-  const std::string entry = "-> tensor<?x10xf32> {";
-  size_t at = source.find(entry);
-  ASSERT_NE(at, std::string::npos);
-  source.insert(at + entry.size() - 1, "attributes {llvm.emit_c_interface} ");
+  std::string source = crateMiniSource();
+  ASSERT_FALSE(source.empty()) << "examples/crate_mini.mlir: no entry found";
   const std::string weights = kData + "/crate_mini_weights.safetensors";
   auto program =
       compileOrFail(source, JitRoute::GpuKernelProgramF16, weights);
@@ -342,10 +361,6 @@ TEST(GpuKernelProgram, BlocksInF16WithinTwiceTheWeightRounding) {
     BlockInputs in = randomBlockInputs(batch, n, d, seed);
     const r::Vec &z = in.z, &g = in.g, &bias = in.bias, &q = in.q,
                  &wo = in.wo, &bo = in.bo, &dict = in.dict;
-    Tensor zt = tensor({batch, n, d}, z), gt = tensor({d}, g),
-           bt = tensor({d}, bias), qt = tensor({d, d}, q),
-           wot = tensor({d, d}, wo), bot = tensor({d}, bo),
-           dt = tensor({d, d}, dict);
     r::Vec exactMssa, exactIsta, roundedMssa, roundedIsta;
     for (int64_t b = 0; b < batch; ++b) {
       r::Vec zb(z.begin() + b * n * d, z.begin() + (b + 1) * n * d);
@@ -360,14 +375,8 @@ TEST(GpuKernelProgram, BlocksInF16WithinTwiceTheWeightRounding) {
       append(roundedIsta,
              r::ista(zb, halfRounded(dict), n, d, 0.1, 0.1, true));
     }
-    std::vector<float> gotMssa, gotIsta;
-    for (int64_t b = 0; b < (s.batch ? 1 : batch); ++b) {
-      Tensor zb = s.batch ? zt : image(zt, b);
-      Tensor m = program->call("mssa", {zb, gt, bt, qt, wot, bot}, 3);
-      Tensor x = program->call("ista", {zb, dt}, 3);
-      gotMssa.insert(gotMssa.end(), m.data.begin(), m.data.end());
-      gotIsta.insert(gotIsta.end(), x.data.begin(), x.data.end());
-    }
+    BlockOutputs got = runBlocks(*program, in, batch, n, d, !s.batch);
+    const std::vector<float> &gotMssa = got.mssa, &gotIsta = got.ista;
     double mssaErr = relativeError(gotMssa, exactMssa),
            mssaBase = relativeError(r::toFloat(roundedMssa), exactMssa),
            istaErr = relativeError(gotIsta, exactIsta),
