@@ -7,7 +7,9 @@
 #      the GPU runs it) against the reference logits (float64, 1e-5), per
 #      image and as a batch; the same with --precision=f16 and with
 #      --allow-tf32 (tensor cores, 1e-3);
-#   3. the same under compute-sanitizer (memcheck), when it is installed;
+#   3. the sm_90a libraries under compute-sanitizer, when it is installed:
+#      memcheck (f32, f16) and racecheck (f16: the shared-memory blocks of
+#      the wgmma kernels);
 #   4. the time per forward, ours against PyTorch eager on the GPU (the
 #      reference model of bench/cpu/crate_reference.py) when torch sees a GPU.
 # Exits non-zero when a check fails.
@@ -25,7 +27,8 @@ for arch in sm_90a sm_80; do
   # f16 products: GpuKernelProgramTest measured 5.1e-4..6.8e-4 against
   # float64 on the CPU run of the same program (2x the f16-weights error
   # is 9.3e-4..1.1e-3).
-  echo "== crate_mini, --target=nvptx --gpu-arch=$arch --precision=f16 (mma.sync)"
+  tiles="mma.sync"; [ "$arch" = sm_90a ] && tiles="wgmma, TMA loads"
+  echo "== crate_mini, --target=nvptx --gpu-arch=$arch --precision=f16 ($tiles)"
   python3 "$root/bench/gpu/check.py" "$dir/crate_mini_${arch}_f16" \
       "$dir/crate_mini_io.safetensors" --tolerance 1e-3 || status=1
   # tf32 keeps 10 mantissa bits of each operand, as f16 does; not measured
@@ -41,6 +44,10 @@ if [ -n "$sanitizer" ]; then
       "$dir/crate_mini_sm_90a" "$dir/crate_mini_io.safetensors" --no-timing || status=1
   echo "== compute-sanitizer (memcheck), sm_90a, f16"
   "$sanitizer" --tool memcheck --error-exitcode 3 python3 "$root/bench/gpu/check.py" \
+      "$dir/crate_mini_sm_90a_f16" "$dir/crate_mini_io.safetensors" --no-timing \
+      --tolerance 1e-3 || status=1
+  echo "== compute-sanitizer (racecheck), sm_90a, f16"
+  "$sanitizer" --tool racecheck --error-exitcode 3 python3 "$root/bench/gpu/check.py" \
       "$dir/crate_mini_sm_90a_f16" "$dir/crate_mini_io.safetensors" --no-timing \
       --tolerance 1e-3 || status=1
 else

@@ -60,6 +60,7 @@ void buildGpuKernelProgramPipeline(OpPassManager &pm,
   // (vector.contract).
   CrateGpuMmaProductsOptions tiles;
   tiles.tf32 = opts.allowTf32;
+  tiles.warpgroup = opts.warpgroupTiles;
   pm.addNestedPass<func::FuncOp>(createCrateGpuMmaProducts(tiles));
   // Reductions become sequential loops inside each parallel iteration.
   appendUpstream(pm, "canonicalize,cse,func.func(convert-linalg-to-parallel-"
@@ -83,11 +84,16 @@ void buildGpuKernelProgramToCpuPipeline(OpPassManager &pm) {
 void buildGpuKernelsToPtxPipeline(OpPassManager &pm,
                                   const GpuPipelineOptions &opts) {
   pm.addNestedPass<func::FuncOp>(createCrateGpuDeviceBuffers());
+  // sm_90a: each 64x64 tile on a warpgroup (TMA loads, wgmma).
+  if (opts.gpuArch == GpuArch::sm_90a)
+    pm.addPass(createCrateGpuWarpgroupMma());
   // Each tensor-core tile on one warp; once outlined, its vector ops are
   // spread over the lanes (nvgpu.mma.sync).
   pm.addNestedPass<func::FuncOp>(createCrateGpuWarpMma());
+  // Outlining copies the tiles' shared buffer into the kernels' modules;
+  // symbol-dce drops the host's unused copy.
   appendUpstream(pm, "func.func(convert-parallel-loops-to-gpu),"
-                     "gpu-kernel-outlining");
+                     "gpu-kernel-outlining,symbol-dce");
   pm.nest<gpu::GPUModuleOp>().addNestedPass<gpu::GPUFuncOp>(
       createCrateGpuMmaLanes());
   // One module: one NVPTX compilation, one ptxas run, one load.

@@ -6,7 +6,11 @@
 // carries it through vector.contract steps of 16 x 8 x 16 (the shape of
 // mma.sync.m16n8k16 with f16 inputs and f32 accumulation) and it is written
 // once. With `tf32` (crate-compile --allow-tf32), f32 products are tiled
-// the same way in steps of 16 x 8 x 8 (mma.sync.m16n8k8 on tf32). The operands are extended to f32 inside the step, so the program is
+// the same way in steps of 16 x 8 x 8 (mma.sync.m16n8k8 on tf32). With
+// `warpgroup` (sm_90a), f16 products without batch loops are tiled over
+// whole blocks of 64 rows, columns and k values, which
+// crate-gpu-warpgroup-mma gives to warpgroups (wgmma). The operands are
+// extended to f32 inside the step, so the program is
 // plain vector code that runs on the CPU as it is; crate-gpu-warp-mma gives
 // each tile a warp and folds the extension into the tensor-core op.
 //
@@ -31,9 +35,20 @@ using namespace mlir;
 
 namespace {
 
-// The tile of one mma.sync: m16n8k16 for f16 operands, m16n8k8 for tf32.
-constexpr int64_t kTileM = 16, kTileN = 8;
-int64_t tileK(Type operand) { return operand.isF16() ? 16 : 8; }
+/// The shape of a tile of C and of the k step that carries it, and the
+/// block the tiled rows, columns and k values come in.
+struct TileShape {
+  int64_t m, n, k;
+  int64_t block = 1;
+};
+
+// The tile sizes, in one place. One mma.sync per step: m16n8k16 for f16
+// operands, m16n8k8 for tf32. For sm_90a (`warpgroup`) the same f16 tiles
+// cover whole blocks of 64 rows, 64 columns and 64 k values: each block is
+// one warpgroup's wgmma tile (crate-gpu-warpgroup-mma), whose k steps of
+// 64 f16 values are one 128-byte swizzled row per operand row.
+constexpr TileShape kMmaF16{16, 8, 16}, kMmaTf32{16, 8, 8},
+    kWarpgroup{16, 8, 16, 64};
 // Paired f16 (and f32) loads want rows starting at 16-byte boundaries.
 constexpr int64_t kAlign = 8;
 
@@ -142,6 +157,22 @@ FailureOr<Product> mmaProduct(linalg::LinalgOp op, bool tf32) {
   return p;
 }
 
+/// The tiles for `p`. Warpgroup blocks need f16 operands, no batch loop
+/// (the operands are whole buffers the host describes to the TMA unit),
+/// rows of B aligned in either order (TMA rows start on 16 bytes) and at
+/// least one full block.
+TileShape tileShape(const Product &p, bool warpgroup) {
+  Type operand = getElementTypeOrSelf(p.a.getType());
+  if (!operand.isF16())
+    return kMmaTf32;
+  if (warpgroup && p.batch.empty() &&
+      (!p.bTransposed || alignedRows(p.b, p.bMap, p.k, p.n, p.batch)) &&
+      p.ranges[p.m] >= kWarpgroup.block && p.ranges[p.n] >= kWarpgroup.block &&
+      p.ranges[p.k] >= kWarpgroup.block)
+    return kWarpgroup;
+  return kMmaF16;
+}
+
 /// The 2-D view of `v` at the batch indices `ivs` (by loop), its two
 /// remaining dimensions in memory order.
 Value view2d(OpBuilder &b, Location loc, Value v, AffineMap map,
@@ -205,12 +236,17 @@ struct CrateGpuMmaProductsPass
 
   void tile(Product &p) {
     Type operand = getElementTypeOrSelf(p.a.getType());
-    const int64_t kTileK = tileK(operand);
+    const TileShape shape = tileShape(p, warpgroup);
+    const int64_t kTileM = shape.m, kTileN = shape.n, kTileK = shape.k;
     const int64_t rows = p.ranges[p.m], cols = p.ranges[p.n],
                   depth = p.ranges[p.k];
-    const int64_t fullRows = rows / kTileM * kTileM,
-                  fullCols = cols / kTileN * kTileN,
-                  fullDepth = depth / kTileK * kTileK;
+    auto whole = [&](int64_t extent, int64_t tile) {
+      int64_t unit = std::max(tile, shape.block);
+      return extent / unit * unit;
+    };
+    const int64_t fullRows = whole(rows, kTileM),
+                  fullCols = whole(cols, kTileN),
+                  fullDepth = whole(depth, kTileK);
     if (!fullRows || !fullCols || !fullDepth)
       return;
     Location loc = p.op.getLoc();
@@ -218,7 +254,7 @@ struct CrateGpuMmaProductsPass
     auto index = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v).getResult();
     };
-    // The grid: batch loops, then 16-row and 8-column tiles.
+    // The grid: batch loops, then tiles of rows and columns.
     SmallVector<Value> lower, upper, steps;
     for (unsigned l : p.batch) {
       lower.push_back(index(0));

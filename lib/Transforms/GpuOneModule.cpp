@@ -47,13 +47,19 @@ struct CrateGpuOneModulePass
         }
         if (from == target)
           continue;
-        // Declarations (libdevice functions) may come with every kernel.
+        // Declarations (libdevice functions) and the warpgroup tiles'
+        // shared buffer may come with every kernel.
         auto name =
             op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
         if (Operation *existing = name ? symbols.lookup(name) : nullptr) {
           auto symbol = dyn_cast<SymbolOpInterface>(op);
-          if (!symbol || !symbol.isDeclaration() ||
-              !cast<SymbolOpInterface>(existing).isDeclaration()) {
+          bool sameGlobal = isa<memref::GlobalOp>(op) &&
+                            OperationEquivalence::isEquivalentTo(
+                                &op, existing,
+                                OperationEquivalence::IgnoreLocations);
+          if (!sameGlobal &&
+              (!symbol || !symbol.isDeclaration() ||
+               !cast<SymbolOpInterface>(existing).isDeclaration())) {
             op.emitError("crate-gpu-one-module: two definitions of ") << name;
             return signalPassFailure();
           }

@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <array>
 #include <cstring>
 #include <dlfcn.h>
+#include <map>
 #include <mutex>
 #include <new>
 
@@ -40,6 +42,13 @@ struct Driver {
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*cuMemcpyDtoD)(CUdeviceptr, CUdeviceptr, size_t);
+  CUresult (*cuCtxSynchronize)();
+  // CUDA 12 and later only; needed by the TMA loads of sm_90a kernels.
+  CUresult (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *,
+                                     const unsigned long long *,
+                                     const unsigned long long *,
+                                     const unsigned *, const unsigned *, int,
+                                     int, int, int) = nullptr;
   CUcontext context = nullptr;
 };
 
@@ -100,6 +109,7 @@ const char *loadDriver() {
       {"cuMemcpyHtoD_v2", (void **)&driver.cuMemcpyHtoD},
       {"cuMemcpyDtoH_v2", (void **)&driver.cuMemcpyDtoH},
       {"cuMemcpyDtoD_v2", (void **)&driver.cuMemcpyDtoD},
+      {"cuCtxSynchronize", (void **)&driver.cuCtxSynchronize},
   };
   for (Entry &e : entries) {
     *e.slot = dlsym(lib, e.name);
@@ -109,6 +119,8 @@ const char *loadDriver() {
       return initError;
     }
   }
+  *(void **)&driver.cuTensorMapEncodeTiled =
+      dlsym(lib, "cuTensorMapEncodeTiled");
   CUresult r = driver.cuInit(0);
   if (r != 0) {
     std::snprintf(initError, sizeof initError, "%s", say("cuInit", r));
@@ -143,6 +155,24 @@ const char *ready() {
   }
   return nullptr;
 }
+
+/// A TMA descriptor (CUtensorMap: 128 bytes, 64-byte aligned).
+struct alignas(64) TensorMap {
+  std::array<unsigned long long, 16> words{};
+  bool operator<(const TensorMap &o) const { return words < o.words; }
+};
+
+/// TMA descriptors in device memory, by content: a kernel reads its
+/// descriptors from global memory, and the buffers a model describes are
+/// the same at every forward, so each is encoded and copied once.
+struct TensorMapCache {
+  std::mutex mutex;
+  std::map<TensorMap, CUdeviceptr> onDevice;
+};
+TensorMapCache tensorMaps;
+// Past this many (buffers that keep changing), the cache is emptied after
+// the device finishes what may still read it.
+constexpr size_t kMaxTensorMaps = 4096;
 
 /// A module of the library: the PTX text is loaded (JIT-compiled by the
 /// driver) at its first use, not when the library's constructors run.
@@ -329,6 +359,84 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*isHostShared*/) {
 
 void mgpuMemFree(void *ptr, void * /*stream*/) {
   crate::rt::cuda::release(ptr);
+}
+
+// nvgpu.tma.create.descriptor: the TMA descriptor of a strided memref
+// (rank, then its ranked descriptor: allocated and aligned pointers,
+// offset, sizes, strides), in device memory. The box is given outermost
+// dimension first, as the memref's sizes are; the driver takes both
+// innermost first.
+void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *memref,
+                                     int64_t dataType, int64_t interleave,
+                                     int64_t swizzle, int64_t l2Promotion,
+                                     int64_t oobFill, int64_t *box) {
+  if (pending[0] || ready())
+    return nullptr;
+  if (!driver.cuTensorMapEncodeTiled) {
+    std::snprintf(pending, sizeof pending,
+                  "the NVIDIA driver lacks cuTensorMapEncodeTiled (CUDA 12 "
+                  "or later), which the sm_90a kernels' TMA loads need");
+    return nullptr;
+  }
+  // CUtensorMapDataType: u8, u16, u32, i32, u64, i64, f16, f32, f64, bf16.
+  static const int elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2};
+  if (rank < 1 || rank > 5 || dataType < 0 || dataType > 9) {
+    std::snprintf(pending, sizeof pending,
+                  "a TMA descriptor of rank %lld, data type %lld: not "
+                  "supported",
+                  (long long)rank, (long long)dataType);
+    return nullptr;
+  }
+  const int bytes = elementBytes[dataType];
+  auto *fields = static_cast<int64_t *>(memref);
+  char *aligned = reinterpret_cast<char *>(fields[1]);
+  const int64_t offset = fields[2], *sizes = fields + 3,
+                *strides = fields + 3 + rank;
+  unsigned long long dims[5], strideBytes[4];
+  unsigned boxDims[5], elementStrides[5];
+  for (int64_t d = 0; d < rank; ++d) {
+    dims[d] = sizes[rank - 1 - d];
+    boxDims[d] = unsigned(box[rank - 1 - d]);
+    elementStrides[d] = 1;
+  }
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    strideBytes[d] = strides[rank - 2 - d] * bytes;
+  TensorMap map;
+  if (CUresult r = driver.cuTensorMapEncodeTiled(
+          map.words.data(), int(dataType), unsigned(rank),
+          aligned + offset * bytes, dims, strideBytes, boxDims,
+          elementStrides, int(interleave), int(swizzle), int(l2Promotion),
+          int(oobFill))) {
+    keep("cuTensorMapEncodeTiled", r);
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> lock(tensorMaps.mutex);
+  auto found = tensorMaps.onDevice.find(map);
+  if (found != tensorMaps.onDevice.end())
+    return reinterpret_cast<void *>(found->second);
+  if (tensorMaps.onDevice.size() >= kMaxTensorMaps) {
+    driver.cuCtxSynchronize();
+    for (auto &entry : tensorMaps.onDevice)
+      driver.cuMemFree(entry.second);
+    tensorMaps.onDevice.clear();
+  }
+  CUdeviceptr device = 0;
+  if (CUresult r = driver.cuMemAlloc(&device, sizeof map)) {
+    keep("cuMemAlloc (a TMA descriptor)", r);
+    return nullptr;
+  }
+  // From pageable memory the copy may still be in flight when it returns:
+  // the kernel that reads the descriptor runs on another stream.
+  CUresult r = driver.cuMemcpyHtoD(device, map.words.data(), sizeof map);
+  if (!r)
+    r = driver.cuCtxSynchronize();
+  if (r) {
+    driver.cuMemFree(device);
+    keep("copying a TMA descriptor to the device", r);
+    return nullptr;
+  }
+  tensorMaps.onDevice.emplace(map, device);
+  return reinterpret_cast<void *>(device);
 }
 
 } // extern "C"

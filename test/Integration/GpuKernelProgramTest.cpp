@@ -313,13 +313,16 @@ INSTANTIATE_TEST_SUITE_P(
 // --precision=f16: the products take f16 operands and accumulate in f32, as
 // tensor-core tiles. The bound is the issue's: at most twice the error of
 // the float64 model run with its weights rounded to f16 (computed here),
-// with the same top-1 class as float64.
-TEST(GpuKernelProgram, CrateMiniInF16WithinTwiceTheWeightRounding) {
+// with the same top-1 class as float64. Run on both f16 programs: the
+// mma.sync tiles (sm_80, sm_90) and the 64x64 warpgroup tiles (sm_90a).
+class GpuKernelProgramF16 : public testing::TestWithParam<JitRoute> {};
+
+TEST_P(GpuKernelProgramF16, CrateMiniWithinTwiceTheWeightRounding) {
   std::string source = crateMiniSource();
   ASSERT_FALSE(source.empty()) << "examples/crate_mini.mlir: no entry found";
   const std::string weights = kData + "/crate_mini_weights.safetensors";
   auto program =
-      compileOrFail(source, JitRoute::GpuKernelProgramF16, weights);
+      compileOrFail(source, GetParam(), weights);
   ASSERT_TRUE(program);
   const std::string io = kData + "/crate_mini_io.safetensors";
   Tensor input = readTensor(io, "input"), want = readTensor(io, "logits_fp64");
@@ -347,14 +350,14 @@ TEST(GpuKernelProgram, CrateMiniInF16WithinTwiceTheWeightRounding) {
   }
 }
 
-TEST(GpuKernelProgram, BlocksInF16WithinTwiceTheWeightRounding) {
+TEST_P(GpuKernelProgramF16, BlocksWithinTwiceTheWeightRounding) {
   const BlockShape shapes[] = {
       {0, 197, 6, 64}, {0, 65, 16, 32}, {0, 65, 1, 48}, {2, 197, 4, 48},
   };
   uint32_t seed = 300;
   for (const BlockShape &s : shapes) {
     SCOPED_TRACE(describe(s));
-    auto program = compileOrFail(blocksSource(s), JitRoute::GpuKernelProgramF16);
+    auto program = compileOrFail(blocksSource(s), GetParam());
     ASSERT_TRUE(program);
     const int64_t batch = s.batch ? s.batch : 2, n = s.tokens,
                   d = s.heads * s.headDim;
@@ -388,3 +391,12 @@ TEST(GpuKernelProgram, BlocksInF16WithinTwiceTheWeightRounding) {
     EXPECT_LE(istaErr, 2 * istaBase);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Tiles, GpuKernelProgramF16,
+    testing::Values(JitRoute::GpuKernelProgramF16,
+                    JitRoute::GpuKernelProgramF16Warpgroup),
+    [](const testing::TestParamInfo<JitRoute> &info) {
+      return info.param == JitRoute::GpuKernelProgramF16 ? "MmaSync"
+                                                          : "Warpgroup";
+    });

@@ -72,7 +72,9 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
   PipelineOptions options;
   options.weights = weights;
   // f16 products keep ISTA's two-product form (crate-compile does the same).
-  options.foldIsta = route != JitRoute::GpuKernelProgramF16;
+  const bool f16 = route == JitRoute::GpuKernelProgramF16 ||
+                   route == JitRoute::GpuKernelProgramF16Warpgroup;
+  options.foldIsta = !f16;
   if (route == JitRoute::Cpu) {
     buildCpuJitPipeline(pm, options);
   } else {
@@ -81,8 +83,9 @@ std::unique_ptr<Jit> Jit::compile(const std::string &source,
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     GpuProgramOptions program;
-    if (route == JitRoute::GpuKernelProgramF16)
+    if (f16)
       program.precision = GpuPrecision::f16;
+    program.warpgroupTiles = route == JitRoute::GpuKernelProgramF16Warpgroup;
     program.allowTf32 = route == JitRoute::GpuKernelProgramTf32;
     buildGpuKernelProgramPipeline(pm, program);
     buildGpuKernelProgramToCpuPipeline(pm);

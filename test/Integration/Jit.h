@@ -44,6 +44,9 @@ enum class JitRoute {
   /// The same with --precision=f16: products on f16 operands with f32
   /// accumulation, as tensor-core tiles.
   GpuKernelProgramF16,
+  /// The f16 program for sm_90a: products with no batch loop as 64 x 64
+  /// warpgroup tiles (wgmma on the GPU).
+  GpuKernelProgramF16Warpgroup,
   /// The f32 program with --allow-tf32: f32 products as tensor-core tiles
   /// (on the CPU they compute in f32).
   GpuKernelProgramTf32,

@@ -540,6 +540,8 @@ bool compile(MLIRContext &context) {
     if (f16)
       programOptions.precision = crate::GpuPrecision::f16;
     programOptions.allowTf32 = allowTf32;
+    // wgmma and TMA (sm_90a only) take 64x64 tiles.
+    programOptions.warpgroupTiles = f16 && gpuArch == crate::GpuArch::sm_90a;
     crate::buildGpuKernelProgramPipeline(toLLVM, programOptions);
     crate::GpuPipelineOptions gpuOptions;
     gpuOptions.gpuArch = gpuArch;

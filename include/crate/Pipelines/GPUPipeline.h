@@ -49,6 +49,12 @@ struct GpuProgramOptions : mlir::PassPipelineOptions<GpuProgramOptions> {
       llvm::cl::desc("f32 products on tensor cores as tf32 (mma.sync "
                      "m16n8k8): 10-bit operand mantissas, f32 accumulation"),
       llvm::cl::init(false)};
+  Option<bool> warpgroupTiles{
+      *this, "warpgroup-tiles",
+      llvm::cl::desc("f16 products with no batch loop as 64x64 tiles in k "
+                     "steps of 64, for warpgroup MMA (wgmma) and TMA loads: "
+                     "the kernel program for --gpu-arch=sm_90a"),
+      llvm::cl::init(false)};
 };
 
 struct GpuPipelineOptions : mlir::PassPipelineOptions<GpuPipelineOptions> {

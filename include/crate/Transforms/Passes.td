@@ -152,6 +152,9 @@ def CrateGpuMmaProducts : Pass<"crate-gpu-mma-products", "mlir::func::FuncOp"> {
   let options = [
     Option<"tf32", "tf32", "bool", "false",
            "also tile f32 products, for tf32 tensor cores">,
+    Option<"warpgroup", "warpgroup", "bool", "false",
+           "tile f16 products with no batch loop over whole 64x64x64 "
+           "blocks, for warpgroup MMA on sm_90a (crate-gpu-warpgroup-mma)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",
@@ -172,6 +175,32 @@ def CrateGpuWarpMma : Pass<"crate-gpu-warp-mma", "mlir::func::FuncOp"> {
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect"];
+}
+
+def CrateGpuWarpgroupMma : Pass<"crate-gpu-warpgroup-mma", "mlir::ModuleOp"> {
+  let summary = "tensor-core tiles in whole 64x64 blocks as TMA loads and "
+                "wgmma (sm_90a)";
+  let description = [{
+    A GPU mapping of crate-gpu-mma-products' tiles, run before the loops
+    are mapped to GPU blocks (instead of crate-gpu-warp-mma for the loops
+    it takes). A loop of 16 x 8 f16 tiles with no batch dimension whose
+    rows, columns and k values come in whole blocks of 64, on buffers
+    defined outside it, becomes a grid of 64 x 64 blocks, each one
+    warpgroup (128 threads): the host creates a TMA descriptor of A and
+    of B (128-byte swizzle, 64 x 64 boxes) before the loop; per k step of
+    64 thread 0 loads both boxes into shared memory (nvgpu.tma.async.load
+    on an mbarrier), and four nvgpu.warpgroup.mma (wgmma.m64n64k16)
+    multiply them from shared-memory descriptors; the accumulator is
+    stored to shared memory and added to C by all threads. B read (n, k)
+    is K-major; B read (k, n) uses transposeB. The shared buffer is one
+    private workgroup memref.global of 16 KiB.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::NVVM::NVVMDialect",
+                           "mlir::nvgpu::NVGPUDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def CrateGpuOneModule : Pass<"crate-gpu-one-module", "mlir::ModuleOp"> {
