@@ -23,7 +23,6 @@ import os
 import sys
 
 import numpy as np
-from safetensors.numpy import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -83,6 +82,8 @@ def main(argv=None):
     ap.add_argument("--depth", type=int, default=12)
     ap.add_argument("--classes", type=int, default=1000)
     a = ap.parse_args(argv)
+    # Imported here: make_weights() itself needs numpy only.
+    from safetensors.numpy import save_file
     w = make_weights(a.image, a.patch, a.channels, a.dim, a.heads, a.head_dim,
                      a.depth, a.classes, a.seed)
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)

@@ -39,12 +39,12 @@ def main():
         y = model.forward(x[b:b + 1]).astype(np.float64)
         err = np.linalg.norm(y - want[b:b + 1]) / np.linalg.norm(want[b:b + 1])
         print(f"image {b}: relative error {err:.3g}")
-        ok &= bool(err <= args.tolerance)
+        ok &= bool(err <= a.tolerance)
     y = model.forward(x).astype(np.float64)
     err = np.linalg.norm(y - want) / np.linalg.norm(want)
     print(f"batch {x.shape[0]}: relative error {err:.3g}, top-1 agreement "
           f"{np.mean(y.argmax(1) == want.argmax(1)):.2f}")
-    ok &= bool(err <= args.tolerance)
+    ok &= bool(err <= a.tolerance)
     if not a.no_timing:
         for batch in (1, 64):
             xb = np.ascontiguousarray(np.resize(x, (batch,) + x.shape[1:]))

@@ -2,7 +2,9 @@
 # Builds here (the machine with MLIR) what bench/gpu/run.sh checks on a GPU
 # machine (which has CUDA and PyTorch but no MLIR): the crate_mini library
 # for --target=nvptx, once per architecture and precision (f32; f16 and
-# tf32 on tensor cores), under build/gpu/. Carry
+# tf32 on tensor cores), and the random shapes of bench/gpu/shapes.py, each
+# for the CPU (x86-64-v3, so any x86-64 GPU host runs it) and for sm_90a in
+# f32, under build/gpu/. Carry
 # build/gpu to the GPU machine (device tool: carry ["build/gpu"]).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,4 +27,16 @@ for arch in sm_90a sm_80; do
   done
 done
 cp "$root/test/data/crate_mini_io.safetensors" "$out/"
+python3 "$root/bench/gpu/shapes.py" "$out/shapes"
+while read -r name batch; do
+  for kind in cpu sm_90a; do
+    case $kind in
+      cpu) flags=(--cpu=x86-64-v3) ;;
+      *) flags=(--target=nvptx --gpu-arch=$kind) ;;
+    esac
+    "$compiler" "$out/shapes/$name/model.mlir" \
+        --weights "$out/shapes/$name/weights.safetensors" "${flags[@]}" \
+        -o "$out/shapes/$name/$kind"
+  done
+done < "$out/shapes/shapes.txt"
 echo "prepare.sh: wrote $out (carry it to the GPU machine; run bench/gpu/run.sh there)"

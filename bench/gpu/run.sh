@@ -7,10 +7,13 @@
 #      the GPU runs it) against the reference logits (float64, 1e-5), per
 #      image and as a batch; the same with --precision=f16 and with
 #      --allow-tf32 (tensor cores, 1e-3);
-#   3. the sm_90a libraries under compute-sanitizer, when it is installed:
+#   3. the random shapes of bench/gpu/shapes.py (tokens 197 and 65, 1 to
+#      16 heads of width 32 to 64, batch 1 to 64), sm_90a f32 against the
+#      CPU library of the same model (1e-5);
+#   4. the sm_90a libraries under compute-sanitizer, when it is installed:
 #      memcheck (f32, f16) and racecheck (f16: the shared-memory blocks of
 #      the wgmma kernels);
-#   4. the time per forward, ours against PyTorch eager on the GPU (the
+#   5. the time per forward, ours against PyTorch eager on the GPU (the
 #      reference model of bench/cpu/crate_reference.py) when torch sees a GPU.
 # Exits non-zero when a check fails.
 set -uo pipefail
@@ -37,6 +40,8 @@ for arch in sm_90a sm_80; do
   python3 "$root/bench/gpu/check.py" "$dir/crate_mini_${arch}_tf32" \
       "$dir/crate_mini_io.safetensors" --tolerance 1e-3 || status=1
 done
+echo "== random shapes, --target=nvptx --gpu-arch=sm_90a against the CPU library"
+python3 "$root/bench/gpu/check_shapes.py" "$dir/shapes" --gpu sm_90a || status=1
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 if [ -n "$sanitizer" ]; then
   echo "== compute-sanitizer (memcheck), sm_90a"
