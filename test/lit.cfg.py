@@ -13,6 +13,9 @@ config.test_exec_root = os.path.join(config.crate_obj_root, "test")
 
 config.substitutions.append(("%crate_src", config.crate_src_root))
 config.substitutions.append(("%crate_docs", config.crate_docs_dir))
+# A fake libcuda.so.1 (test/GPU/FakeDriver): the GPU libraries' host code
+# runs against it in CI.
+config.substitutions.append(("%fake_cuda", config.crate_fake_cuda_dir))
 
 # CUDA_HOME etc. locate libdevice for crate-gpu-to-ptx.
 llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"])
