@@ -27,8 +27,11 @@ in launch order):
 What it assumes (H100 SXM, 132 SMs): 989 TFLOP/s dense f16/bf16 for wgmma,
 half that for mma.sync, 67 TFLOP/s f32 on CUDA cores, 3.35 TB/s; a kernel
 reaches those rates only in proportion to the SMs its grid fills (one wave
-at most), and each launch costs LAUNCH_US more (a stream per launch and a
-synchronisation: no CUDA graph yet). Time = max(compute, memory) + launch.
+at most), and each launch costs LAUNCH_US more (the host queues the
+kernels of a forward on one stream and waits once, but launches them one
+by one: no CUDA graph yet). Images run one after another (the runtime may
+run a batch's images on several streams at once: not modelled).
+Time = max(compute, memory) + launch.
 """
 import argparse
 import math
@@ -47,7 +50,7 @@ WGMMA_FLOPS = 989e12
 MMA_SYNC_FLOPS = WGMMA_FLOPS / 2
 CUDA_CORE_FLOPS = 67e12
 DRAM_BYTES = 3.35e12
-LAUNCH_US = 5.0
+LAUNCH_US = 3.0
 REGISTERS_PER_SM, SMEM_PER_SM, THREADS_PER_SM, CTAS_PER_SM = 65536, 228 * 1024, 2048, 32
 
 FLOAT_OPS = re.compile(r"= (arith\.(addf|subf|mulf|divf|maximumf|minimumf|maxnumf|"

@@ -566,9 +566,12 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
                 name + ": model->entry is null");
   m->entry = model->entry;
   m->threads = crate::rt::defaultThreads();
-  if (m->gpu)
+  if (m->gpu) {
     if (const char *why = crate::rt::cuda::init())
       return fail(CRATE_ERROR_NO_DEVICE, name + ": " + why);
+    if (!(m->lanes = crate::rt::cuda::newLanes()))
+      return fail(CRATE_ERROR_OUT_OF_MEMORY, name + ": out of memory");
+  }
 
   if (embedded) {
     if (weightsPath)
@@ -746,11 +749,27 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
   // result: its descriptor; several: MLIR's struct of descriptors).
   const size_t numInputs = model->inputs.size();
   Vector<Vector<int64_t>> inDescs(numInputs);
-  // A GPU model reads its inputs from GPU memory: copies, freed at the end.
+  // A GPU model runs on a lane (one stream, its buffers kept) from here to
+  // the return.
+  struct Lane {
+    bool on = false;
+    ~Lane() {
+      if (on)
+        crate::rt::cuda::endForward();
+    }
+  } lane;
+  if (model->gpu) {
+    if (const char *why = crate::rt::cuda::beginForward(model->lanes))
+      return fail(CRATE_ERROR_DEVICE, name + ": " + why);
+    lane.on = true;
+  }
+  // A GPU model reads its inputs from GPU memory: copies, given back to
+  // the lane at the end.
   Vector<void *> deviceInputs(numInputs, nullptr);
   auto releaseInputs = [&] {
     for (void *p : deviceInputs)
-      crate::rt::cuda::release(p);
+      if (p)
+        crate::rt::cuda::releaseTemporary(p);
   };
   for (size_t i = 0; i < numInputs; ++i) {
     Vector<int64_t> sizes = model->inputs[i].shape;
@@ -759,9 +778,11 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
     if (model->gpu && !deviceIO) {
       size_t bytes = size_t(batch * model->inputs[i].sampleElements) *
                      model->inputs[i].elementBytes();
-      const char *why = crate::rt::cuda::allocate(bytes, &deviceInputs[i]);
+      const char *why =
+          crate::rt::cuda::allocateTemporary(bytes, &deviceInputs[i]);
       if (!why)
-        why = crate::rt::cuda::copyToDevice(deviceInputs[i], data, bytes);
+        why = crate::rt::cuda::copyToDeviceInOrder(deviceInputs[i], data,
+                                                   bytes);
       if (why) {
         releaseInputs();
         return fail(CRATE_ERROR_DEVICE,
@@ -807,6 +828,9 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
     chargeProfile(std::chrono::steady_clock::now());
     profileSink = {};
   }
+  // The kernels were queued on the lane's stream: all done here.
+  if (model->gpu)
+    crate::rt::cuda::waitForward();
   const char *deviceError = model->gpu ? crate::rt::cuda::takeError() : nullptr;
 
   // Free every result buffer once, unless it aliases memory we do not own.
@@ -825,7 +849,7 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
         return;
     freed.push_back(allocated);
     if (model->gpu)
-      crate::rt::cuda::release(allocated);
+      crate::rt::cuda::releaseTemporary(allocated);
     else
       _mlir_memref_to_llvm_free(allocated);
   };
@@ -1070,6 +1094,7 @@ int forwardInScope(crate_rt_model *model, const void *const *inputs,
 } // namespace crate::rt
 
 crate_rt_model::~crate_rt_model() {
+  crate::rt::cuda::deleteLanes(lanes);
   for (Weight &w : weights) {
     crate::rt::deallocate(w.data);
     crate::rt::cuda::release(w.device);
@@ -1133,9 +1158,9 @@ int crate_rt_forward_device(crate_rt_model *model, const float *input,
                     model->name + "_forward");
   if (singleInputRefused(model))
     return CRATE_ERROR_INVALID_ARGUMENT;
-  // The kernels run on streams of their own, each waited for: work queued
-  // on the caller's stream (the input being written) finishes first, and
-  // the output is complete when the call returns.
+  // The kernels run on a stream of the model's, waited for before the
+  // call returns: work queued on the caller's stream (the input being
+  // written) finishes first, and the output is complete at the return.
   if (const char *why = crate::rt::cuda::synchronize(stream))
     return fail(CRATE_ERROR_DEVICE, model->name + ": " + why);
   const void *inputs[] = {input};

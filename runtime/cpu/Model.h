@@ -58,6 +58,10 @@ struct Input {
 
 } // namespace crate::rt
 
+namespace crate::rt::cuda {
+struct Lanes;
+} // namespace crate::rt::cuda
+
 struct crate_rt_model {
   crate::rt::String name;
   crate::rt::Vector<crate::rt::Input> inputs; // inputs[0]: the main input.
@@ -70,6 +74,8 @@ struct crate_rt_model {
   // Compiled with --target=nvptx: the entry launches GPU kernels on buffers
   // in GPU memory; weights live there, inputs and results are copied.
   bool gpu = false;
+  // Its forward calls' streams and temporary buffers (CudaDriver.h).
+  crate::rt::cuda::Lanes *lanes = nullptr;
   // Compiled with --profile: the blocks' names and the nanoseconds spent in
   // each, summed over calls and threads since the last reset.
   static constexpr size_t kMaxProfileBlocks = 32;

@@ -11,6 +11,8 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 namespace {
 // The few driver API types used here (cuda.h is not needed to build).
@@ -40,6 +42,7 @@ struct Driver {
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*cuMemcpyDtoD)(CUdeviceptr, CUdeviceptr, size_t);
   CUresult (*cuCtxSynchronize)();
@@ -107,6 +110,7 @@ const char *loadDriver() {
       {"cuMemAlloc_v2", (void **)&driver.cuMemAlloc},
       {"cuMemFree_v2", (void **)&driver.cuMemFree},
       {"cuMemcpyHtoD_v2", (void **)&driver.cuMemcpyHtoD},
+      {"cuMemcpyHtoDAsync_v2", (void **)&driver.cuMemcpyHtoDAsync},
       {"cuMemcpyDtoH_v2", (void **)&driver.cuMemcpyDtoH},
       {"cuMemcpyDtoD_v2", (void **)&driver.cuMemcpyDtoD},
       {"cuCtxSynchronize", (void **)&driver.cuCtxSynchronize},
@@ -174,6 +178,17 @@ TensorMapCache tensorMaps;
 // the device finishes what may still read it.
 constexpr size_t kMaxTensorMaps = 4096;
 
+/// One forward call's stream and the device buffers of its temporaries.
+struct Lane {
+  crate::rt::cuda::Lanes *owner;
+  CUstream stream = nullptr;
+  std::unordered_map<CUdeviceptr, size_t> sizes; // every buffer it made
+  std::multimap<size_t, CUdeviceptr> idle;       // those free, by size
+};
+
+/// The lane the calling thread's forward runs on, or none.
+thread_local Lane *lane = nullptr;
+
 /// A module of the library: the PTX text is loaded (JIT-compiled by the
 /// driver) at its first use, not when the library's constructors run.
 struct LazyModule {
@@ -185,6 +200,111 @@ struct LazyModule {
 } // namespace
 
 namespace crate::rt::cuda {
+
+struct Lanes {
+  std::mutex mutex;
+  std::vector<Lane *> all, idle;
+};
+
+Lanes *newLanes() { return new (std::nothrow) Lanes(); }
+
+void deleteLanes(Lanes *lanes) {
+  if (!lanes)
+    return;
+  const bool live = !ready();
+  for (Lane *l : lanes->all) {
+    if (live) {
+      driver.cuStreamSynchronize(l->stream);
+      for (auto &entry : l->sizes)
+        driver.cuMemFree(entry.first);
+      driver.cuStreamDestroy(l->stream);
+    }
+    delete l;
+  }
+  delete lanes;
+}
+
+const char *beginForward(Lanes *lanes) {
+  if (const char *e = ready())
+    return e;
+  if (!lanes)
+    return "the model has no GPU lanes (out of memory at create)";
+  {
+    std::lock_guard<std::mutex> lock(lanes->mutex);
+    if (!lanes->idle.empty()) {
+      lane = lanes->idle.back();
+      lanes->idle.pop_back();
+      return nullptr;
+    }
+  }
+  auto *l = new (std::nothrow) Lane{lanes};
+  if (!l)
+    return "out of memory (a GPU lane)";
+  if (CUresult r = driver.cuStreamCreate(&l->stream, 1 /*non-blocking*/)) {
+    delete l;
+    return say("cuStreamCreate", r);
+  }
+  std::lock_guard<std::mutex> lock(lanes->mutex);
+  lanes->all.push_back(l);
+  lane = l;
+  return nullptr;
+}
+
+const char *copyToDeviceInOrder(void *device, const void *host,
+                                size_t bytes) {
+  if (!lane)
+    return copyToDevice(device, host, bytes);
+  if (CUresult r = driver.cuMemcpyHtoDAsync(
+          reinterpret_cast<CUdeviceptr>(device), host, bytes, lane->stream))
+    return say("cuMemcpyHtoDAsync", r);
+  return nullptr;
+}
+
+const char *allocateTemporary(size_t bytes, void **device) {
+  if (!lane)
+    return allocate(bytes, device);
+  bytes = bytes ? bytes : 1;
+  auto found = lane->idle.find(bytes);
+  if (found != lane->idle.end()) {
+    *device = reinterpret_cast<void *>(found->second);
+    lane->idle.erase(found);
+    return nullptr;
+  }
+  CUdeviceptr p = 0;
+  if (CUresult r = driver.cuMemAlloc(&p, bytes))
+    return say("cuMemAlloc", r);
+  lane->sizes.emplace(p, bytes);
+  *device = reinterpret_cast<void *>(p);
+  return nullptr;
+}
+
+void releaseTemporary(void *device) {
+  auto p = reinterpret_cast<CUdeviceptr>(device);
+  if (lane) {
+    auto found = lane->sizes.find(p);
+    if (found != lane->sizes.end()) {
+      // Reused only by later work on the same stream: never too early.
+      lane->idle.emplace(found->second, p);
+      return;
+    }
+  }
+  release(device);
+}
+
+void waitForward() {
+  if (lane && !pending[0])
+    if (CUresult r = driver.cuStreamSynchronize(lane->stream))
+      keep("cuStreamSynchronize (a kernel failed)", r);
+}
+
+void endForward() {
+  if (!lane)
+    return;
+  Lanes *owner = lane->owner;
+  std::lock_guard<std::mutex> lock(owner->mutex);
+  owner->idle.push_back(lane);
+  lane = nullptr;
+}
 
 const char *init() {
   {
@@ -313,7 +433,11 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   return f;
 }
 
+// On a lane (every forward of a model), one stream serves every launch and
+// is waited for once, at the end of the forward (waitForward).
 void *mgpuStreamCreate() {
+  if (lane)
+    return lane->stream;
   if (pending[0] || ready())
     return nullptr;
   CUstream s = nullptr;
@@ -323,12 +447,16 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamSynchronize(void *stream) {
+  if (lane && stream == lane->stream)
+    return;
   if (stream && !pending[0] && !ready())
     if (CUresult r = driver.cuStreamSynchronize(stream))
       keep("cuStreamSynchronize (a kernel failed)", r);
 }
 
 void mgpuStreamDestroy(void *stream) {
+  if (lane && stream == lane->stream)
+    return;
   if (stream && !ready())
     driver.cuStreamDestroy(stream);
 }
@@ -350,7 +478,7 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*isHostShared*/) {
   if (pending[0])
     return nullptr;
   void *p = nullptr;
-  if (const char *e = crate::rt::cuda::allocate(bytes, &p)) {
+  if (const char *e = crate::rt::cuda::allocateTemporary(bytes, &p)) {
     std::snprintf(pending, sizeof pending, "%s", e);
     return nullptr;
   }
@@ -358,7 +486,7 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*isHostShared*/) {
 }
 
 void mgpuMemFree(void *ptr, void * /*stream*/) {
-  crate::rt::cuda::release(ptr);
+  crate::rt::cuda::releaseTemporary(ptr);
 }
 
 // nvgpu.tma.create.descriptor: the TMA descriptor of a strided memref

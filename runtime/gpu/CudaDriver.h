@@ -34,6 +34,32 @@ const char *copyOnDevice(void *to, const void *from, size_t bytes);
 /// Waits for the work queued on `stream` (a CUstream; null: nothing).
 const char *synchronize(void *stream);
 
+/// A model's lanes: each forward call runs on one lane (a stream of its
+/// own, and the device buffers its kernels' temporaries had, kept for the
+/// lane's next call), so a forward queues its kernels back to back and
+/// waits once, allocates nothing after its first call, and calls from
+/// several threads do not share a stream or a buffer.
+struct Lanes;
+Lanes *newLanes();
+/// Waits for every lane's work, frees its buffers and its stream.
+void deleteLanes(Lanes *lanes);
+
+/// Puts the calling thread's mgpu* calls on a lane of `lanes` (a free one,
+/// or a new one) until endForward().
+const char *beginForward(Lanes *lanes);
+/// Copies `bytes` to the device on the thread's lane (in stream order with
+/// its kernels), or at once without a lane.
+const char *copyToDeviceInOrder(void *device, const void *host, size_t bytes);
+/// A device buffer from the lane (released with releaseTemporary).
+const char *allocateTemporary(size_t bytes, void **device);
+/// Waits for the lane's work; a failure is kept for takeError().
+void waitForward();
+/// Gives a buffer of the lane (the generated code's results, an input copy)
+/// back to it.
+void releaseTemporary(void *device);
+/// Gives the lane back to its model.
+void endForward();
+
 /// The first failure of a mgpu* call on this thread since the last
 /// takeError(), or null; clears it.
 const char *takeError();

@@ -6,7 +6,8 @@
  * CI. "Device" memory is host memory and kernels do not run: the outputs
  * mean nothing, the calls do. Each call the host code makes that shapes
  * the GPU's work (module loads, launches with their grid and block, TMA
- * descriptors with their dimensions) is appended to the file
+ * descriptors with their dimensions, streams, synchronisations, device
+ * allocations) is appended to the file
  * $FAKE_CUDA_LOG; $FAKE_CUDA_FAIL names one entry point that fails with
  * error 700, as a faulting kernel makes the next call fail.
  *
@@ -99,29 +100,41 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
 }
 CUresult cuStreamCreate(void **s, unsigned flags) {
   (void)flags;
+  say("cuStreamCreate");
   *s = &stream;
   return 0;
 }
 CUresult cuStreamSynchronize(void *s) {
   (void)s;
   FAIL_IF("cuStreamSynchronize");
+  say("cuStreamSynchronize");
   return 0;
 }
 CUresult cuStreamDestroy_v2(void *s) {
   (void)s;
+  say("cuStreamDestroy");
   return 0;
 }
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
   FAIL_IF("cuMemAlloc_v2");
   void *q = calloc(1, bytes);
   *p = (CUdeviceptr)(uintptr_t)q;
+  say("cuMemAlloc %zu", bytes);
   return q ? 0 : 2;
 }
 CUresult cuMemFree_v2(CUdeviceptr p) {
+  say("cuMemFree");
   free((void *)(uintptr_t)p);
   return 0;
 }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr to, const void *from, size_t bytes) {
+  memcpy((void *)(uintptr_t)to, from, bytes);
+  return 0;
+}
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr to, const void *from, size_t bytes,
+                              void *s) {
+  (void)s;
+  say("cuMemcpyHtoDAsync %zu", bytes);
   memcpy((void *)(uintptr_t)to, from, bytes);
   return 0;
 }
