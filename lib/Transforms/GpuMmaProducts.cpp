@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crate/Transforms/MmaTiles.h"
 #include "crate/Transforms/Passes.h"
 
 #include "llvm/ADT/SmallBitVector.h"
@@ -42,13 +43,16 @@ struct TileShape {
   int64_t block = 1;
 };
 
-// The tile sizes, in one place. One mma.sync per step: m16n8k16 for f16
-// operands, m16n8k8 for tf32. For sm_90a (`warpgroup`) the same f16 tiles
+// The tile sizes (crate/Transforms/MmaTiles.h). One mma.sync per step:
+// m16n8k16 for f16 operands, m16n8k8 for tf32. For sm_90a (`warpgroup`) the same f16 tiles
 // cover whole blocks of 64 rows, 64 columns and 64 k values: each block is
 // one warpgroup's wgmma tile (crate-gpu-warpgroup-mma), whose k steps of
 // 64 f16 values are one 128-byte swizzled row per operand row.
-constexpr TileShape kMmaF16{16, 8, 16}, kMmaTf32{16, 8, 8},
-    kWarpgroup{16, 8, 16, 64};
+constexpr TileShape kMmaF16{crate::kMmaTileM, crate::kMmaTileN,
+                            crate::kMmaTileKF16},
+    kMmaTf32{crate::kMmaTileM, crate::kMmaTileN, crate::kMmaTileKTf32},
+    kWarpgroup{crate::kMmaTileM, crate::kMmaTileN, crate::kMmaTileKF16,
+               crate::kWarpgroupBlock};
 // Paired f16 (and f32) loads want rows starting at 16-byte boundaries.
 constexpr int64_t kAlign = 8;
 

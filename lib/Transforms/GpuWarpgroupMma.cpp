@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crate/Transforms/MmaTiles.h"
 #include "crate/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -40,9 +41,10 @@ using namespace mlir;
 
 namespace {
 
-// The block of one warpgroup, the mma.sync tiles the program has in it,
-// the k values per wgmma and the threads.
-constexpr int64_t kBlock = 64, kTileM = 16, kTileN = 8, kTileK = 16,
+// The block of one warpgroup, the mma.sync tiles the program has in it
+// (crate/Transforms/MmaTiles.h), the k values per wgmma and the threads.
+constexpr int64_t kBlock = crate::kWarpgroupBlock, kTileM = crate::kMmaTileM,
+                  kTileN = crate::kMmaTileN, kTileK = crate::kMmaTileKF16,
                   kSubK = 16, kThreads = 128;
 // Shared memory: the A and B boxes (8 KiB each), later the f32 block of C
 // (16 KiB) over both. 1024-byte alignment is what the 128-byte swizzle

@@ -768,8 +768,7 @@ int runEntry(crate_rt_model *model, const void *const *inputs, int64_t batch,
   Vector<void *> deviceInputs(numInputs, nullptr);
   auto releaseInputs = [&] {
     for (void *p : deviceInputs)
-      if (p)
-        crate::rt::cuda::releaseTemporary(p);
+      crate::rt::cuda::releaseTemporary(p);
   };
   for (size_t i = 0; i < numInputs; ++i) {
     Vector<int64_t> sizes = model->inputs[i].shape;
