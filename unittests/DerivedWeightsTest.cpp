@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using crate::weights::Derivation;
@@ -66,6 +67,18 @@ TEST(DerivedWeights, IstaOperatorReproducesTheThreeProductStep) {
   }
 }
 
+TEST(DerivedWeights, IstaUpdateIsTheOperatorLessTheIdentity) {
+  const int64_t n = 5;
+  std::vector<float> d = randomMatrix(n, n, 4), m, u;
+  std::string error;
+  ASSERT_TRUE(derive({"ista_operator", "d", 0.1}, {n, n}, d, m, error));
+  ASSERT_TRUE(derive({"ista_update", "d", 0.1}, {n, n}, d, u, error)) << error;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      EXPECT_NEAR(u[i * n + j] + (i == j ? 1.0f : 0.0f), m[i * n + j], 1e-6)
+          << i << " " << j;
+}
+
 TEST(DerivedWeights, TransposeSwapsTheAxes) {
   std::vector<float> w = randomMatrix(2, 3, 1), t;
   std::string error;
@@ -93,6 +106,58 @@ TEST(DerivedWeights, PanelsStoreColumnBlocksContiguously) {
       for (int c = 0; c < 2; ++c)
         EXPECT_EQ(panels[(p * 3 + k) * 2 + c], plain[k * 4 + p * 2 + c])
             << p << " " << k << " " << c;
+}
+
+TEST(DerivedWeights, BF16RoundsOnceToNearestEven) {
+  using crate::weights::toBF16;
+  EXPECT_EQ(toBF16(1.0), 0x3f80);
+  EXPECT_EQ(toBF16(-2.0), 0xc000);
+  // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: to even (1).
+  EXPECT_EQ(toBF16(1.0 + std::ldexp(1.0, -8)), 0x3f80);
+  // 1 + 3 * 2^-8: halfway, to even (1 + 2^-6).
+  EXPECT_EQ(toBF16(1.0 + 3 * std::ldexp(1.0, -8)), 0x3f82);
+  // Just above the halfway point, by less than float32 can hold: rounding
+  // to float32 first would land on the tie and go down to even.
+  EXPECT_EQ(toBF16(1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -40)), 0x3f81);
+  EXPECT_EQ(toBF16(-(1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -40))),
+            0xbf81);
+  EXPECT_EQ(toBF16(1e300), 0x7f80);
+  EXPECT_EQ(toBF16(-INFINITY), 0xff80);
+  EXPECT_EQ(toBF16(NAN) & 0x7fc0, 0x7fc0);
+  // The smallest bf16 subnormal, 2^-133, and half of it (a tie: to zero).
+  EXPECT_EQ(toBF16(std::ldexp(1.0, -133)), 0x0001);
+  EXPECT_EQ(toBF16(std::ldexp(1.0, -134)), 0x0000);
+}
+
+TEST(DerivedWeights, BF16PairsHoldTwoRowsPerWord) {
+  // T = W^T for W of shape (4, 4): T (4 x 4) in 2 panels of 2 columns, as
+  // bf16 pairs of rows: shape (2, 2, 2).
+  std::vector<float> w = randomMatrix(4, 4, 3), plain, pairs;
+  std::string error;
+  ASSERT_TRUE(derive({"transpose", "w", 0}, {4, 4}, w, plain, error)) << error;
+  Derivation d{"transpose", "w", 0, {}, "bf16_pairs"};
+  std::vector<int64_t> source;
+  ASSERT_TRUE(crate::weights::sourceShape(d, {2, 2, 2}, source, error));
+  EXPECT_EQ(source, (std::vector<int64_t>{4, 4}));
+  ASSERT_TRUE(derive(d, {2, 2, 2}, w, pairs, error)) << error;
+  ASSERT_EQ(pairs.size(), 8u);
+  for (int p = 0; p < 2; ++p)
+    for (int k = 0; k < 2; ++k)
+      for (int c = 0; c < 2; ++c) {
+        uint32_t word;
+        std::memcpy(&word, &pairs[(p * 2 + k) * 2 + c], sizeof word);
+        EXPECT_EQ(word & 0xffff,
+                  crate::weights::toBF16(plain[(2 * k) * 4 + p * 2 + c]));
+        EXPECT_EQ(word >> 16,
+                  crate::weights::toBF16(plain[(2 * k + 1) * 4 + p * 2 + c]));
+      }
+  Derivation half{"transpose", "w", 0, {}, "f16"};
+  EXPECT_FALSE(derive(half, {2, 2, 2}, w, pairs, error));
+  EXPECT_EQ(error, "unknown storage 'f16' for the weight derived from 'w' "
+                   "(known: bf16_pairs)");
+  EXPECT_FALSE(derive(d, {4, 4}, w, pairs, error));
+  EXPECT_EQ(error, "bf16_pairs storage needs a (P, K/2, nr) panel shape, got "
+                   "rank 2 for the weight derived from 'w'");
 }
 
 TEST(DerivedWeights, RejectsUnknownOpsAndShapes) {

@@ -62,7 +62,8 @@ void buildToLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   buildLowerToLinalgPipeline(pm);
 }
 
-void buildPerImagePipeline(OpPassManager &pm, int64_t weightPanels) {
+void buildPerImagePipeline(OpPassManager &pm, int64_t weightPanels,
+                           bool bf16Pairs) {
   pm.addPass(createCrateSpecializeBatch());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -70,6 +71,7 @@ void buildPerImagePipeline(OpPassManager &pm, int64_t weightPanels) {
   if (weightPanels > 0) {
     CratePackWeightPanelsOptions panels;
     panels.nr = weightPanels;
+    panels.bf16Pairs = bf16Pairs;
     pm.addPass(createCratePackWeightPanels(panels));
   }
   pm.addPass(createCanonicalizerPass());
@@ -98,6 +100,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const ProductTiles &tiles) {
       // The model's buffers come from the runtime's allocator
       // (runtime/cpu/Allocator.cpp), which can report failure.
       "finalize-memref-to-llvm{use-generic-functions=true},"
+      // The bf16 products' dots (x86vector.avx512.dot) become their
+      // intrinsics here; convert-to-llvm does not know the dialect.
+      "convert-vector-to-llvm{enable-x86vector=true},"
       "convert-to-llvm,reconcile-unrealized-casts");
 }
 

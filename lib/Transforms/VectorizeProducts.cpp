@@ -12,6 +12,10 @@
 // that constant instead: the fill, a store of the whole of C that the
 // product reads back, is dropped.
 //
+// A product over bf16 pair panels (crate-pack-weight-panels{bf16-pairs})
+// gets the same blocks with AVX512-BF16 dot products: each k step covers
+// two rows of B (one 32-bit pair per column) and two columns of A.
+//
 // This is the micro-kernel the upstream tile + vectorize + hoist recipe of
 // cpu-path.md aims at, built directly: on bufferized IR that recipe's
 // hoisting skips any buffer that also has a view (expand/collapse_shape)
@@ -21,6 +25,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "crate/Transforms/Passes.h"
+
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 namespace crate {
 #define GEN_PASS_DEF_CRATEVECTORIZEPRODUCTS
@@ -105,6 +111,39 @@ linalg::FillOp fillBefore(linalg::LinalgOp product, Value c) {
       return {};
   }
   return {};
+}
+
+/// Whether `op` is a product over bf16 pair panels as
+/// crate-pack-weight-panels makes it, on static buffers: A (m, k2, 2) bf16,
+/// the words (p, k2, c) i32 with c a whole number of 16-word vectors, C
+/// (m, p, c) f32, all with unit innermost strides.
+bool isPairProduct(linalg::GenericOp op) {
+  if (!op->hasAttr("crate.bf16_pairs") || !op.hasPureBufferSemantics() ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 5)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m, p, c, k, t;
+  bindDims(ctx, m, p, c, k, t);
+  SmallVector<AffineMap> want = {AffineMap::get(5, 0, {m, k, t}, ctx),
+                                 AffineMap::get(5, 0, {p, k, c}, ctx),
+                                 AffineMap::get(5, 0, {m, p, c}, ctx)};
+  if (op.getIndexingMapsArray() != want)
+    return false;
+  Type elements[] = {BFloat16Type::get(ctx), IntegerType::get(ctx, 32),
+                     Float32Type::get(ctx)};
+  for (auto [v, element] : llvm::zip(op->getOperands(), elements)) {
+    auto type = cast<MemRefType>(v.getType());
+    int64_t offset;
+    SmallVector<int64_t> strides;
+    if (!type.hasStaticShape() || type.getElementType() != element ||
+        failed(type.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1)
+      return false;
+  }
+  return cast<MemRefType>(op.getDpsInputs()[0].getType()).getDimSize(2) == 2 &&
+         cast<MemRefType>(op.getDpsInputs()[1].getType()).getDimSize(2) % 16 ==
+             0;
 }
 
 /// The indices of an operand read through `map` at the loop values `ivs`.
@@ -194,6 +233,29 @@ struct CrateVectorizeProductsPass
       body(b, arith::ConstantIndexOp::create(b, loc, full), extent - full);
   }
 
+  /// The k loop of a panel product in slices of `kc`: `slice` receives
+  /// the start, the static size and the accumulators' initial value of
+  /// each. The first slice starts from `init` (or C), the others from C;
+  /// the full slices after the first are one loop.
+  void forSlices(OpBuilder &b, Location loc, int64_t depth, Value init,
+                 function_ref<void(OpBuilder &, Value, int64_t, Value)> slice) {
+    auto cst = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantIndexOp::create(cb, loc, v).getResult();
+    };
+    int64_t firstSize = std::min<int64_t>(kc, depth);
+    slice(b, cst(b, 0), firstSize, init);
+    int64_t fullEnd = firstSize + (depth - firstSize) / kc * kc;
+    if (fullEnd > firstSize)
+      scf::ForOp::create(b, loc, cst(b, firstSize), cst(b, fullEnd),
+                         cst(b, kc), ValueRange{},
+                         [&](OpBuilder &fb, Location, Value k0, ValueRange) {
+                           slice(fb, k0, kc, Value());
+                           scf::YieldOp::create(fb, loc);
+                         });
+    if (depth > fullEnd)
+      slice(b, cst(b, fullEnd), depth - fullEnd, Value());
+  }
+
   void rewrite(linalg::LinalgOp op, const ProductLoops &loops) {
     Location loc = op.getLoc();
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
@@ -250,8 +312,6 @@ struct CrateVectorizeProductsPass
       // blocks of C go through memory once per slice.
       parallelOver(/*withRows=*/false, [&](OpBuilder &pb, Value) {
         Value n0 = arith::ConstantIndexOp::create(pb, loc, 0);
-        // The first slice starts from `init` (or C), the others from C;
-        // the full slices after the first are one loop.
         auto slice = [&](OpBuilder &sb, Value k0, int64_t size, Value first) {
           forBlocks(sb, loc, rows, mr,
                     [&](OpBuilder &rb, Value m0, int64_t count) {
@@ -259,21 +319,7 @@ struct CrateVectorizeProductsPass
                                 size, first);
                     });
         };
-        int64_t firstSize = std::min<int64_t>(kc, depth);
-        slice(pb, arith::ConstantIndexOp::create(pb, loc, 0), firstSize, init);
-        int64_t fullEnd = firstSize + (depth - firstSize) / kc * kc;
-        if (fullEnd > firstSize)
-          scf::ForOp::create(
-              pb, loc, arith::ConstantIndexOp::create(pb, loc, firstSize),
-              arith::ConstantIndexOp::create(pb, loc, fullEnd),
-              arith::ConstantIndexOp::create(pb, loc, kc), ValueRange{},
-              [&](OpBuilder &fb, Location, Value k0, ValueRange) {
-                slice(fb, k0, kc, Value());
-                scf::YieldOp::create(fb, loc);
-              });
-        if (depth > fullEnd)
-          slice(pb, arith::ConstantIndexOp::create(pb, loc, fullEnd),
-                depth - fullEnd, Value());
+        forSlices(pb, loc, depth, init, slice);
       });
       op->erase();
       return;
@@ -289,7 +335,114 @@ struct CrateVectorizeProductsPass
     op->erase();
   }
 
+  /// One register block of a pair product: `rows` rows of C from m0 in
+  /// panel p, over pair rows [k0, k0 + depth) of the words.
+  void emitPairBlock(OpBuilder &b, Location loc, linalg::GenericOp op,
+                     Value p, Value m0, int64_t rows, Value k0, int64_t depth,
+                     Value init) {
+    Value aBuf = op.getDpsInputs()[0], wBuf = op.getDpsInputs()[1];
+    Value cBuf = op.getDpsInits()[0];
+    int64_t chunks = cast<MemRefType>(wBuf.getType()).getDimSize(2) / 16;
+    auto accType = VectorType::get({16}, b.getF32Type());
+    auto wordsType = VectorType::get({16}, b.getI32Type());
+    auto pairsType = VectorType::get({32}, b.getBF16Type());
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    auto cst = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantIndexOp::create(cb, loc, v).getResult();
+    };
+    SmallVector<Value> rowIndex, acc;
+    for (int64_t i = 0; i < rows; ++i)
+      rowIndex.push_back(arith::AddIOp::create(b, loc, m0, cst(b, i)));
+    Value splat;
+    if (init)
+      splat = vector::BroadcastOp::create(b, loc, accType, init);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < chunks; ++j)
+        acc.push_back(splat ? splat
+                            : vector::LoadOp::create(
+                                  b, loc, accType, cBuf,
+                                  ValueRange{rowIndex[i], p, cst(b, 16 * j)})
+                                  .getResult());
+    Value kEnd = b.createOrFold<arith::AddIOp>(loc, k0, cst(b, depth));
+    auto kLoop = scf::ForOp::create(
+        b, loc, k0, kEnd, cst(b, 1), acc,
+        [&](OpBuilder &nb, Location nl, Value k, ValueRange carried) {
+          SmallVector<Value> pairsOfB;
+          for (int64_t j = 0; j < chunks; ++j) {
+            Value words = vector::LoadOp::create(
+                nb, nl, wordsType, wBuf, ValueRange{p, k, cst(nb, 16 * j)});
+            pairsOfB.push_back(
+                vector::BitCastOp::create(nb, nl, pairsType, words));
+          }
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < rows; ++i) {
+            // The pair A[i][2k], A[i][2k + 1] as one word, in every lane.
+            Value pair = vector::LoadOp::create(
+                nb, nl, VectorType::get({2}, nb.getBF16Type()), aBuf,
+                ValueRange{rowIndex[i], k, zero});
+            Value word = vector::ExtractOp::create(
+                nb, nl,
+                vector::BitCastOp::create(
+                    nb, nl, VectorType::get({1}, nb.getI32Type()), pair),
+                ArrayRef<int64_t>{0});
+            Value pairsOfA = vector::BitCastOp::create(
+                nb, nl, pairsType,
+                vector::BroadcastOp::create(nb, nl, wordsType, word));
+            for (int64_t j = 0; j < chunks; ++j)
+              next.push_back(x86vector::DotBF16Op::create(
+                  nb, nl, accType, carried[i * chunks + j], pairsOfA,
+                  pairsOfB[j]));
+          }
+          scf::YieldOp::create(nb, nl, next);
+        });
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < chunks; ++j)
+        vector::StoreOp::create(b, loc, kLoop.getResult(i * chunks + j), cBuf,
+                                ValueRange{rowIndex[i], p, cst(b, 16 * j)});
+  }
+
+  /// A pair product: one panel per parallel iteration, its pair rows in
+  /// slices of `kc` (as for f32 panels: kc x nr words in L1), every row
+  /// block of A over a slice before the next.
+  void rewritePairs(linalg::GenericOp op) {
+    Location loc = op.getLoc();
+    SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    int64_t rows = bounds[0], panels = bounds[1], depth = bounds[3];
+    OpBuilder b(op);
+    Value init;
+    if (linalg::FillOp fill = fillBefore(op, op.getDpsInits()[0])) {
+      init = fill.getInputs()[0];
+      fill->erase();
+    }
+    auto cst = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantIndexOp::create(cb, loc, v).getResult();
+    };
+    scf::ParallelOp::create(
+        b, loc, ValueRange{cst(b, 0)}, ValueRange{cst(b, panels)},
+        ValueRange{cst(b, 1)},
+        [&](OpBuilder &pb, Location, ValueRange parallelIvs) {
+          Value p = parallelIvs[0];
+          auto slice = [&](OpBuilder &sb, Value k0, int64_t size,
+                           Value first) {
+            forBlocks(sb, loc, rows, mr,
+                      [&](OpBuilder &rb, Value m0, int64_t count) {
+                        emitPairBlock(rb, loc, op, p, m0, count, k0, size,
+                                      first);
+                      });
+          };
+          forSlices(pb, loc, depth, init, slice);
+        });
+    op->erase();
+  }
+
   void runOnOperation() override {
+    SmallVector<linalg::GenericOp> pairProducts;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isPairProduct(op))
+        pairProducts.push_back(op);
+    });
+    for (linalg::GenericOp op : pairProducts)
+      rewritePairs(op);
     SmallVector<std::pair<linalg::LinalgOp, ProductLoops>> products;
     getOperation().walk([&](linalg::LinalgOp op) {
       FailureOr<ProductLoops> loops = vectorFriendlyProduct(op);

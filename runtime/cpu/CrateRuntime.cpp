@@ -491,6 +491,7 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
       auto from = wd->is_object() ? wd->find("from") : wd->end();
       auto step = wd->is_object() ? wd->find("step") : wd->end();
       auto fromShape = wd->is_object() ? wd->find("from_shape") : wd->end();
+      auto storage = wd->is_object() ? wd->find("storage") : wd->end();
       bool shapeOk = fromShape == wd->end() ||
                      (fromShape->is_array() && fromShape->size() <= 8);
       if (shapeOk && fromShape != wd->end())
@@ -498,10 +499,11 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
           shapeOk = shapeOk && v.is_number_integer() && v.get<int64_t>() > 0;
       if (embedded || op == wd->end() || !op->is_string() ||
           from == wd->end() || !from->is_string() ||
-          (step != wd->end() && !step->is_number()) || !shapeOk) {
+          (step != wd->end() && !step->is_number()) || !shapeOk ||
+          (storage != wd->end() && !storage->is_string())) {
         error = where + " has 'derive' " + brief(*wd) +
-                ", expected {op, from, step[, from_shape]} (weights loaded at "
-                "run time)";
+                ", expected {op, from, step[, from_shape][, storage]} "
+                "(weights loaded at run time)";
         return false;
       }
       if (fromShape != wd->end())
@@ -510,6 +512,8 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
       w.derive = op->get_ref<const String &>();
       w.from = from->get_ref<const String &>();
       w.step = step != wd->end() ? step->get<double>() : 0.0;
+      if (storage != wd->end())
+        w.storage = storage->get_ref<const String &>();
     }
     auto wo = entry.find("offset");
     if (wo != entry.end()) {
@@ -626,7 +630,8 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
         } else {
           crate::weights::Derivation d{
               w.derive.c_str(), w.from.c_str(), w.step,
-              std::vector<int64_t>(w.fromShape.begin(), w.fromShape.end())};
+              std::vector<int64_t>(w.fromShape.begin(), w.fromShape.end()),
+              w.storage.c_str()};
           std::vector<int64_t> sourceShape;
           std::vector<float> source;
           read = crate::weights::sourceShape(d, shape, sourceShape,

@@ -36,6 +36,7 @@ struct Weight {
   String from;
   double step = 0;
   Vector<int64_t> fromShape; // "from_shape", when the derivation has one
+  String storage;            // "storage": "" (float32) or "bf16_pairs"
 };
 
 /// One result of the entry: the main output, then the extra outputs.

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Jit.h"
+#include "CrateMiniReference.h"
 #include "Reference.h"
 
 #include <gtest/gtest.h>
@@ -87,59 +88,15 @@ r::Vec halfRounded(const r::Vec &v) {
   return out;
 }
 
-r::Vec toDouble(const Tensor &t) { return r::Vec(t.data.begin(), t.data.end()); }
-
-/// The CRATE mini classifier (examples/crate_mini.mlir) in float64 on one
-/// image, written from crate-math.md with Reference.h's blocks; `product`
-/// maps each product weight before use (identity, or a rounding).
+/// crateMiniForward on the weights file `weights`.
 r::Vec crateMiniForward(const std::string &weights, const r::Vec &image,
                         r::Vec (*product)(const r::Vec &)) {
-  auto w = [&](const std::string &name) {
-    return toDouble(readTensor(weights, name));
-  };
-  auto layerName = [](int l, const std::string &rest) {
-    return "transformer.layers." + std::to_string(l) + "." + rest;
-  };
-  const int64_t d = 192, n = 65, side = 64, patch = 8, heads = 3, p = 64;
-  // b c (h p1) (w p2) -> b (h w) (p1 p2 c)
-  const int64_t grid = side / patch;
-  r::Vec patches(grid * grid * d);
-  for (int64_t h = 0; h < grid; ++h)
-    for (int64_t x = 0; x < grid; ++x)
-      for (int64_t p1 = 0; p1 < patch; ++p1)
-        for (int64_t p2 = 0; p2 < patch; ++p2)
-          for (int64_t c = 0; c < 3; ++c)
-            patches[(h * grid + x) * d + (p1 * patch + p2) * 3 + c] =
-                image[(c * side + h * patch + p1) * side + x * patch + p2];
-  r::Vec e = r::layerNorm(patches, w("to_patch_embedding.1.weight"),
-                          w("to_patch_embedding.1.bias"), grid * grid, d);
-  e = r::linearT(e, product(w("to_patch_embedding.2.weight")),
-                 w("to_patch_embedding.2.bias"), grid * grid, d, d);
-  e = r::layerNorm(e, w("to_patch_embedding.3.weight"),
-                   w("to_patch_embedding.3.bias"), grid * grid, d);
-  r::Vec z = w("cls_token");
-  z.insert(z.end(), e.begin(), e.end());
-  r::Vec pos = w("pos_embedding");
-  for (int64_t i = 0; i < n * d; ++i)
-    z[i] += pos[i];
-  for (int l = 0; l < 6; ++l) {
-    r::Vec y = r::layerNorm(z, w(layerName(l, "0.norm.weight")),
-                            w(layerName(l, "0.norm.bias")), n, d);
-    r::Vec m = r::mssa(y, product(w(layerName(l, "0.fn.qkv.weight"))),
-                       product(w(layerName(l, "0.fn.to_out.0.weight"))),
-                       w(layerName(l, "0.fn.to_out.0.bias")), n, d, heads, p,
-                       /*softmax=*/true);
-    for (int64_t i = 0; i < n * d; ++i)
-      z[i] += m[i];
-    y = r::layerNorm(z, w(layerName(l, "1.norm.weight")),
-                     w(layerName(l, "1.norm.bias")), n, d);
-    z = r::ista(y, product(w(layerName(l, "1.fn.weight"))), n, d, 0.1, 0.1,
-                /*nonnegative=*/true);
-  }
-  r::Vec cls(z.begin(), z.begin() + d);
-  cls = r::layerNorm(cls, w("mlp_head.0.weight"), w("mlp_head.0.bias"), 1, d);
-  return r::linearT(cls, product(w("mlp_head.1.weight")), w("mlp_head.1.bias"),
-                    1, d, 10);
+  return r::crateMiniForward(
+      [&](const std::string &name) {
+        const Tensor t = readTensor(weights, name);
+        return r::Vec(t.data.begin(), t.data.end());
+      },
+      image, product);
 }
 
 r::Vec unchanged(const r::Vec &v) { return v; }

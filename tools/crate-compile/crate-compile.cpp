@@ -105,10 +105,12 @@ cl::opt<KernelBinary> kernelBinary(
     cl::init(KernelBinary::automatic), cl::cat(category));
 cl::opt<std::string> precision(
     "precision",
-    cl::desc("what the products multiply: f32 (default), or f16 for "
-             "--target=nvptx (f16 operands on tensor cores, f32 "
-             "accumulation; LayerNorm, softmax and epilogues stay f32)"),
-    cl::value_desc("f32|f16"), cl::init("f32"), cl::cat(category));
+    cl::desc("what the products multiply: f32 (default); f16 for "
+             "--target=nvptx (f16 operands on tensor cores); bf16 for a CPU "
+             "with AVX512-BF16 (bf16 weights and activations in the weight "
+             "products, by vdpbf16ps). Accumulation, LayerNorm, softmax, "
+             "attention and epilogues stay f32"),
+    cl::value_desc("f32|f16|bf16"), cl::init("f32"), cl::cat(category));
 cl::opt<bool> allowTf32(
     "allow-tf32",
     cl::desc("--target=nvptx, --precision=f32: run the products on tensor "
@@ -400,11 +402,14 @@ bool compile(MLIRContext &context) {
   if (gpu && decodeStep)
     return fail("--decode-step is for --target=cpu only: the GPU target has "
                 "no decoder yet");
-  if (precision != "f32" && precision != "f16")
-    return fail("--precision=" + precision +
-                ": unknown (choose f32 or f16; bf16 is not supported yet: "
-                "f16 runs on the same tensor cores at the same rate)");
-  const bool f16 = precision == "f16";
+  if (precision != "f32" && precision != "f16" && precision != "bf16")
+    return fail("--precision=" + precision + ": unknown (choose f32, f16 or "
+                "bf16)");
+  const bool f16 = precision == "f16", bf16 = precision == "bf16";
+  if (bf16 && gpu)
+    return fail("--precision=bf16 is for --target=cpu (AVX512-BF16): on "
+                "--target=nvptx use f16, which runs on the same tensor cores "
+                "at the same rate");
   if (f16 && !gpu)
     return fail("--precision=f16 is for --target=nvptx: the CPU target "
                 "computes in f32");
@@ -436,6 +441,11 @@ bool compile(MLIRContext &context) {
   if (!targetMachine)
     return fail(error);
   crate::codegen::CpuTuning tuning = crate::codegen::tuningFor(*targetMachine);
+  if (bf16 && !tuning.bf16)
+    return fail("--precision=bf16 needs a CPU with AVX512-BF16 (vdpbf16ps); '" +
+                tuning.cpu + "'" + (cpu.empty() ? " (this host)" : "") +
+                " has none: use --precision=f32, or --cpu/--mattr=+avx512bf16 "
+                "for a CPU that has it");
 
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -491,7 +501,8 @@ bool compile(MLIRContext &context) {
   instrument(toLinalg, progress);
   crate::buildLowerToLinalgPipeline(toLinalg);
   // Column panels are the CPU products' layout.
-  crate::buildPerImagePipeline(toLinalg, gpu ? 0 : tuning.productColumns);
+  crate::buildPerImagePipeline(toLinalg, gpu ? 0 : tuning.productColumns,
+                               bf16);
   if (failed(toLinalg.run(*module)))
     return false;
   progress.end();

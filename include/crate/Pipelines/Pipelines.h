@@ -63,8 +63,10 @@ void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 /// computes one image per call (static shapes) and weight products read
 /// their weights pre-transposed (derived weights), stored in column panels
 /// of `weightPanels` floats when it is positive (the products' register
-/// block width, ProductTiles::columns).
-void buildPerImagePipeline(mlir::OpPassManager &pm, int64_t weightPanels = 0);
+/// block width, ProductTiles::columns); with `bf16Pairs`, panels of bf16
+/// pairs for the products with an even k (--precision=bf16).
+void buildPerImagePipeline(mlir::OpPassManager &pm, int64_t weightPanels = 0,
+                           bool bf16Pairs = false);
 
 /// The register block of the products (crate-vectorize-products); the
 /// default suits 32 vector registers of 512 bits. crate-compile takes it

@@ -456,10 +456,24 @@ def CratePackWeightPanels : Pass<"crate-pack-weight-panels", "mlir::ModuleOp"> {
     (p, k, c) into C viewed as (m, n / nr, nr); the arithmetic and its order
     are those of the matmul. crate-vectorize-products then keeps a slice of
     one panel in L1 while every row block of A passes over it.
+
+    With `bf16-pairs` (--precision=bf16 on a CPU with AVX512-BF16), a
+    product whose k is even reads its weight as bf16 pairs instead: an i32
+    argument of shape (n / nr, k / 2, nr) whose words hold rows 2k (low
+    half) and 2k + 1 (high half) of one column, rounded once from float64
+    (derivation storage "bf16_pairs"), and A rounded to bf16 (an
+    elementwise truncf) viewed as (m, k / 2, 2). The product is a
+    linalg.generic over loops (m, p, c, k2, t), marked `crate.bf16_pairs`,
+    whose body takes half t of the word, widens both factors to f32 and
+    accumulates in f32: the arithmetic of vdpbf16ps, which
+    crate-vectorize-products emits for it.
   }];
   let options = [
     Option<"nr", "nr", "int64_t", /*default=*/"64",
-           "panel width: the columns of the products' register block">
+           "panel width: the columns of the products' register block">,
+    Option<"bf16Pairs", "bf16-pairs", "bool", /*default=*/"false",
+           "store the weights as bf16 pairs and round A to bf16 (products "
+           "with an even k)">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
@@ -545,7 +559,12 @@ def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncO
     B (p, k, c) (crate-pack-weight-panels, c of extent `nr`) runs one panel
     per parallel iteration, its k loop in slices of `kc` rows: every row
     block of A passes over one slice (kc x nr floats, in L1) before the
-    next. Other products are left to the generic lowering.
+    next. A product over bf16-pair panels (`crate.bf16_pairs`) does the
+    same with AVX512-BF16 dot products (x86vector.avx512.dot, vdpbf16ps):
+    per pair of k rows it broadcasts one 32-bit pair of A per row and loads
+    the pair rows of B as 16-word vectors, each dot adding both products
+    into 16 f32 accumulators. Other products are left to the generic
+    lowering.
   }];
   let options = [
     Option<"mr", "mr", "int64_t", /*default=*/"6",
@@ -556,6 +575,7 @@ def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncO
            "rows of a weight panel slice kept in L1 (products over panels)">
   ];
   let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::x86vector::X86VectorDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];

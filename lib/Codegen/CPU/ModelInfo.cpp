@@ -120,10 +120,20 @@ FailureOr<ModelInfo> describeEntry(func::FuncOp entry, StringRef name) {
       if (auto shape = dict.getAs<DenseI64ArrayAttr>("from_shape"))
         w.fromShape.assign(shape.asArrayRef().begin(),
                            shape.asArrayRef().end());
+      if (auto storage = dict.getAs<StringAttr>("storage"))
+        w.storage = storage.str();
     }
-    if (!tensor.getElementType().isF32())
-      return entry.emitOpError() << "supports f32 weights only, got "
-                                 << tensor << " for " << w.name;
+    // Every weight is 32-bit words: f32, or i32 words of bf16 pairs.
+    bool pairs = w.storage == "bf16_pairs";
+    if (!w.storage.empty() && !pairs)
+      return entry.emitOpError() << "has weight " << w.name
+                                 << " with unknown storage '" << w.storage
+                                 << "' (known: bf16_pairs)";
+    if (pairs ? !tensor.getElementType().isInteger(32)
+              : !tensor.getElementType().isF32())
+      return entry.emitOpError()
+             << "supports f32 weights (i32 for bf16_pairs storage) only, got "
+             << tensor << " for " << w.name;
     info.weights.push_back(std::move(w));
   }
   return info;
@@ -142,6 +152,8 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
           {"op", w.derive}, {"from", w.from}, {"step", w.step}};
       if (!w.fromShape.empty())
         derive["from_shape"] = llvm::json::Array(w.fromShape);
+      if (!w.storage.empty())
+        derive["storage"] = w.storage;
       entry["derive"] = std::move(derive);
     }
     weights.push_back(std::move(entry));

@@ -72,6 +72,7 @@ CpuTuning tuningFor(const TargetMachine &tm) {
     t.vectorRegisters = x86 ? 16 : 32;
   }
   t.fma = !x86 || has("fma");
+  t.bf16 = x86 && has("avx512bf16");
   int64_t lanes = t.vectorBits / 32;
   t.productRows = 6;
   // The widest column count (at most 4 vectors: wider rows split badly in
@@ -87,7 +88,8 @@ CpuTuning tuningFor(const TargetMachine &tm) {
 std::string CpuTuning::describe() const {
   return cpu + ": " + std::to_string(vectorBits) + "-bit vectors, " +
          std::to_string(vectorRegisters) + " registers" +
-         (fma ? ", FMA" : ", no FMA") + "; products in " +
+         (fma ? ", FMA" : ", no FMA") + (bf16 ? ", AVX512-BF16" : "") +
+         "; products in " +
          std::to_string(productRows) + "x" + std::to_string(productColumns) +
          " register blocks";
 }

@@ -31,7 +31,7 @@ bool packWeights(ModelInfo &info, const std::string &path,
         return false;
       continue;
     }
-    derivations[i] = {w.derive, w.from, w.step, w.fromShape};
+    derivations[i] = {w.derive, w.from, w.step, w.fromShape, w.storage};
     std::vector<int64_t> sourceShape;
     if (!weights::sourceShape(derivations[i], w.shape, sourceShape, error) ||
         !file.readF32(w.from, sourceShape, sources[i], error))

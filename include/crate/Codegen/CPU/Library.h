@@ -32,6 +32,9 @@ struct ModelInfo {
     std::string from;
     double step = 0;
     std::vector<int64_t> fromShape; // when the derivation needs it
+    /// "" (float32) or "bf16_pairs": 32-bit words of two bf16 values, an
+    /// i32 argument of the entry (--precision=bf16).
+    std::string storage;
   };
   /// A result of the entry; the first is the main output ("output"), the
   /// others are named by the result attribute `crate.output`.

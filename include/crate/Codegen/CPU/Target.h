@@ -26,6 +26,7 @@ struct CpuTuning {
   unsigned vectorBits = 0;  // widest f32 vector with FMA: 128, 256 or 512
   unsigned vectorRegisters = 0;
   bool fma = false;
+  bool bf16 = false; // AVX512-BF16: vdpbf16ps (--precision=bf16)
   /// The products' register block (crate-vectorize-products mr x nr):
   /// mr * nr / lanes accumulators, nr / lanes B vectors and one broadcast
   /// must fit the vector registers.
