@@ -37,6 +37,14 @@ Peers (--peers, comma separated):
                 openvino-1p: its own ONNX export, MODEL_one_bB.onnx, exported the
                 same way).  The reference-form peers measure what the algebra
                 and the code gain together, the -1p peers what the code gains.
+  PEER-bf16     (ours-bf16, eager-bf16, compile-max-bf16, openvino-bf16) bf16:
+                ours compiled with --precision=bf16 (needs AVX512-BF16), the
+                PyTorch peers under torch.autocast("cpu", torch.bfloat16),
+                OpenVINO in its default precision (bf16 on such CPUs).  They
+                are compared with one another (peer/ours is against ours-bf16),
+                timed whatever their error, and each one's error is reported
+                beside the weights-only baseline: the float64 model with only
+                its product (nn.Linear) weights rounded to bf16.
 Default: ours, eager, eager-sdpa, compile, compile-max, ort, openvino and
 eager-1p, compile-1p, compile-max-1p, ort-1p, openvino-1p.
 
@@ -121,6 +129,22 @@ PEERS = {
 ONE_PRODUCT_SUFFIX = "-1p"
 PEERS.update({name + ONE_PRODUCT_SUFFIX: (runtime, attention, "one")
               for name, (runtime, attention, ista) in list(PEERS.items()) if ista == "three"})
+# bf16 (--precision=bf16 for ours, on CPUs with AVX512-BF16): compared with
+# one another, never with the f32 peers; every bf16 peer is timed, with its
+# logits' error against float64 reported beside the weights-only baseline.
+BF16_SUFFIX = "-bf16"
+PEERS.update({
+    "ours" + BF16_SUFFIX: ("ours", None, None),
+    "eager" + BF16_SUFFIX: ("eager", "sdpa", "three"),            # torch.autocast bf16
+    "compile-max" + BF16_SUFFIX: ("compile-max", "sdpa", "three"),  # the same, compiled
+    "openvino" + BF16_SUFFIX: ("openvino", "matmul", "three"),      # its default precision
+})
+
+
+def is_bf16(peer):
+    return peer.endswith(BF16_SUFFIX)
+
+
 DEFAULT_PEERS = ("ours,eager,eager-sdpa,compile,compile-max,ort,openvino,"
                  "eager-1p,compile-1p,compile-max-1p,ort-1p,openvino-1p")
 DEFAULT_CASES = "crate_mini:1,crate_mini:4,crate_tiny:1,crate_tiny:8"
@@ -348,6 +372,15 @@ def prep_main(a):
     with torch.inference_mode():
         ref = m64(torch.from_numpy(x).double()).numpy()
     np.save(os.path.join(d, "ref64.npy"), ref)
+    # The weights-only bf16 baseline: the same float64 model with its product
+    # weights (every nn.Linear) rounded to bf16, nothing else rounded.
+    with torch.no_grad():
+        for mod in m64.modules():
+            if isinstance(mod, torch.nn.Linear):
+                mod.weight.copy_(mod.weight.to(torch.bfloat16).to(torch.float64))
+    with torch.inference_mode():
+        np.save(os.path.join(d, "ref64_bf16_weights.npy"),
+                m64(torch.from_numpy(x).double()).numpy())
     if spec["io"]:
         # The float64 model against the reference implementation's own run.
         truth = io["logits_fp64"].astype(np.float64)
@@ -486,8 +519,9 @@ def block_times(a, d, x, budget):
 def make_runner(runtime, attention, ista, a, d, x):
     """Returns (fn, info): fn() runs one forward pass on x and returns the logits."""
     info = {} if ista is None else {"ista": ista}
+    bf16 = is_bf16(a.worker)
     if runtime == "ours":
-        libdir = os.path.join(d, "ours")
+        libdir = os.path.join(d, "ours-bf16" if bf16 else "ours")
         sys.path.insert(0, libdir)
         from crate_model import Model
         # The library's pool takes its thread count at create time.
@@ -512,6 +546,14 @@ def make_runner(runtime, attention, ista, a, d, x):
             model = torch.compile(model, mode=mode)
             info["mode"] = mode
         xt = torch.from_numpy(x)
+        if bf16:
+            info["autocast"] = "bfloat16"
+
+            @torch.inference_mode()
+            def fn_bf16():
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    return model(xt).float().numpy()
+            return fn_bf16, info
 
         @torch.inference_mode()
         def fn():
@@ -539,8 +581,9 @@ def make_runner(runtime, attention, ista, a, d, x):
         import openvino.properties.hint as hints
         core = ov.Core()
         config = {hints.performance_mode: hints.PerformanceMode.LATENCY,
-                  hints.inference_precision: ov.Type.f32,
                   props.inference_num_threads: a.threads}
+        if not bf16:  # otherwise its default: bf16 on CPUs with AVX512-BF16
+            config[hints.inference_precision] = ov.Type.f32
         compiled = core.compile_model(core.read_model(onnx_file), "CPU", config)
         req = compiled.create_infer_request()
         info["threads"] = a.threads
@@ -668,11 +711,19 @@ def rel_err(y, ref):
     return float(np.linalg.norm(y - ref) / np.linalg.norm(ref))
 
 
+def max_rel_err(y, ref):
+    """max |y - ref| / max |ref|: the measure of the bf16 comparison."""
+    return float(np.abs(y - ref).max() / np.abs(ref).max())
+
+
 def run_case(model, batch, peers, a):
     tmp = os.path.join(a.out, model, f"b{batch}")
     os.makedirs(tmp, exist_ok=True)
     ref = np.load(os.path.join(a.out, model, "ref64.npy"))[:batch]
     res = {"model": model, "batch": batch, "peers": {}}
+    if any(is_bf16(p) for p in peers):
+        res["bf16_weights_baseline"] = max_rel_err(
+            np.load(os.path.join(a.out, model, "ref64_bf16_weights.npy"))[:batch], ref)
     res["background_busy_cores_before"] = busy_cores()
     workers = []
     for p in peers:
@@ -695,9 +746,15 @@ def run_case(model, batch, peers, a):
             r["status"] = f"mismatch: shape {y.shape} != {ref.shape}"
         else:
             r["rel_err"] = e = rel_err(y, ref)
-            r["status"] = "ok" if e <= a.tol else f"mismatch: rel err {e:.2e} > {a.tol:g}"
+            r["max_rel_err"] = max_rel_err(y, ref)
+            r["top1_agreement"] = float(np.mean(y.argmax(-1) == ref.argmax(-1)))
+            if is_bf16(p):  # timed whatever the error; the error is reported
+                r["status"] = "ok"
+            else:
+                r["status"] = "ok" if e <= a.tol else f"mismatch: rel err {e:.2e} > {a.tol:g}"
         log(f"  {p:15s} setup {r['setup_s']:7.1f} s, first call {r['first_call_s'] * 1e3:9.1f} ms,"
-            f" rel err {r.get('rel_err', float('nan')):.2e}: {r['status']}")
+            f" rel err {r.get('rel_err', float('nan')):.2e}, max rel err "
+            f"{r.get('max_rel_err', float('nan')):.2e}: {r['status']}")
         if r["status"] != "ok":
             w.close()
             continue
@@ -903,10 +960,12 @@ def form_of(peer):
             "one": "one-product"}[PEERS[peer][2]]
 
 
-def best_peer(res, ista):
-    """(median ms, peer) of the fastest timed peer running the form `ista`, or (None, "-")."""
+def best_peer(res, ista, bf16=False):
+    """(median ms, peer) of the fastest timed f32 (or bf16) peer other than ours
+    running the form `ista` (None: any), or (None, "-")."""
     timed = [(r["median_ms"], p) for p, r in res["peers"].items()
-             if p in PEERS and PEERS[p][2] == ista and r.get("median_ms")]
+             if p in PEERS and PEERS[p][0] != "ours" and is_bf16(p) == bf16
+             and (ista is None or PEERS[p][2] == ista) and r.get("median_ms")]
     return min(timed) if timed else (None, "-")
 
 
@@ -937,19 +996,22 @@ def fmt_table(results, peers, peak):
             lines.append(f"products per image: {fl['reference'] * 1e-9:.3f} GFLOP in the "
                          f"reference form, {fl['ours'] * 1e-9:.3f} GFLOP in the one-product "
                          "form (ours and the -1p peers)\n")
-        lines.append("| peer | form | threads | status | rel err vs f64 | setup+1st call s | n "
+        lines.append("| peer | form | threads | status | rel err vs f64 | max rel err "
+                     "| setup+1st call s | n "
                      "| median ms | p10-p90 ms | peer/ours | GFLOP/s (reference arithmetic) "
                      "| GFLOP/s (performed) | % of machine f32 | foreign load | redone |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        ours = res["peers"].get("ours", {}).get("median_ms")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for p in peers:
             r = res["peers"].get(p, {})
+            ours = res["peers"].get("ours" + (BF16_SUFFIX if is_bf16(p) else ""),
+                                    {}).get("median_ms")
             med = r.get("median_ms")
             spread = f"{r['p10_ms']:.2f}-{r['p90_ms']:.2f}" if med else "-"
             ratio = f"{med / ours:.3f}" if (med and ours) else "-"
             setup = (r["setup_s"] + r["first_call_s"]) if "first_call_s" in r else None
             lines.append(f"| {p} | {form_of(p)} | {r.get('threads', '-')} | {r.get('status', '-')} "
-                         f"| {num(r.get('rel_err'), '.1e')} | {num(setup, '.1f')} "
+                         f"| {num(r.get('rel_err'), '.1e')} | {num(r.get('max_rel_err'), '.1e')} "
+                         f"| {num(setup, '.1f')} "
                          f"| {r.get('n', '-')} | {num(med, '.2f')} | {spread} | {ratio} "
                          f"| {num(r.get('gflops_reference'), '.1f')} "
                          f"| {num(r.get('gflops_performed'), '.1f')} "
@@ -982,6 +1044,29 @@ def fmt_table(results, peers, peak):
             gf = res["peers"].get(best, {}).get("gflops_performed")
             row += f"| {best} | {num(best_ms, '.2f')} | {num(gf, '.1f')} | {ratio} "
         lines.append(row + "|")
+    bf16_cases = [res for res in results if "bf16_weights_baseline" in res]
+    if bf16_cases:
+        lines.append("\n### bf16: best bf16 peer / ours-bf16 (above 1: ours is faster)\n")
+        lines.append("Errors: max |logits - float64| / max |float64|. Baseline: the float64 "
+                     "model with only its product weights rounded to bf16. Top-1: agreement "
+                     "with float64 on the case's inputs.\n")
+        lines.append("| case | ours-bf16 median ms | best bf16 peer | median ms | best/ours "
+                     "| ours-bf16 error | baseline | ours / baseline | ours top-1 "
+                     "| errors of the peers |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+        for res in bf16_cases:
+            ours_r = res["peers"].get("ours" + BF16_SUFFIX, {})
+            ours = ours_r.get("median_ms")
+            best_ms, best = best_peer(res, None, bf16=True)
+            ratio = f"{best_ms / ours:.4f}" if (best_ms and ours) else "-"
+            base = res["bf16_weights_baseline"]
+            err = ours_r.get("max_rel_err")
+            others = ", ".join(f"{p} {r['max_rel_err']:.1e}" for p, r in res["peers"].items()
+                               if is_bf16(p) and PEERS[p][0] != "ours" and "max_rel_err" in r)
+            lines.append(f"| {res['model']} b{res['batch']} | {num(ours, '.2f')} | {best} "
+                         f"| {num(best_ms, '.2f')} | {ratio} | {num(err, '.1e')} "
+                         f"| {base:.1e} | {num(err / base if err is not None else None, '.2f')} "
+                         f"| {num(ours_r.get('top1_agreement'), '.2f')} | {others or '-'} |")
     return "\n".join(lines)
 
 
@@ -1059,6 +1144,18 @@ def controller_main(a):
         if "one_product_f64_vs_ref64" in info:
             log(f"   one-product model vs reference form, both float64: rel err "
                 f"{info['one_product_f64_vs_ref64']:.2e}")
+        if "ours" + BF16_SUFFIX in peers:
+            libdir = os.path.join(d, "ours" + BF16_SUFFIX)
+            shutil.rmtree(libdir, ignore_errors=True)
+            cmd = [COMPILER, MODELS[model]["mlir"], "--weights", w, "--precision=bf16",
+                   "-o", libdir]
+            log("== " + " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c
+                                 for c in cmd))
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            info["crate_compile_bf16_s"] = time.perf_counter() - t0
+            info["crate_compile_bf16_rc"] = p.returncode
+            log(f"   {(p.stdout + p.stderr).strip()} ({info['crate_compile_bf16_s']:.1f} s)")
         if "ours" in peers:
             libdir = os.path.join(d, "ours")
             shutil.rmtree(libdir, ignore_errors=True)
@@ -1086,13 +1183,15 @@ def controller_main(a):
 
     for model, batch in cases:
         log(f"== case {model} batch {batch}")
-        case_peers = peers
-        if "ours" in peers and report["models"][model].get("crate_compile_rc"):
-            log("  ours: crate-compile failed, not run")
-            case_peers = [p for p in peers if p != "ours"]
+        failed = [p for p, rc in (("ours", "crate_compile_rc"),
+                                  ("ours" + BF16_SUFFIX, "crate_compile_bf16_rc"))
+                  if p in peers and report["models"][model].get(rc)]
+        for p in failed:
+            log(f"  {p}: crate-compile failed, not run")
+        case_peers = [p for p in peers if p not in failed]
         res = run_case(model, batch, case_peers, a)
-        if case_peers is not peers:
-            res["peers"]["ours"] = {"status": "failed: crate-compile"}
+        for p in failed:
+            res["peers"][p] = {"status": "failed: crate-compile"}
         add_rates(res, report["models"][model].get("flops_per_image"), peak)
         add_block_rates(res, report["models"][model].get("flops_per_image"),
                         report["models"][model].get("config", {}).get("depth", 0), peak)

@@ -5,12 +5,15 @@
 // float64, after the one-product ISTA is folded) and bf16 activations, with
 // f32 accumulation. Its logits must stay within 1.5x of what rounding only
 // the model's product weights to bf16 does to a float64 run (the bench's
-// weights-only baseline), with the same top-1 class. It runs only where the
-// CPU has AVX512-BF16; elsewhere the library is still compiled.
+// weights-only baseline), with the same top-1 class. libcrate_mini_bf16_rt
+// loads the weights at create time, where the runtime derives the bf16
+// pairs: the same logits, bit for bit. They run only where the CPU has
+// AVX512-BF16; elsewhere the libraries are still compiled.
 //
 //===----------------------------------------------------------------------===//
 
 #include "crate_mini_bf16.h"
+#include "crate_mini_bf16_rt.h"
 
 #include "CrateMiniReference.h"
 #include "ReferenceData.h"
@@ -97,6 +100,29 @@ TEST(BF16Library, WithinOneAndAHalfTimesTheWeightRounding) {
     EXPECT_EQ(argmax(got), argmax(exact)) << "image " << b;
   }
   crate_mini_bf16_destroy(model);
+}
+
+TEST(BF16Library, WeightsLoadedAtRunTimeGiveTheSameLogits) {
+  if (!__builtin_cpu_supports("avx512bf16"))
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  crate_mini_bf16_model *embedded = nullptr;
+  crate_mini_bf16_rt_model *loaded = nullptr;
+  ASSERT_EQ(crate_mini_bf16_create(nullptr, &embedded), CRATE_OK);
+  const std::string weights =
+      std::string(CRATE_TEST_DATA_DIR) + "/crate_mini_weights.safetensors";
+  ASSERT_EQ(crate_mini_bf16_rt_create(weights.c_str(), &loaded), CRATE_OK)
+      << crate_mini_bf16_rt_last_error(nullptr);
+  std::vector<float> input = ioTensor("input");
+  std::vector<float> a(4 * CRATE_MINI_BF16_OUTPUT_SIZE),
+      b(4 * CRATE_MINI_BF16_RT_OUTPUT_SIZE);
+  ASSERT_EQ(crate_mini_bf16_forward(embedded, input.data(), 4, a.data()),
+            CRATE_OK);
+  ASSERT_EQ(crate_mini_bf16_rt_forward(loaded, input.data(), 4, b.data()),
+            CRATE_OK)
+      << crate_mini_bf16_rt_last_error(loaded);
+  EXPECT_EQ(a, b);
+  crate_mini_bf16_destroy(embedded);
+  crate_mini_bf16_rt_destroy(loaded);
 }
 
 } // namespace
