@@ -633,6 +633,10 @@ TEST(Runtime, RejectsBadManifests) {
        "manifest 'input' has name \"\", expected a non-empty string", true},
       {with("\"output\"", "\"extra_inputs\": 3, \"output\""),
        "manifest 'extra_inputs' is not an array", true},
+      {with("\"output\"", "\"requires\": [\"avx9000\"], \"output\""),
+       "manifest has requires [\"avx9000\"], expected an array of known CPU "
+       "features (\"avx512bf16\")",
+       true},
       {with("\"output\"", "\"extra_inputs\": [{\"shape\": [-1]}], \"output\""),
        "manifest 'extra_inputs' entry {\"shape\":[-1]} lacks a string 'name'",
        true},

@@ -414,6 +414,18 @@ bool parseManifest(const char *text, bool embedded, crate_rt_model &m,
     }
     m.gpu = t->get<String>() == "nvptx";
   }
+  // Optional: CPU features the code needs beyond its target's baseline.
+  if (auto r = manifest.find("requires"); r != manifest.end()) {
+    bool ok = r->is_array();
+    for (size_t i = 0; ok && i < r->size(); ++i)
+      ok = (*r)[i].is_string() && (*r)[i].get<String>() == "avx512bf16";
+    if (!ok) {
+      error = "manifest has requires " + brief(*r) +
+              ", expected an array of known CPU features (\"avx512bf16\")";
+      return false;
+    }
+    m.needsBF16 = !r->empty();
+  }
   // Optional: the blocks timed by crate_rt_profile_block, in index order.
   m.profileBlocks.clear();
   if (auto pb = manifest.find("profile"); pb != manifest.end()) {
@@ -570,6 +582,11 @@ int createImpl(const crate_model_static *model, const char *weightsPath,
                 name + ": model->entry is null");
   m->entry = model->entry;
   m->threads = crate::rt::defaultThreads();
+  if (m->needsBF16 && !__builtin_cpu_supports("avx512bf16"))
+    return fail(CRATE_ERROR_NO_DEVICE,
+                name + ": compiled with --precision=bf16, which needs a CPU "
+                       "with AVX512-BF16; this one has none (compile with "
+                       "--precision=f32 for it)");
   if (m->gpu) {
     if (const char *why = crate::rt::cuda::init())
       return fail(CRATE_ERROR_NO_DEVICE, name + ": " + why);

@@ -75,6 +75,7 @@ struct crate_rt_model {
   // Compiled with --target=nvptx: the entry launches GPU kernels on buffers
   // in GPU memory; weights live there, inputs and results are copied.
   bool gpu = false;
+  bool needsBF16 = false; // "requires": ["avx512bf16"] (--precision=bf16)
   // Its forward calls' streams and temporary buffers (CudaDriver.h).
   crate::rt::cuda::Lanes *lanes = nullptr;
   // Compiled with --profile: the blocks' names and the nanoseconds spent in

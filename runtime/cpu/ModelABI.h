@@ -66,7 +66,10 @@ extern "C" {
 #define CRATE_ERROR_WEIGHTS 2          /* weights file missing or invalid */
 #define CRATE_ERROR_OUT_OF_MEMORY 3
 #define CRATE_ERROR_INTERNAL 4 /* a bug: a manifest the runtime rejects */
-#define CRATE_ERROR_NO_DEVICE 5 /* --target=nvptx: no NVIDIA driver or GPU */
+/* The machine cannot run the code: no NVIDIA driver or GPU (--target=nvptx),
+ * or a CPU without the instructions it was compiled for (AVX512-BF16 for
+ * --precision=bf16). */
+#define CRATE_ERROR_NO_DEVICE 5
 #define CRATE_ERROR_DEVICE 6    /* --target=nvptx: a CUDA call failed */
 
 /* What the generated wrappers hand to the runtime. */

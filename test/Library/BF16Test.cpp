@@ -54,8 +54,9 @@ r::Vec weight(const std::string &name) {
   std::vector<float> values;
   const crate::st::TensorInfo *info = file.find(name);
   EXPECT_NE(info, nullptr) << name;
-  if (info)
+  if (info) {
     EXPECT_TRUE(file.readF32(name, info->shape, values, error)) << error;
+  }
   return r::Vec(values.begin(), values.end());
 }
 

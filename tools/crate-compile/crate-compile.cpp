@@ -516,6 +516,8 @@ bool compile(MLIRContext &context) {
     return false;
   if (gpu)
     info->target = "nvptx";
+  if (bf16)
+    info->cpuFeatures.push_back("avx512bf16");
   // The manifest now holds the inputs' names and bounds; LLVM has no use
   // for them (and warns about argument attributes it does not know).
   for (unsigned i = 0; i < entry.getNumArguments(); ++i) {

@@ -193,6 +193,8 @@ std::string manifestJson(const ModelInfo &info, bool embedded) {
       {"weights", std::move(weights)}};
   if (info.target != "cpu")
     manifest["target"] = info.target;
+  if (!info.cpuFeatures.empty())
+    manifest["requires"] = llvm::json::Array(info.cpuFeatures);
   if (info.causal)
     manifest["causal"] = true;
   if (!info.profileBlocks.empty())

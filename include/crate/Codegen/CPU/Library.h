@@ -61,6 +61,9 @@ struct ModelInfo {
   /// "cpu", or "nvptx": the entry launches GPU kernels (gpu.binary of PTX)
   /// through the mgpu* functions of the runtime (runtime/gpu).
   std::string target = "cpu";
+  /// CPU features the code needs beyond its target's baseline, checked by
+  /// the runtime at create time: "avx512bf16" for --precision=bf16.
+  std::vector<std::string> cpuFeatures;
   /// The logits at position t read tokens 0..t only (crate-mark-causal):
   /// the runtime may pad a shorter sequence.
   bool causal = false;
