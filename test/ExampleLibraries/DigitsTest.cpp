@@ -4,16 +4,20 @@
 // train.py trained (with --diagnostics --attention-maps, which must not
 // change the logits). On the committed test split it must predict exactly
 // what PyTorch predicted, with logits within 1e-5 (relative, per image and
-// overall) of PyTorch's float32 run and of its float64 run.
+// overall) of PyTorch's float32 run and of its float64 run. libdigits_bf16
+// (--precision=bf16, where the CPU has AVX512-BF16) must predict what the
+// float64 run predicts on the whole test split.
 //
 //===----------------------------------------------------------------------===//
 
 #include "digits.h"
+#include "digits_bf16.h"
 
 #include "safetensors/SafeTensors.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -112,4 +116,35 @@ TEST(Digits, PredictsExactlyWhatPyTorchPredicts) {
     ASSERT_NEAR(sum, 1.0, 1e-5) << "map " << m;
   }
   digits_destroy(model);
+}
+
+TEST(Digits, BF16PredictsWhatFloat64Predicts) {
+  if (!__builtin_cpu_supports("avx512bf16"))
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  std::vector<float> input = read("digits_test.safetensors", "input",
+                                  {kImages, 1, 8, 8});
+  std::vector<float> torch64 = read("digits_reference.safetensors",
+                                    "logits_fp64", {kImages, kClasses});
+  digits_bf16_model *model = nullptr;
+  ASSERT_EQ(digits_bf16_create(nullptr, &model), CRATE_OK)
+      << digits_bf16_last_error(nullptr);
+  std::vector<float> logits(kImages * kClasses);
+  ASSERT_EQ(digits_bf16_forward(model, input.data(), kImages, logits.data()),
+            CRATE_OK)
+      << digits_bf16_last_error(model);
+  int agree = 0;
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < kImages; ++i) {
+    agree += argmax(&logits[i * kClasses]) == argmax(&torch64[i * kClasses]);
+    EXPECT_EQ(argmax(&logits[i * kClasses]), argmax(&torch64[i * kClasses]))
+        << "image " << i;
+  }
+  for (int64_t i = 0; i < kImages * kClasses; ++i) {
+    num = std::max(num, std::fabs(double(logits[i]) - torch64[i]));
+    den = std::max(den, std::fabs(double(torch64[i])));
+  }
+  std::printf("digits bf16: top-1 as float64 on %d/%lld test images; max "
+              "relative logit error %.3g\n",
+              agree, (long long)kImages, num / den);
+  digits_bf16_destroy(model);
 }
