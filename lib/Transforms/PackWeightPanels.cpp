@@ -93,8 +93,8 @@ bool startsAtZeroLikeA(linalg::MatmulOp op) {
 Value roundedToBF16(OpBuilder &b, Location loc, Value a) {
   auto type = cast<RankedTensorType>(a.getType());
   auto bf16Type = type.clone(b.getBF16Type());
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                       b.getBF16Type());
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), b.getBF16Type());
   AffineMap id = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<utils::IteratorType> parallel(type.getRank(),
                                             utils::IteratorType::parallel);
@@ -142,10 +142,11 @@ Value pairProduct(OpBuilder &b, Location loc, Value aBF16, Value words,
       ArrayRef<utils::IteratorType>{par, par, par, red, red},
       [](OpBuilder &nb, Location nl, ValueRange args) {
         // Half t of the word: bits 16 t .. 16 t + 15.
-        Value t = arith::IndexCastOp::create(nb, nl, nb.getI32Type(),
-                                             linalg::IndexOp::create(nb, nl, 4));
+        Value t = arith::IndexCastOp::create(
+            nb, nl, nb.getI32Type(), linalg::IndexOp::create(nb, nl, 4));
         Value shift = arith::MulIOp::create(
-            nb, nl, t, arith::ConstantIntOp::create(nb, nl, nb.getI32Type(), 16));
+            nb, nl, t,
+            arith::ConstantIntOp::create(nb, nl, nb.getI32Type(), 16));
         Value half = arith::TruncIOp::create(
             nb, nl, nb.getI16Type(),
             arith::ShRUIOp::create(nb, nl, args[1], shift));
@@ -225,11 +226,11 @@ struct PackWeightPanelsPass
                                ctx, derived.getAs<StringAttr>("name").strref() +
                                         (pairs ? "#bf16_panels" : "#panels")));
         RankedTensorType panelType = type.clone({n / nr, k, nr});
-        bool update =
-            pairs && derived.getAs<StringAttr>("derive") == "ista_operator" &&
-            llvm::all_of(w.getUsers(), [](Operation *user) {
-              return startsAtZeroLikeA(cast<linalg::MatmulOp>(user));
-            });
+        bool update = pairs &&
+                      derived.getAs<StringAttr>("derive") == "ista_operator" &&
+                      llvm::all_of(w.getUsers(), [](Operation *user) {
+                        return startsAtZeroLikeA(cast<linalg::MatmulOp>(user));
+                      });
         if (pairs) {
           fields.set("storage", StringAttr::get(ctx, "bf16_pairs"));
           panelType = RankedTensorType::get({n / nr, k / 2, nr},
@@ -237,10 +238,10 @@ struct PackWeightPanelsPass
         }
         if (update) {
           fields.set("derive", StringAttr::get(ctx, "ista_update"));
-          fields.set("name",
-                     StringAttr::get(ctx, derived.getAs<StringAttr>("from")
-                                                  .strref() +
-                                              "#ista_update#bf16_panels"));
+          fields.set(
+              "name",
+              StringAttr::get(ctx, derived.getAs<StringAttr>("from").strref() +
+                                       "#ista_update#bf16_panels"));
         }
         panels = crate::appendWeightArgument(
             func, weights, panelType, fields.getDictionary(ctx), w.getLoc());

@@ -246,8 +246,8 @@ struct CrateVectorizeProductsPass
     slice(b, cst(b, 0), firstSize, init);
     int64_t fullEnd = firstSize + (depth - firstSize) / kc * kc;
     if (fullEnd > firstSize)
-      scf::ForOp::create(b, loc, cst(b, firstSize), cst(b, fullEnd),
-                         cst(b, kc), ValueRange{},
+      scf::ForOp::create(b, loc, cst(b, firstSize), cst(b, fullEnd), cst(b, kc),
+                         ValueRange{},
                          [&](OpBuilder &fb, Location, Value k0, ValueRange) {
                            slice(fb, k0, kc, Value());
                            scf::YieldOp::create(fb, loc);
@@ -337,8 +337,8 @@ struct CrateVectorizeProductsPass
 
   /// One register block of a pair product: `rows` rows of C from m0 in
   /// panel p, over pair rows [k0, k0 + depth) of the words.
-  void emitPairBlock(OpBuilder &b, Location loc, linalg::GenericOp op,
-                     Value p, Value m0, int64_t rows, Value k0, int64_t depth,
+  void emitPairBlock(OpBuilder &b, Location loc, linalg::GenericOp op, Value p,
+                     Value m0, int64_t rows, Value k0, int64_t depth,
                      Value init) {
     Value aBuf = op.getDpsInputs()[0], wBuf = op.getDpsInputs()[1];
     Value cBuf = op.getDpsInits()[0];
@@ -422,13 +422,11 @@ struct CrateVectorizeProductsPass
         ValueRange{cst(b, 1)},
         [&](OpBuilder &pb, Location, ValueRange parallelIvs) {
           Value p = parallelIvs[0];
-          auto slice = [&](OpBuilder &sb, Value k0, int64_t size,
-                           Value first) {
-            forBlocks(sb, loc, rows, mr,
-                      [&](OpBuilder &rb, Value m0, int64_t count) {
-                        emitPairBlock(rb, loc, op, p, m0, count, k0, size,
-                                      first);
-                      });
+          auto slice = [&](OpBuilder &sb, Value k0, int64_t size, Value first) {
+            forBlocks(
+                sb, loc, rows, mr, [&](OpBuilder &rb, Value m0, int64_t count) {
+                  emitPairBlock(rb, loc, op, p, m0, count, k0, size, first);
+                });
           };
           forSlices(pb, loc, depth, init, slice);
         });

@@ -1,4 +1,5 @@
-//===- CrateMiniReference.h - CRATE mini in float64, for the tests -*- C++ -*-===//
+//===- CrateMiniReference.h - CRATE mini in float64, for the tests -*- C++
+//-*-===//
 
 #ifndef CRATE_TEST_INTEGRATION_CRATEMINIREFERENCE_H
 #define CRATE_TEST_INTEGRATION_CRATEMINIREFERENCE_H
@@ -32,11 +33,11 @@ inline Vec crateMiniForward(const std::function<Vec(const std::string &)> &w,
             patches[(h * grid + x) * d + (p1 * patch + p2) * 3 + c] =
                 image[(c * side + h * patch + p1) * side + x * patch + p2];
   Vec e = layerNorm(patches, w("to_patch_embedding.1.weight"),
-                          w("to_patch_embedding.1.bias"), grid * grid, d);
+                    w("to_patch_embedding.1.bias"), grid * grid, d);
   e = linearT(e, product(w("to_patch_embedding.2.weight")),
-                 w("to_patch_embedding.2.bias"), grid * grid, d, d);
+              w("to_patch_embedding.2.bias"), grid * grid, d, d);
   e = layerNorm(e, w("to_patch_embedding.3.weight"),
-                   w("to_patch_embedding.3.bias"), grid * grid, d);
+                w("to_patch_embedding.3.bias"), grid * grid, d);
   Vec z = w("cls_token");
   z.insert(z.end(), e.begin(), e.end());
   Vec pos = w("pos_embedding");
@@ -44,22 +45,22 @@ inline Vec crateMiniForward(const std::function<Vec(const std::string &)> &w,
     z[i] += pos[i];
   for (int l = 0; l < 6; ++l) {
     Vec y = layerNorm(z, w(layerName(l, "0.norm.weight")),
-                            w(layerName(l, "0.norm.bias")), n, d);
+                      w(layerName(l, "0.norm.bias")), n, d);
     Vec m = mssa(y, product(w(layerName(l, "0.fn.qkv.weight"))),
-                       product(w(layerName(l, "0.fn.to_out.0.weight"))),
-                       w(layerName(l, "0.fn.to_out.0.bias")), n, d, heads, p,
-                       /*softmax=*/true);
+                 product(w(layerName(l, "0.fn.to_out.0.weight"))),
+                 w(layerName(l, "0.fn.to_out.0.bias")), n, d, heads, p,
+                 /*softmax=*/true);
     for (int64_t i = 0; i < n * d; ++i)
       z[i] += m[i];
     y = layerNorm(z, w(layerName(l, "1.norm.weight")),
-                     w(layerName(l, "1.norm.bias")), n, d);
+                  w(layerName(l, "1.norm.bias")), n, d);
     z = ista(y, product(w(layerName(l, "1.fn.weight"))), n, d, 0.1, 0.1,
-                /*nonnegative=*/true);
+             /*nonnegative=*/true);
   }
   Vec cls(z.begin(), z.begin() + d);
   cls = layerNorm(cls, w("mlp_head.0.weight"), w("mlp_head.0.bias"), 1, d);
-  return linearT(cls, product(w("mlp_head.1.weight")), w("mlp_head.1.bias"),
-                    1, d, 10);
+  return linearT(cls, product(w("mlp_head.1.weight")), w("mlp_head.1.bias"), 1,
+                 d, 10);
 }
 
 } // namespace crate::test::ref
