@@ -434,6 +434,26 @@ TEST(Runtime, EmbeddedWeights) {
   crate_rt_destroy(m);
 }
 
+// A library compiled with --precision=bf16 names AVX512-BF16 in its
+// manifest: it is created where the CPU has it, and refused with a message
+// (not an illegal instruction at the first forward) where it has not.
+TEST(Runtime, RequiredCpuFeatureIsCheckedAtCreate) {
+  std::string text = manifest();
+  const std::string at = "\"output\"";
+  text.replace(text.find(at), at.size(),
+               "\"requires\": [\"avx512bf16\"], \"output\"");
+  crate_model_static model = embeddedModel(text);
+  if (__builtin_cpu_supports("avx512bf16")) {
+    crate_rt_model *m = create(model, nullptr);
+    ASSERT_NE(m, nullptr);
+    crate_rt_destroy(m);
+  } else {
+    EXPECT_CONTAINS(createError(model, nullptr, CRATE_ERROR_NO_DEVICE),
+                    "compiled with --precision=bf16, which needs a CPU with "
+                    "AVX512-BF16; this one has none");
+  }
+}
+
 TEST(Runtime, StridedResultIsCopiedThroughOffsetAndStrides) {
   std::string text = manifest();
   crate_model_static model = embeddedModel(text, entryStrided);
