@@ -22,14 +22,16 @@ fi
 python3 - <<'PY' 2>/dev/null || python3 -m pip install -q numpy
 import numpy
 PY
-# cuobjdump (PyPI) shows the SASS of the tensor-core kernels in the GPU
-# tests; without it those checks are skipped, so a failed install is not
-# fatal.
-python3 - <<'PY' 2>/dev/null || python3 -m pip install -q nvidia-cuda-cuobjdump || \
-  echo "setup: nvidia-cuda-cuobjdump not installed: the SASS checks will be skipped"
-import importlib.util, sys
+# cuobjdump and the nvdisasm it runs (PyPI) show the SASS of the
+# tensor-core kernels in the GPU tests; without them those checks are
+# skipped, so a failed install is not fatal.
+for tool in cuobjdump nvdisasm; do
+  python3 - "$tool" <<'PY' 2>/dev/null || python3 -m pip install -q "nvidia-cuda-$tool" || \
+    echo "setup: nvidia-cuda-$tool not installed: the SASS checks will be skipped"
+import importlib.util, os, sys
 sys.exit(0 if importlib.util.find_spec("nvidia") and any(
-    __import__("os").path.exists(__import__("os").path.join(p, "cu13", "bin", "cuobjdump"))
+    os.path.exists(os.path.join(p, "cu13", "bin", sys.argv[1]))
     for p in __import__("nvidia").__path__) else 1)
 PY
+done
 echo "setup: LLVM/MLIR $(/usr/lib/llvm-22/bin/mlir-opt --version | sed -n 's/.*LLVM version \([0-9.]*\).*/\1/p') ready"

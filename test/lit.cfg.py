@@ -81,6 +81,14 @@ def find_cuobjdump():
     return None
 
 cuobjdump = find_cuobjdump() if ptxas else None
+# cuobjdump -sass runs nvdisasm, from its own directory or PATH (the PyPI
+# package nvidia-cuda-nvdisasm puts it beside pip's cuobjdump).
+if cuobjdump and not (
+        os.path.exists(os.path.join(os.path.dirname(cuobjdump), "nvdisasm"))
+        or shutil.which("nvdisasm")):
+    lit_config.note("nvdisasm not found beside " + cuobjdump + " or on PATH "
+                    "(pip nvidia-cuda-nvdisasm): the SASS checks are skipped")
+    cuobjdump = None
 if cuobjdump:
     config.available_features.add("cuobjdump")
     config.substitutions.append(("%cuobjdump", cuobjdump))
