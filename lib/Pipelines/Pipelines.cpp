@@ -90,6 +90,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const ProductTiles &tiles) {
   blocks.mr = tiles.rows;
   blocks.nr = tiles.columns;
   pm.addNestedPass<func::FuncOp>(createCrateVectorizeProducts(blocks));
+  pm.addNestedPass<func::FuncOp>(createCrateVectorizeTransposes());
   pm.addPass(createCrateApproximateMath());
   pm.addNestedPass<func::FuncOp>(createCrateReductionLoops());
   appendUpstream(pm, "func.func(convert-linalg-to-parallel-loops)");

@@ -80,6 +80,34 @@ TEST(Blocks, MSSAIdentityScoresWithoutOutputMap) {
   EXPECT_LE(relativeError(y.data, r::mssa(z, q, {}, {}, 6, 8, 2, 4, false)), 1e-5);
 }
 
+// Enough tokens for the CPU code's symmetric scores (crate-vectorize-
+// products computes the columns from each row's diagonal tile of 24 rows
+// and copies the rest in 8 x 8 transposed blocks) and its blocked key
+// transpose (crate-vectorize-transposes): 61 tokens = 2 tiles + 13, 7 x 8 +
+// 5; head_dim 12 = 8 + 4. Static shapes, so both paths run.
+TEST(Blocks, MSSAWithSymmetricScoresAtManyTokens) {
+  auto jit = compileOrFail(R"mlir(
+    func.func @f(%z: tensor<2x61x16xf32>, %q: tensor<24x16xf32>, %wo: tensor<16x24xf32>,
+                 %bo: tensor<16xf32>) -> tensor<2x61x16xf32> attributes {llvm.emit_c_interface} {
+      %y = crate.mssa %z, %q output(%wo, %bo) heads = 2, head_dim = 12, scores = softmax
+          : (tensor<2x61x16xf32>, tensor<24x16xf32>, tensor<16x24xf32>, tensor<16xf32>)
+          -> tensor<2x61x16xf32>
+      return %y : tensor<2x61x16xf32>
+    })mlir");
+  ASSERT_TRUE(jit);
+  r::Vec z = r::rounded(r::randomVec(2 * 61 * 16, 21)), q = r::rounded(r::randomVec(384, 22)),
+         wo = r::rounded(r::randomVec(384, 23)), bo = r::rounded(r::randomVec(16, 24));
+  Tensor y = jit->call("f", {tensor({2, 61, 16}, z), tensor({24, 16}, q),
+                             tensor({16, 24}, wo), tensor({16}, bo)}, 3);
+  r::Vec want;
+  for (int b = 0; b < 2; ++b) {
+    r::Vec zb(z.begin() + b * 61 * 16, z.begin() + (b + 1) * 61 * 16);
+    r::Vec yb = r::mssa(zb, q, wo, bo, 61, 16, 2, 12, /*softmax=*/true);
+    want.insert(want.end(), yb.begin(), yb.end());
+  }
+  EXPECT_LE(relativeError(y.data, want), 1e-5);
+}
+
 // With Q = I (one head, p = d) and a constant column of ones in z, that
 // column of softmax(z z^T / sqrt(d)) z is the row sums of the softmax: 1.
 TEST(Blocks, SoftmaxRowsSumToOne) {

@@ -542,6 +542,23 @@ def CrateParallelRegions : Pass<"crate-parallel-regions", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def CrateVectorizeTransposes : Pass<"crate-vectorize-transposes", "mlir::func::FuncOp"> {
+  let summary = "transposes that move the innermost dimension as 8x8 vector blocks";
+  let description = [{
+    Rewrites every linalg.transpose on static f32 buffers that moves the
+    innermost dimension (the keys of attention, laid out as W^T per head
+    for the score product) into one scf.parallel over the other dimensions
+    and blocks of 8 rows: each 8x8 block is eight row loads, a transpose in
+    24 two-source vector shuffles and eight row stores; the rows and
+    columns that do not fill a block are copied element by element in the
+    same loop. The scalar loops it replaces load or store across rows for
+    every element.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncOp"> {
   let summary = "register-blocked vector code for the static matrix products";
   let description = [{
@@ -555,7 +572,13 @@ def CrateVectorizeProducts : Pass<"crate-vectorize-products", "mlir::func::FuncO
     block is stored once. Edge blocks take the static remainder sizes.
     When the last op to touch C before the product is a `linalg.fill` of
     it (the zero init), the accumulators start at the fill's value and the
-    fill is dropped. A product over weight panels C (m, p, c) += A (m, k)
+    fill is dropped. A product C = A A^T (B written by a linalg.transpose
+    of A just before it, C filled: the scores of attention with query =
+    key) is symmetric: each block row computes the columns from the start
+    of its diagonal tile of lcm(mr, 8) rows on (blocks of nr, of 8, then
+    the edge), and one scf.parallel copies the columns left of it from the
+    transposed 8x8 blocks (vector shuffles); the copies are bitwise the
+    values the product computes. A product over weight panels C (m, p, c) += A (m, k)
     B (p, k, c) (crate-pack-weight-panels, c of extent `nr`) runs one panel
     per parallel iteration, its k loop in slices of `kc` rows: every row
     block of A passes over one slice (kc x nr floats, in L1) before the
