@@ -2,6 +2,7 @@
 
 #include "BlockTranspose.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -47,6 +48,25 @@ void copyBlockTransposed(OpBuilder &b, Location loc, Value src, Value dst,
   transpose8x8(b, loc, rows);
   for (int64_t c = 0; c < 8; ++c)
     vector::StoreOp::create(b, loc, rows[c], dst, dstAt(c));
+}
+
+void copyElements(OpBuilder &b, Location loc, Value src, Value dst,
+                  Value rowBegin, Value rowEnd, Value colBegin, Value colEnd,
+                  function_ref<SmallVector<Value>(Value, Value)> srcAt,
+                  function_ref<SmallVector<Value>(Value, Value)> dstAt) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  scf::ForOp::create(
+      b, loc, rowBegin, rowEnd, one, ValueRange{},
+      [&](OpBuilder &rb, Location, Value i, ValueRange) {
+        scf::ForOp::create(
+            rb, loc, colBegin, colEnd, one, ValueRange{},
+            [&](OpBuilder &cb, Location, Value j, ValueRange) {
+              Value v = memref::LoadOp::create(cb, loc, src, srcAt(i, j));
+              memref::StoreOp::create(cb, loc, v, dst, dstAt(i, j));
+              scf::YieldOp::create(cb, loc);
+            });
+        scf::YieldOp::create(rb, loc);
+      });
 }
 
 } // namespace crate

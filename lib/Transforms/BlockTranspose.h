@@ -28,6 +28,17 @@ void copyBlockTransposed(
     llvm::function_ref<llvm::SmallVector<mlir::Value>(int64_t)> srcAt,
     llvm::function_ref<llvm::SmallVector<mlir::Value>(int64_t)> dstAt);
 
+/// The edges that do not fill a block: for i in [rowBegin, rowEnd) and j in
+/// [colBegin, colEnd), dst at `dstAt(i, j)` = src at `srcAt(i, j)`.
+void copyElements(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value src, mlir::Value dst,
+    mlir::Value rowBegin, mlir::Value rowEnd, mlir::Value colBegin,
+    mlir::Value colEnd,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value, mlir::Value)>
+        srcAt,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value, mlir::Value)>
+        dstAt);
+
 } // namespace crate
 
 #endif // CRATE_TRANSFORMS_BLOCKTRANSPOSE_H

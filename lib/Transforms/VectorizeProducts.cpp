@@ -440,6 +440,13 @@ struct CrateVectorizeProductsPass
     op->erase();
   }
 
+  /// The first row of the diagonal tile that holds row (or column) `i`.
+  static Value tileStart(OpBuilder &b, Location loc, Value i, int64_t tile) {
+    Value size = arith::ConstantIndexOp::create(b, loc, tile);
+    return arith::MulIOp::create(b, loc,
+                                 arith::DivUIOp::create(b, loc, i, size), size);
+  }
+
   /// The column blocks of a symmetric product's block row at m0: from the
   /// start s of its diagonal tile (a multiple of 8), blocks of nr, then of
   /// 8 up to the last multiple of 8 (nr is a multiple of 8, s is not
@@ -451,8 +458,7 @@ struct CrateVectorizeProductsPass
       return arith::ConstantIndexOp::create(cb, loc, v).getResult();
     };
     int64_t cols8 = cols / 8 * 8;
-    Value start = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, m0, cst(b, tile)), cst(b, tile));
+    Value start = tileStart(b, loc, m0, tile);
     Value wideEnd = arith::SubIOp::create(
         b, loc, cst(b, cols8),
         arith::RemUIOp::create(
@@ -508,9 +514,7 @@ struct CrateVectorizeProductsPass
             point[loops.n] = n;
             return indicesAt(mapC, point);
           };
-          Value start = arith::MulIOp::create(
-              pb, loc, arith::DivUIOp::create(pb, loc, i0, cst(pb, tile)),
-              cst(pb, tile));
+          Value start = tileStart(pb, loc, i0, tile);
           Value whole = arith::CmpIOp::create(
               pb, loc, arith::CmpIPredicate::ult, i0, cst(pb, rows8));
           scf::IfOp::create(
@@ -542,20 +546,10 @@ struct CrateVectorizeProductsPass
                 scf::YieldOp::create(tb, loc);
               },
               [&](OpBuilder &eb, Location) {
-                scf::ForOp::create(
-                    eb, loc, cst(eb, rows8), cst(eb, rows), cst(eb, 1),
-                    ValueRange{},
-                    [&](OpBuilder &ib, Location, Value i, ValueRange) {
-                      scf::ForOp::create(
-                          ib, loc, cst(ib, 0), start, cst(ib, 1), ValueRange{},
-                          [&](OpBuilder &jb, Location, Value j, ValueRange) {
-                            Value v =
-                                memref::LoadOp::create(jb, loc, cBuf, at(j, i));
-                            memref::StoreOp::create(jb, loc, v, cBuf, at(i, j));
-                            scf::YieldOp::create(jb, loc);
-                          });
-                      scf::YieldOp::create(ib, loc);
-                    });
+                crate::copyElements(
+                    eb, loc, cBuf, cBuf, cst(eb, rows8), cst(eb, rows),
+                    cst(eb, 0), start,
+                    [&](Value r, Value c) { return at(c, r); }, at);
                 scf::YieldOp::create(eb, loc);
               });
         });

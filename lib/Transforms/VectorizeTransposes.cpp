@@ -80,21 +80,14 @@ struct CrateVectorizeTransposesPass
                             int64_t rows, int64_t c0) {
       if (rows == 0 || c0 == colsEnd)
         return;
-      scf::ForOp::create(
-          eb, loc, cst(eb, 0), cst(eb, rows), cst(eb, 1), ValueRange{},
-          [&](OpBuilder &rb, Location, Value i, ValueRange) {
-            y[across] = arith::AddIOp::create(rb, loc, r0, i);
-            scf::ForOp::create(
-                rb, loc, cst(rb, c0), cst(rb, colsEnd), cst(rb, 1),
-                ValueRange{},
-                [&](OpBuilder &cb, Location, Value c, ValueRange) {
-                  y[last] = c;
-                  Value v = memref::LoadOp::create(cb, loc, in, y);
-                  memref::StoreOp::create(cb, loc, v, out, permuted(y));
-                  scf::YieldOp::create(cb, loc);
-                });
-            scf::YieldOp::create(rb, loc);
-          });
+      auto at = [&](Value i, Value c) {
+        y[across] = arith::AddIOp::create(eb, loc, r0, i);
+        y[last] = c;
+        return y;
+      };
+      crate::copyElements(eb, loc, in, out, cst(eb, 0), cst(eb, rows),
+                          cst(eb, c0), cst(eb, colsEnd), at,
+                          [&](Value i, Value c) { return permuted(at(i, c)); });
     };
     scf::ParallelOp::create(
         b, loc, lbs, ubs, steps, [&](OpBuilder &pb, Location, ValueRange ivs) {
