@@ -78,6 +78,7 @@ void buildPerImagePipeline(OpPassManager &pm, int64_t weightPanels,
 }
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const ProductTiles &tiles) {
+  pm.addNestedPass<func::FuncOp>(createCrateResidualIntoProducts());
   pm.addPass(createCrateReadOnlyInputs());
   pm.addPass(createCratePrivateInits());
   appendUpstream(

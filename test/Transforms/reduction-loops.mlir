@@ -98,3 +98,129 @@ func.func @not_lowered(%x: memref<8x64xf32>, %y: memref<8x64xf32>,
   }
   return
 }
+
+// -----
+
+// LayerNorm's three ops over rows of 16: one scf.parallel over the rows,
+// the mean's and the variance's loops and the normalisation's in turn; the
+// fill of the variance's accumulator may sit between them. The
+// normalisation loads the row's statistics and takes the rsqrt once per
+// row, before its loop.
+// CHECK-LABEL: func.func @layer_norm_rows
+// CHECK:         scf.parallel (%[[R:.*]]) =
+// CHECK:           %[[S0:.*]] = memref.load %[[SUM:.*]][%[[R]]] : memref<4xf32>
+// CHECK:           %[[S:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S0]]) -> (f32)
+// CHECK:           memref.store %[[S]], %[[SUM]][%[[R]]] : memref<4xf32>
+// CHECK:           %[[Q0:.*]] = memref.load %[[SQ:.*]][%[[R]]] : memref<4xf32>
+// CHECK:           %[[Q:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[Q0]]) -> (f32)
+// CHECK:           memref.store %[[Q]], %[[SQ]][%[[R]]] : memref<4xf32>
+// CHECK:           memref.load %[[SQ]][%[[R]]] : memref<4xf32>
+// CHECK:           math.rsqrt
+// CHECK:           scf.for %[[C:.*]] =
+// CHECK-NOT:         math.rsqrt
+// CHECK:             memref.load %{{.*}}[%[[R]], %[[C]]] : memref<4x16xf32>
+// CHECK:             memref.store %{{.*}}, %{{.*}}[%[[R]], %[[C]]] : memref<4x16xf32>
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+// CHECK-NOT:     linalg.generic
+func.func @layer_norm_rows(%x: memref<4x16xf32>, %sum: memref<4xf32>,
+                           %sq: memref<4xf32>, %y: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %inv = arith.constant 0.0625 : f32
+  linalg.generic {
+      indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x16xf32>) outs(%sum : memref<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%sq : memref<4xf32>)
+  linalg.generic {
+      indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>,
+                       affine_map<(i, j) -> (i)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%x, %sum : memref<4x16xf32>, memref<4xf32>) outs(%sq : memref<4xf32>) {
+  ^bb0(%a: f32, %s: f32, %acc: f32):
+    %m = arith.mulf %s, %inv : f32
+    %c = arith.subf %a, %m : f32
+    %c2 = arith.mulf %c, %c : f32
+    %n = arith.addf %acc, %c2 : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {
+      indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>,
+                       affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%x, %sum, %sq : memref<4x16xf32>, memref<4xf32>, memref<4xf32>)
+      outs(%y : memref<4x16xf32>) {
+  ^bb0(%a: f32, %s: f32, %q: f32, %out: f32):
+    %m = arith.mulf %s, %inv : f32
+    %v = arith.mulf %q, %inv : f32
+    %r = math.rsqrt %v : f32
+    %c = arith.subf %a, %m : f32
+    %n = arith.mulf %c, %r : f32
+    linalg.yield %n : f32
+  }
+  return
+}
+
+// -----
+
+// Rows of 13 do not fill whole vectors: the reduction is lowered alone and
+// the map after it is left to the upstream loop lowering.
+// CHECK-LABEL: func.func @short_rows_not_fused
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK:         linalg.generic
+func.func @short_rows_not_fused(%x: memref<4x13xf32>, %max: memref<4xf32>,
+                                %e: memref<4x13xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x13xf32>) outs(%max : memref<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %m = arith.maximumf %acc, %a : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {
+      indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>,
+                       affine_map<(i, j) -> (i, j)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%x, %max : memref<4x13xf32>, memref<4xf32>) outs(%e : memref<4x13xf32>) {
+  ^bb0(%a: f32, %m: f32, %out: f32):
+    %d = arith.subf %a, %m : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// The map reads the sums at another row (a transposed map): not row-local,
+// so the two ops are not fused.
+// CHECK-LABEL: func.func @other_row_not_fused
+// CHECK:         scf.parallel
+// CHECK:         linalg.generic
+func.func @other_row_not_fused(%x: memref<16x16xf32>, %sum: memref<16xf32>,
+                               %y: memref<16x16xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<16x16xf32>) outs(%sum : memref<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {
+      indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>,
+                       affine_map<(i, j) -> (i, j)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%x, %sum : memref<16x16xf32>, memref<16xf32>) outs(%y : memref<16x16xf32>) {
+  ^bb0(%a: f32, %s: f32, %out: f32):
+    %d = arith.divf %a, %s : f32
+    linalg.yield %d : f32
+  }
+  return
+}

@@ -259,6 +259,23 @@ def CrateReadOnlyInputs : Pass<"crate-readonly-inputs", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+def CrateResidualIntoProducts : Pass<"crate-residual-into-products", "mlir::func::FuncOp"> {
+  let summary = "start a product from the residual it is added to";
+  let description = [{
+    Runs on tensors. An elementwise `z + P` (a linalg.generic over identity
+    maps) where P, possibly through reshapes, is an f32 product that only
+    adds onto its init (a linalg op with reduction loops whose body yields
+    init + ...), becomes P started from `z + init`: one elementwise op in
+    the shape of the init's source, which also takes in the bias broadcast
+    or fill that made the init. The add and the broadcast's own pass over
+    the output go away. The result is (z + b) + A W instead of
+    z + (A W + b), the same terms rounded in another order.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def CratePrivateInits : Pass<"crate-private-inits"> {
   let summary = "give every destination-style op its own init tensor";
   let description = [{
@@ -499,15 +516,28 @@ def CrateApproximateMath : Pass<"crate-approximate-math"> {
 }
 
 def CrateReductionLoops : Pass<"crate-reduction-loops"> {
-  let summary = "lower linalg reductions with the accumulator carried in a register";
+  let summary = "lower linalg reductions with the accumulator carried in a register, and row-wise chains as one loop per row";
   let description = [{
     Runs on buffers. A linalg.generic on static buffers with one output,
     its parallel loops first and its reduction loops after them, becomes an
     scf.parallel over the parallel loops around an scf.for per reduction
     loop that carries the output element (loaded once before, stored once
     after) instead of loading and storing it on every iteration, which LLVM
-    cannot undo once the buffers are plain pointers. Same arithmetic in the
-    same order: bit-identical results.
+    cannot undo once the buffers are plain pointers.
+
+    Consecutive such reductions and elementwise generics over the same rows
+    (the leading parallel loops; a map's last loop runs per row), where every
+    buffer one of them writes is accessed by all of them at the current row
+    only, become one scf.parallel over the rows that runs each op's per-row
+    loop in turn: LayerNorm's mean, variance and normalisation (with the
+    ReLU before it) in one pass over each row while it is in the cache, and
+    one parallel region instead of three or four. Allocations, views,
+    constants and fills of buffers the chain does not touch may sit between
+    the ops. In a map, the inputs indexed by the row alone and what the body
+    computes from them (1/sqrt(var + eps)) are computed once per row. Rows
+    whose per-row loops do not fill whole vectors of 16 lanes are not fused:
+    LLVM would leave a scalar tail in each. Same arithmetic in the same
+    order: bit-identical results.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect",
