@@ -196,7 +196,7 @@ struct MSSAStepLowering : OpConversionPattern<MSSAStepOp> {
     // max over both, scale = 1/sqrt(p) > 0 (max(scale s) = scale max(s)).
     double scale = 1.0 / std::sqrt(double(p));
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-    Value maxC = reduceLastMax(rw, loc, masked); // (B, K)
+    Value maxC = softmaxRowMax(rw, loc, masked); // (B, K)
     Value max = generic(rw, loc, ValueRange{maxC, self},
                         tensor::EmptyOp::create(rw, loc, hSizes, elt),
                         {id2, id2, id2}, iterators(2),

@@ -166,7 +166,10 @@ static Value reduceLast(OpBuilder &b, Location loc, Value x, double init,
                  iterators(r, {r - 1}),
                  [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                    if (isMax)
-                     return arith::MaximumFOp::create(nb, nl, a[1], a[0]);
+                     return arith::MaximumFOp::create(
+                         nb, nl, a[1], a[0],
+                         arith::FastMathFlags::nnan |
+                             arith::FastMathFlags::nsz);
                    return arith::AddFOp::create(nb, nl, a[1], a[0]);
                  });
 }
@@ -175,7 +178,7 @@ Value reduceLastSum(OpBuilder &b, Location loc, Value x) {
   return reduceLast(b, loc, x, 0.0, /*isMax=*/false);
 }
 
-Value reduceLastMax(OpBuilder &b, Location loc, Value x) {
+Value softmaxRowMax(OpBuilder &b, Location loc, Value x) {
   return reduceLast(b, loc, x, -INFINITY, /*isMax=*/true);
 }
 
@@ -255,7 +258,7 @@ Value layerNorm(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
 }
 
 Value softmaxLast(OpBuilder &b, Location loc, Value x) {
-  Value max = reduceLastMax(b, loc, x);
+  Value max = softmaxRowMax(b, loc, x);
   Value e = mapWithRow(b, loc, x, max,
                        [](OpBuilder &nb, Location nl, Value v, Value m) {
                          Value d = arith::SubFOp::create(nb, nl, v, m);
@@ -378,7 +381,7 @@ Value softmaxMix(OpBuilder &b, Location loc, Value scores, Value w4,
   Type elt = eltOf(w4);
   // max(scale S) = scale max(S) for scale > 0 (and exactly so for a power
   // of two, as 1/sqrt(p) is for p = 4, 16, 64).
-  Value max = reduceLastMax(b, loc, scores);
+  Value max = softmaxRowMax(b, loc, scores);
   Value e = mapWithRow(b, loc, scores, max,
                        [&](OpBuilder &nb, Location nl, Value v, Value m) {
                          Value d = arith::SubFOp::create(nb, nl, v, m);
