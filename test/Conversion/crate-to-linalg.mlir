@@ -68,7 +68,7 @@ func.func @layer_norm(%x: tensor<2x3x4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32
 // CHECK:         %[[MAXINIT:.*]] = linalg.fill ins(%[[NEGINF]] : f32) outs(%{{.*}} : tensor<2x2x3xf32>)
 // CHECK:         %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[RAW]] : tensor<2x2x3x3xf32>) outs(%[[MAXINIT]] : tensor<2x2x3xf32>)
 // CHECK-NEXT:    ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT:      %[[M:.*]] = arith.maximumf %[[ACC]], %[[IN]] : f32
+// CHECK-NEXT:      %[[M:.*]] = arith.maximumf %[[ACC]], %[[IN]] fastmath<nnan,nsz> : f32
 // CHECK-NEXT:      linalg.yield %[[M]] : f32
 // CHECK:         %[[E:.*]] = linalg.generic {{.*}} ins(%[[RAW]], %[[MAX]] : tensor<2x2x3x3xf32>, tensor<2x2x3xf32>)
 // CHECK-NEXT:    ^bb0(%[[V:.*]]: f32, %[[MV:.*]]: f32, %{{.*}}: f32):
