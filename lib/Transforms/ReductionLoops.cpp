@@ -20,8 +20,9 @@
 // reading what the ones before wrote at the same row only (LayerNorm's
 // mean, variance and normalisation), become one scf.parallel over the rows
 // with each op's per-row loop in turn: one parallel region and one pass
-// through the cache per row instead of one per op (12 regions fewer per
-// CRATE layer, 1.5-2.5% of a CRATE-tiny forward on Zen 5).
+// through the cache per row instead of one per op (the ReLU and LayerNorm,
+// the residual add and LayerNorm: five regions fewer per CRATE layer,
+// 1.5-2.5% of a CRATE-tiny forward on Zen 5).
 //
 //===----------------------------------------------------------------------===//
 
