@@ -189,7 +189,13 @@ bool canJoin(ArrayRef<linalg::GenericOp> group, linalg::GenericOp next) {
   for (linalg::GenericOp op : all) {
     if (!rowLocal(op.getIndexingMapsArray().back(), rows))
       return false;
-    written.insert(rootOf(op.getDpsInits()[0]));
+    // Fusing reorders the ops' accesses: only sound when what they write is
+    // memory of this function, which no argument or other buffer aliases.
+    Value root = rootOf(op.getDpsInits()[0]);
+    if (!root.getDefiningOp<memref::AllocOp>() &&
+        !root.getDefiningOp<memref::AllocaOp>())
+      return false;
+    written.insert(root);
     for (Value v : op->getOperands()) {
       auto [it, fresh] = viewOf.try_emplace(rootOf(v), v);
       if (!fresh && it->second != v)

@@ -123,8 +123,10 @@ func.func @not_lowered(%x: memref<8x64xf32>, %y: memref<8x64xf32>,
 // CHECK:         }
 // CHECK-NOT:     scf.parallel
 // CHECK-NOT:     linalg.generic
-func.func @layer_norm_rows(%x: memref<4x16xf32>, %sum: memref<4xf32>,
-                           %sq: memref<4xf32>, %y: memref<4x16xf32>) {
+func.func @layer_norm_rows(%x: memref<4x16xf32>) -> memref<4x16xf32> {
+  %sum = memref.alloc() : memref<4xf32>
+  %sq = memref.alloc() : memref<4xf32>
+  %y = memref.alloc() : memref<4x16xf32>
   %zero = arith.constant 0.0 : f32
   %inv = arith.constant 0.0625 : f32
   linalg.generic {
@@ -162,7 +164,7 @@ func.func @layer_norm_rows(%x: memref<4x16xf32>, %sum: memref<4xf32>,
     %n = arith.mulf %c, %r : f32
     linalg.yield %n : f32
   }
-  return
+  return %y : memref<4x16xf32>
 }
 
 // -----
