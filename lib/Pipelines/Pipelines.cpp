@@ -79,6 +79,7 @@ void buildPerImagePipeline(OpPassManager &pm, int64_t weightPanels,
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const ProductTiles &tiles) {
   pm.addNestedPass<func::FuncOp>(createCrateResidualIntoProducts());
+  pm.addNestedPass<func::FuncOp>(createCratePadSoftmaxRows());
   pm.addPass(createCrateReadOnlyInputs());
   pm.addPass(createCratePrivateInits());
   appendUpstream(

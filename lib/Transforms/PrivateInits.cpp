@@ -40,6 +40,16 @@ Value cloneInit(OpBuilder &b, Value init) {
       .getResult(0);
 }
 
+/// How many destination-style ops (other than fills) write into `v`. Other
+/// uses, such as the extract_slice that a matching insert_slice writes back,
+/// share the buffer as intended.
+unsigned initUses(Value v) {
+  return llvm::count_if(v.getUses(), [](OpOperand &use) {
+    auto op = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+    return op && !isa<linalg::FillOp>(use.getOwner()) && op.isDpsInit(&use);
+  });
+}
+
 struct PrivateInitsPass : crate::impl::CratePrivateInitsBase<PrivateInitsPass> {
   void runOnOperation() override {
     SmallVector<OpOperand *> shared;
@@ -48,12 +58,12 @@ struct PrivateInitsPass : crate::impl::CratePrivateInitsBase<PrivateInitsPass> {
         return;
       for (OpOperand &init : op.getDpsInitsMutable())
         if (isa<RankedTensorType>(init.get().getType()) &&
-            !init.get().hasOneUse())
+            initUses(init.get()) > 1)
           shared.push_back(&init);
     });
     for (OpOperand *init : shared) {
       // The last remaining user keeps the original.
-      if (init->get().hasOneUse())
+      if (initUses(init->get()) < 2)
         continue;
       OpBuilder b(init->getOwner());
       if (Value fresh = cloneInit(b, init->get()))

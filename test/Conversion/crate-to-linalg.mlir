@@ -41,15 +41,16 @@ func.func @layer_norm(%x: tensor<2x3x4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32
 // from a zero fill) split in heads (B, N, K, p); raw scores W_k W_k^T (a
 // linalg.generic contraction); the row maximum of the raw scores (a max
 // reduction from -inf); exp((S - max) / sqrt(p)) (p = 2: 0.707106769), so
-// the scale costs no pass of its own; the row sum; the mix of the
-// unnormalised exponentials with W_k (a linalg.generic contraction), then
-// the division by the row sum on the (B, N, K, p) result (not on the
-// (B, K, N, N) scores); merged heads, the output map (bias broadcast into
-// the output, then one matmul) and the scale 0.5.
+// the scale costs no pass of its own; the row sum; the exponentials scaled
+// by 1 / sum in place (a row op: the row is still in cache after the sum,
+// and the CPU fuses it with them); the mix with W_k (a linalg.generic
+// contraction); merged heads, the output map (bias broadcast into the
+// output, then one matmul) and the scale 0.5.
 // CHECK-DAG:     #[[LHSMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG:     #[[WTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG:     #[[OUTMAP:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG:     #[[BYROW:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1)>
+// CHECK-DAG:     #[[ROWOF:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG:     #[[ALL:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @mssa_softmax
 // CHECK-SAME:    (%[[Z:[^:]*]]: tensor<2x3x4xf32>, %[[Q:[^:]*]]: tensor<4x4xf32>, %[[WO:[^:]*]]: tensor<4x4xf32>, %[[BO:[^:]*]]: tensor<4xf32>)
 // CHECK:         %[[ZM:.*]] = tensor.collapse_shape %[[Z]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
@@ -78,9 +79,14 @@ func.func @layer_norm(%x: tensor<2x3x4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32
 // CHECK-NEXT:      math.exp %[[X]] : f32
 // CHECK:         %[[SUM:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[E]] : tensor<2x2x3x3xf32>) outs(%{{.*}} : tensor<2x2x3xf32>)
 // CHECK:           arith.addf
-// CHECK:         %[[MIXE:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[E]], %[[W4]] : tensor<2x2x3x3xf32>, tensor<2x3x2x2xf32>)
-// CHECK:         %[[MIX:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[BYROW]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[MIXE]], %[[SUM]] : tensor<2x3x2x2xf32>, tensor<2x2x3xf32>)
-// CHECK:           arith.divf
+// CHECK:         %[[P:.*]] = linalg.generic {indexing_maps = [#[[ROWOF]], #[[ALL]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[SUM]] : tensor<2x2x3xf32>) outs(%[[E]] : tensor<2x2x3x3xf32>)
+// CHECK-NEXT:    ^bb0(%[[S:.*]]: f32, %[[EV:.*]]: f32):
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[INV:.*]] = arith.divf %[[ONE]], %[[S]] : f32
+// CHECK-NEXT:      %[[PV:.*]] = arith.mulf %[[EV]], %[[INV]] : f32
+// CHECK-NEXT:      linalg.yield %[[PV]] : f32
+// CHECK:         %[[MIX:.*]] = linalg.generic {{.*}}"reduction"]} ins(%[[P]], %[[W4]] : tensor<2x2x3x3xf32>, tensor<2x3x2x2xf32>)
+// CHECK-NOT:       arith.divf
 // CHECK:         %[[CAT:.*]] = tensor.collapse_shape %[[MIX]] {{\[\[}}0], [1], [2, 3]] : tensor<2x3x2x2xf32> into tensor<2x3x4xf32>
 // CHECK:         %[[CATM:.*]] = tensor.collapse_shape %[[CAT]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
 // CHECK:         %[[BIAS:.*]] = linalg.broadcast ins(%[[BO]] : tensor<4xf32>) outs(%{{.*}} : tensor<6x4xf32>) dimensions = [0]

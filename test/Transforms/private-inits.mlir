@@ -70,3 +70,22 @@ func.func @shared_empty(%x: tensor<4xf32>, %out: tensor<4xf32>)
   } -> tensor<4xf32>
   return %n, %s, %t, %u : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A slice of a fresh tensor filled, computed into and written back into it
+// (crate-pad-softmax-rows' padded scores): the insert_slice is the only op
+// that writes into the tensor as its destination, so it keeps it and
+// bufferization computes the slice in place.
+// CHECK-LABEL: func.func @slice_written_back
+// CHECK:         %[[E:.*]] = tensor.empty() : tensor<4x16xf32>
+// CHECK-NEXT:    %[[SLOT:.*]] = tensor.extract_slice %[[E]]
+// CHECK:         tensor.insert_slice %{{.*}} into %[[E]]
+// CHECK-NOT:     tensor.empty
+func.func @slice_written_back(%x: f32) -> tensor<4x16xf32> {
+  %e = tensor.empty() : tensor<4x16xf32>
+  %slot = tensor.extract_slice %e[0, 0] [4, 3] [1, 1] : tensor<4x16xf32> to tensor<4x3xf32>
+  %f = linalg.fill ins(%x : f32) outs(%slot : tensor<4x3xf32>) -> tensor<4x3xf32>
+  %full = tensor.insert_slice %f into %e[0, 0] [4, 3] [1, 1] : tensor<4x3xf32> into tensor<4x16xf32>
+  return %full : tensor<4x16xf32>
+}

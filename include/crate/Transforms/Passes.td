@@ -278,6 +278,26 @@ def CrateResidualIntoProducts : Pass<"crate-residual-into-products", "mlir::func
                            "mlir::arith::ArithDialect"];
 }
 
+def CratePadSoftmaxRows : Pass<"crate-pad-softmax-rows", "mlir::func::FuncOp"> {
+  let summary = "store softmax scores in rows padded to whole 16-lane vectors";
+  let description = [{
+    Runs on tensors, on static shapes. A row softmax (a row max reduction,
+    an elementwise exp(c (s - max)) with c > 0, row sums of the result) over
+    rows of N floats, N not a multiple of 16, whose scores come from an op
+    writing into a fill of a fresh tensor: the scores get rows padded to a
+    multiple of 16, which the producer leaves unwritten, and the max and the
+    exp read columns N.. as -inf (a select on the column index). The max is
+    unchanged, the exp of the padding is exactly 0 and adds nothing to the
+    row sums, and the max, exp and sums run whole vectors (crate-reduction-
+    loops then fuses them per row). The producer writes into the first N
+    columns of the padded tensor; other readers of the exponentials read
+    those columns.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def CratePrivateInits : Pass<"crate-private-inits"> {
   let summary = "give every destination-style op its own init tensor";
   let description = [{
@@ -286,8 +306,10 @@ def CratePrivateInits : Pass<"crate-private-inits"> {
     each of them but the last, so each op has an init of its own. One-shot
     bufferization otherwise fills one buffer and copies it into a new buffer
     for each op that writes into it: for the attention scores of CRATE-tiny,
-    an extra store of every head's N x N matrix per layer. Run it just before
-    bufferization (CSE would merge the copies again).
+    an extra store of every head's N x N matrix per layer. Only uses as an
+    init count: a tensor read by an extract_slice whose part is written back
+    by one insert_slice keeps one buffer. Run it just before bufferization
+    (CSE would merge the copies again).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];

@@ -390,15 +390,17 @@ Value softmaxMix(OpBuilder &b, Location loc, Value scores, Value w4,
                          return math::ExpOp::create(nb, nl, x).getResult();
                        });
   Value sum = reduceLastSum(b, loc, e);
-  Value mixed = headMix(b, loc, e, w4);
-  // O[b, i, k, c] / sum[b, k, i].
-  return generic(b, loc, ValueRange{mixed, sum}, emptyLike(b, loc, mixed),
-                 {loopMap(ctx, 4, {0, 1, 2, 3}), loopMap(ctx, 4, {0, 2, 1}),
-                  loopMap(ctx, 4, {0, 1, 2, 3})},
-                 iterators(4), [](OpBuilder &nb, Location nl, ValueRange a) {
-                   return arith::DivFOp::create(nb, nl, a[0], a[1])
-                       .getResult();
-                 });
+  // e * (1 / sum) in place: with the row in cache right after the sum.
+  unsigned r = rankOf(e);
+  Value p = generic(b, loc, ValueRange{sum}, e,
+                    {loopMap(ctx, r, upTo(r - 1)), loopMap(ctx, r, upTo(r))},
+                    iterators(r), [&](OpBuilder &nb, Location nl, ValueRange a) {
+                      Value inv = arith::DivFOp::create(
+                          nb, nl, floatConst(nb, nl, elt, 1.0), a[0]);
+                      return arith::MulFOp::create(nb, nl, a[1], inv)
+                          .getResult();
+                    });
+  return headMix(b, loc, p, w4);
 }
 
 Value identityPlus(OpBuilder &b, Location loc, Value a, double scale) {
