@@ -28,6 +28,8 @@
 
 #include "crate/Transforms/Passes.h"
 
+#include "BufferRoots.h"
+
 namespace crate {
 #define GEN_PASS_DEF_CRATEREDUCTIONLOOPS
 #include "crate/Transforms/Passes.h.inc"
@@ -57,25 +59,29 @@ void allowReassociation(Operation *op) {
               arith::FastMathFlagsAttr::get(op->getContext(), flags));
 }
 
-/// Whether `op` is a reduction this pass lowers: on static buffers, one
-/// output, the parallel loops first and the reduction loops after them, the
-/// output indexed by parallel loops only.
-bool isRegisterReduction(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() == 0)
+/// Whether `op` works on static buffers through simple maps and has one
+/// output: what this pass can write as loops of loads and stores.
+bool onStaticBuffers(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
     return false;
-  auto iterators = op.getIteratorTypesArray();
-  unsigned parallel = op.getNumParallelLoops();
-  for (auto [i, it] : llvm::enumerate(iterators))
-    if ((i < parallel) != (it == utils::IteratorType::parallel))
-      return false;
   for (Value v : op->getOperands()) {
     auto type = dyn_cast<MemRefType>(v.getType());
     if (!type || !type.hasStaticShape())
       return false;
   }
-  for (AffineMap map : op.getIndexingMapsArray())
-    if (!simpleMap(map))
+  return llvm::all_of(op.getIndexingMapsArray(), simpleMap);
+}
+
+/// Whether `op` is a reduction this pass lowers: on static buffers, the
+/// parallel loops first and the reduction loops after them, the output
+/// indexed by parallel loops only.
+bool isRegisterReduction(linalg::GenericOp op) {
+  if (!onStaticBuffers(op) || op.getNumReductionLoops() == 0)
+    return false;
+  auto iterators = op.getIteratorTypesArray();
+  unsigned parallel = op.getNumParallelLoops();
+  for (auto [i, it] : llvm::enumerate(iterators))
+    if ((i < parallel) != (it == utils::IteratorType::parallel))
       return false;
   AffineMap out = op.getIndexingMapsArray().back();
   for (unsigned d = parallel; d < op.getNumLoops(); ++d)
@@ -97,12 +103,12 @@ SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map,
   return indices;
 }
 
-/// The buffer `v` views (through memref views), to tell which operands
-/// may be the same memory.
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
+/// The element of `operand` of `op` at the loop values `ivs`.
+Value loadAt(OpBuilder &b, Location loc, linalg::GenericOp op,
+             OpOperand &operand, ArrayRef<Value> ivs) {
+  return memref::LoadOp::create(
+      b, loc, operand.get(),
+      indicesAt(b, loc, op.getMatchingIndexingMap(&operand), ivs));
 }
 
 /// Whether `map` selects row (d0, ..., d_{rows-1}) first: the op touches
@@ -121,15 +127,8 @@ bool rowLocal(AffineMap map, unsigned rows) {
 /// An elementwise op this pass can fuse into a row loop: static buffers,
 /// simple maps, one output, at least two loops (the last runs per row).
 bool isRowMap(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 0 || op.getNumLoops() < 2)
-    return false;
-  for (Value v : op->getOperands()) {
-    auto type = dyn_cast<MemRefType>(v.getType());
-    if (!type || !type.hasStaticShape())
-      return false;
-  }
-  return llvm::all_of(op.getIndexingMapsArray(), simpleMap);
+  return onStaticBuffers(op) && op.getNumReductionLoops() == 0 &&
+         op.getNumLoops() >= 2;
 }
 
 /// The loops of `op` that run in the scf.parallel (the rest run per row):
@@ -149,10 +148,13 @@ bool harmlessBetween(Operation *op, ArrayRef<linalg::GenericOp> group) {
   auto fill = dyn_cast<linalg::FillOp>(op);
   if (!fill || !fill.hasPureBufferSemantics())
     return false;
-  Value root = rootOf(fill.getDpsInits()[0]);
+  auto [root, known] = crate::bufferRoot(fill.getDpsInits()[0]);
+  if (!known)
+    return false;
   for (linalg::GenericOp g : group)
     for (Value v : g->getOperands())
-      if (rootOf(v) == root)
+      if (auto [other, otherKnown] = crate::bufferRoot(v);
+          !otherKnown || other == root)
         return false;
   return true;
 }
@@ -191,20 +193,22 @@ bool canJoin(ArrayRef<linalg::GenericOp> group, linalg::GenericOp next) {
       return false;
     // Fusing reorders the ops' accesses: only sound when what they write is
     // memory of this function, which no argument or other buffer aliases.
-    Value root = rootOf(op.getDpsInits()[0]);
-    if (!root.getDefiningOp<memref::AllocOp>() &&
-        !root.getDefiningOp<memref::AllocaOp>())
+    Value out = op.getDpsInits()[0];
+    if (!crate::viewsLocalAllocation(out))
       return false;
-    written.insert(root);
+    written.insert(crate::bufferRoot(out).first);
     for (Value v : op->getOperands()) {
-      auto [it, fresh] = viewOf.try_emplace(rootOf(v), v);
+      auto [root, known] = crate::bufferRoot(v);
+      if (!known)
+        return false;
+      auto [it, fresh] = viewOf.try_emplace(root, v);
       if (!fresh && it->second != v)
         return false; // two views of one buffer: rows not comparable
     }
   }
   for (linalg::GenericOp op : all)
     for (OpOperand &operand : op->getOpOperands())
-      if (written.contains(rootOf(operand.get())) &&
+      if (written.contains(crate::bufferRoot(operand.get()).first) &&
           !rowLocal(op.getMatchingIndexingMap(&operand), rows))
         return false;
   return true;
@@ -239,10 +243,7 @@ struct ReductionLoopsPass
               IRMapping map;
               for (OpOperand *in : op.getDpsInputOperands())
                 map.map(body.getArgument(in->getOperandNumber()),
-                        memref::LoadOp::create(
-                            fb, loc, in->get(),
-                            indicesAt(fb, loc, maps[in->getOperandNumber()],
-                                      ivs)));
+                        loadAt(fb, loc, op, *in, ivs));
               map.map(body.getArguments().back(), carried[0]);
               for (Operation &inner : body.without_terminator()) {
                 if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
@@ -286,8 +287,7 @@ struct ReductionLoopsPass
         continue;
       }
       map.map(body.getArgument(in->getOperandNumber()),
-              memref::LoadOp::create(pb, loc, in->get(),
-                                     indicesAt(pb, loc, m, ivs)));
+              loadAt(pb, loc, op, *in, ivs));
     }
     SmallVector<Operation *> inLoop;
     for (Operation &inner : body.without_terminator()) {
@@ -319,16 +319,12 @@ struct ReductionLoopsPass
         [&](OpBuilder &fb, Location, Value iv, ValueRange) {
           ivs[last] = iv;
           if (!outArg.use_empty())
-            map.map(outArg, memref::LoadOp::create(
-                                fb, loc, op.getDpsInits()[0],
-                                indicesAt(fb, loc, maps.back(), ivs)));
+            map.map(outArg, loadAt(fb, loc, op, op.getDpsInitsMutable()[0],
+                                   ivs));
           for (OpOperand *in : op.getDpsInputOperands())
             if (maps[in->getOperandNumber()].isFunctionOfDim(last))
               map.map(body.getArgument(in->getOperandNumber()),
-                      memref::LoadOp::create(
-                          fb, loc, in->get(),
-                          indicesAt(fb, loc, maps[in->getOperandNumber()],
-                                    ivs)));
+                      loadAt(fb, loc, op, *in, ivs));
           for (Operation *inner : inLoop) {
             if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
               map.map(index.getResult(), iv);

@@ -36,6 +36,7 @@
 #include "crate/Transforms/Passes.h"
 
 #include "BlockTranspose.h"
+#include "BufferRoots.h"
 
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
@@ -110,33 +111,17 @@ FailureOr<ProductLoops> vectorFriendlyProduct(linalg::LinalgOp op) {
   return loops;
 }
 
-/// The buffer `v` views (through subviews and reshapes), and whether that
-/// is an allocation of this function or one of its arguments, whose
-/// relations are known: distinct allocations never alias, nor does an
-/// allocation alias an argument.
-std::pair<Value, bool> bufferRoot(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (isa<memref::AllocOp, memref::AllocaOp>(def))
-      return {v, true};
-    if (!isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp>(
-            def))
-      return {v, false};
-    v = def->getOperand(0);
-  }
-  return {v, true};
-}
-
 /// Whether the linalg op `op` on buffers leaves `c`, a view of a local
 /// allocation, alone: all its buffers are other allocations or arguments.
 bool leavesAlone(linalg::LinalgOp op, Value c) {
-  auto [cRoot, cKnown] = bufferRoot(c);
+  auto [cRoot, cKnown] = crate::bufferRoot(c);
   if (!op.hasPureBufferSemantics() || !cKnown ||
       !cRoot.getDefiningOp<memref::AllocOp>())
     return false;
   return llvm::all_of(op->getOperands(), [&](Value v) {
     if (!isa<MemRefType>(v.getType()))
       return true;
-    auto [root, known] = bufferRoot(v);
+    auto [root, known] = crate::bufferRoot(v);
     return known && root != cRoot;
   });
 }
