@@ -1,4 +1,5 @@
 // RUN: crate-opt %s --pass-pipeline='builtin.module(func.func(crate-vectorize-products{mr=6 nr=16}))' | FileCheck %s
+// RUN: crate-opt %s --pass-pipeline='builtin.module(func.func(crate-vectorize-products{mr=6 nr=32}))' | FileCheck %s --check-prefix=NR32
 
 // Scores with query = key: S(h, i, j) = sum_c W(i, h, c) W^T(h, c, j), W^T
 // a transposed copy of W, S zero-filled. The product is symmetric: the
@@ -35,6 +36,22 @@
 // CHECK:               scf.for %[[J:.*]] = %{{.*}} to %[[TS]]
 // CHECK:                 %[[V:.*]] = memref.load %arg2[%[[MH]], %[[J]], %[[I]]]
 // CHECK:                 memref.store %[[V]], %arg2[%[[MH]], %[[I]], %[[J]]]
+// With blocks of 32 columns, the columns between the last whole 32-block
+// and the last multiple of 8 go in 16-column blocks first (whole 512-bit
+// vectors), then at most one 8-column block.
+// NR32-LABEL: func.func @gram
+// NR32:         %[[S:.*]] = arith.muli %{{.*}}, %c24
+// NR32:         %[[R:.*]] = arith.remui %{{.*}}, %c32
+// NR32:         %[[END32:.*]] = arith.subi %c48{{.*}}, %[[R]]
+// NR32:         scf.for %{{.*}} = %[[S]] to %[[END32]] step %c32
+// NR32:           -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
+// NR32:         %[[R16:.*]] = arith.remui %{{.*}}, %c16
+// NR32:         %[[END16:.*]] = arith.subi %c48{{.*}}, %[[R16]]
+// NR32:         scf.for %{{.*}} = %[[END32]] to %[[END16]] step %c16
+// NR32:           -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// NR32:         scf.for %{{.*}} = %[[END16]] to %c48{{.*}} step %c8
+// NR32:           -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// NR32:         -> (vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>)
 #wq = affine_map<(h, i, j, c) -> (i, h, c)>
 #wk = affine_map<(h, i, j, c) -> (h, c, j)>
 #sc = affine_map<(h, i, j, c) -> (h, i, j)>
