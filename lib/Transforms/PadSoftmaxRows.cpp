@@ -159,14 +159,15 @@ Value padWithMinusInf(OpBuilder &b, Location loc, Value t, int64_t valid) {
       .getResult(0);
 }
 
-/// The box of a static tensor at `offsets` (all 0 if empty) of `sizes`.
+/// The leading box of `sizes` (from index 0 in every dimension) of a
+/// static tensor: the unpadded part of the padded scores.
 struct Box {
   SmallVector<OpFoldResult> offsets, sizes, strides;
 
-  Box(OpBuilder &b, ArrayRef<int64_t> sizes, ArrayRef<int64_t> offsets = {}) {
-    for (auto [d, size] : llvm::enumerate(sizes)) {
-      this->offsets.push_back(b.getIndexAttr(offsets.empty() ? 0 : offsets[d]));
-      this->sizes.push_back(b.getIndexAttr(size));
+  Box(OpBuilder &b, ArrayRef<int64_t> shape) {
+    for (int64_t size : shape) {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(size));
       strides.push_back(b.getIndexAttr(1));
     }
   }
