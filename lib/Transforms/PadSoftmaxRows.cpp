@@ -35,6 +35,11 @@ namespace {
 
 constexpr int64_t kLanes = 16;
 
+/// The map of a value indexed by the row of `rank` loops: all but the last.
+AffineMap rowMap(unsigned rank, MLIRContext *ctx) {
+  return AffineMap::getMultiDimIdentityMap(rank, ctx).getMajorSubMap(rank - 1);
+}
+
 /// Whether `op` reduces the last dimension of its single input with the
 /// binary op `Combine` (out = combine(out, in) in either order): the row
 /// max or row sum of a static tensor.
@@ -51,11 +56,8 @@ bool isRowReduction(linalg::GenericOp op) {
   for (int64_t d = 0; d < r; ++d)
     if ((iters[d] == utils::IteratorType::reduction) != (d == r - 1))
       return false;
-  MLIRContext *ctx = op.getContext();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (!maps[0].isIdentity() ||
-      maps[1] != AffineMap::getMultiDimIdentityMap(r, ctx).getMajorSubMap(
-                     r - 1))
+  if (!maps[0].isIdentity() || maps[1] != rowMap(r, op.getContext()))
     return false;
   Block &body = op.getRegion().front();
   auto combine = dyn_cast_or_null<Combine>(
@@ -84,8 +86,8 @@ bool isShiftedExp(linalg::GenericOp op, Value s, Value m) {
     return false;
   int64_t r = op.getNumLoops();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap id = AffineMap::getMultiDimIdentityMap(r, op.getContext());
-  if (maps[0] != id || maps[1] != id.getMajorSubMap(r - 1) || maps[2] != id)
+  if (!maps[0].isIdentity() || maps[1] != rowMap(r, op.getContext()) ||
+      !maps[2].isIdentity())
     return false;
   Block &body = op.getRegion().front();
   auto exp = dyn_cast_or_null<math::ExpOp>(
@@ -113,13 +115,12 @@ bool isRowScalingInPlace(linalg::GenericOp op, OpOperand &init) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
       !op.isDpsInit(&init) || op.getNumParallelLoops() != op.getNumLoops())
     return false;
-  unsigned r = op.getNumLoops();
-  AffineMap id = AffineMap::getMultiDimIdentityMap(r, op.getContext());
-  if (op.getMatchingIndexingMap(&init) != id ||
+  if (!op.getMatchingIndexingMap(&init).isIdentity() ||
       !op.getRegion().getOps<linalg::IndexOp>().empty())
     return false;
+  AffineMap byRow = rowMap(op.getNumLoops(), op.getContext());
   return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
-    return op.getMatchingIndexingMap(in) == id.getMajorSubMap(r - 1);
+    return op.getMatchingIndexingMap(in) == byRow;
   });
 }
 
@@ -264,6 +265,7 @@ struct PadSoftmaxRowsPass
       b.setInsertionPointAfterValue(padded);
       return scoresBox.extract(b, loc, padded);
     };
+    Value expColumns; // made once, for all such readers
     for (OpOperand &use :
          llvm::make_early_inc_range(exp.getResult(0).getUses())) {
       auto user = dyn_cast<linalg::GenericOp>(use.getOwner());
@@ -281,7 +283,9 @@ struct PadSoftmaxRowsPass
             ValueRange{firstColumnsOf(scaled.getResult(0))});
         user->erase();
       } else {
-        use.set(firstColumnsOf(newExp.getResult(0)));
+        if (!expColumns)
+          expColumns = firstColumnsOf(newExp.getResult(0));
+        use.set(expColumns);
       }
     }
     exp->erase();

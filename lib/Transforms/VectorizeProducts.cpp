@@ -445,12 +445,16 @@ struct CrateVectorizeProductsPass
       return arith::ConstantIndexOp::create(cb, loc, v).getResult();
     };
     int64_t cols8 = cols / 8 * 8;
+    // The end of the whole blocks of `step` from `lo` up to cols8.
+    auto wholeBlocksEnd = [&](Value lo, int64_t step) -> Value {
+      return arith::SubIOp::create(
+          b, loc, cst(b, cols8),
+          arith::RemUIOp::create(
+              b, loc, arith::SubIOp::create(b, loc, cst(b, cols8), lo),
+              cst(b, step)));
+    };
     Value start = tileStart(b, loc, m0, tile);
-    Value wideEnd = arith::SubIOp::create(
-        b, loc, cst(b, cols8),
-        arith::RemUIOp::create(
-            b, loc, arith::SubIOp::create(b, loc, cst(b, cols8), start),
-            cst(b, nr)));
+    Value wideEnd = wholeBlocksEnd(start, nr);
     auto blocks = [&](Value lo, Value hi, int64_t step) {
       scf::ForOp::create(b, loc, lo, hi, cst(b, step), ValueRange{},
                          [&](OpBuilder &nb, Location, Value n0, ValueRange) {
@@ -461,11 +465,7 @@ struct CrateVectorizeProductsPass
     blocks(start, wideEnd, nr);
     Value end16 = wideEnd;
     if (nr % 16 == 0 && nr > 16) {
-      end16 = arith::SubIOp::create(
-          b, loc, cst(b, cols8),
-          arith::RemUIOp::create(
-              b, loc, arith::SubIOp::create(b, loc, cst(b, cols8), wideEnd),
-              cst(b, 16)));
+      end16 = wholeBlocksEnd(wideEnd, 16);
       blocks(wideEnd, end16, 16);
     }
     blocks(end16, cst(b, cols8), 8);
